@@ -1,0 +1,142 @@
+# loaxa — commune loudspeaker station.  Plain make; see README.md.
+#
+#   make            build the daemon and tools into build/
+#   make demo       install what is missing, build, play the demo day
+#   make check      install what is missing, build, run every test
+#                   (plain, then ASan+UBSan, then valgrind)
+#   make bench      benchmarks, printed as a table
+#   make install    DESTDIR= PREFIX=/usr/local
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+LOCALEDIR ?= $(PREFIX)/share/locale
+UNITDIR   ?= /lib/systemd/system
+
+BUILD   ?= build
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := 0.1.0
+
+PKGS    := ao sndfile samplerate libconfig libcurl libsodium jansson libebur128 libsystemd
+WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
+CFLAGS  ?= -O2 -g
+SAN     ?=
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CFLAGS  := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
+               -DLOAXA_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
+               -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -pthread \
+               $(shell $(PKG_CONFIG) --cflags $(PKGS))
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread
+LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+
+LIB_SRC   := $(filter-out daemon/loaxad.c,$(wildcard daemon/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+BINS      := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-province
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo check test unit system asan valgrind bench install clean lint format
+
+all: $(BINS)
+
+deps:
+	@tools/install-deps check
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libloaxa.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/loaxactl: $(BUILD)/tools/loaxactl.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/loaxa-province: $(BUILD)/tools/loaxa-province.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libloaxa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libloaxa.a $(ALL_LDFLAGS) $(LIBS) \
+		$(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libloaxa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libloaxa.a $(ALL_LDFLAGS) $(LIBS)
+
+# --- tests -----------------------------------------------------------------
+
+PROVE ?= prove
+export LOAXA_BUILD = $(abspath $(BUILD))
+
+unit: $(UNIT_BINS)
+	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e '' $(UNIT_BINS)
+
+system: all $(HELPER_BINS)
+	$(PROVE) -e bash tests/system/t*.sh
+
+test: all $(UNIT_BINS) $(HELPER_BINS)
+	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e '' $(UNIT_BINS)
+	$(PROVE) -e bash tests/system/t*.sh
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 test
+
+valgrind: all $(UNIT_BINS) $(HELPER_BINS)
+	LOAXA_VALGRIND=1 CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e tests/valgrind-run $(UNIT_BINS)
+	LOAXA_VALGRIND=1 $(PROVE) -e bash tests/system/t*.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr -Idaemon daemon tools tests/unit tests/helpers
+
+check: deps
+	$(MAKE) all
+	$(MAKE) test
+	$(MAKE) asan
+	$(MAKE) valgrind
+	$(MAKE) lint
+
+bench: deps all $(HELPER_BINS)
+	tests/bench/run
+
+demo:
+	@tools/install-deps demo
+	$(MAKE) all
+	tests/demo/run
+
+format:
+	clang-format -i daemon/*.[ch] tools/*.c tests/unit/*.[ch] tests/helpers/*.c
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
+	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-province $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules
+	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxad.conf ] || \
+		install -m 0644 schedules/loaxad.conf.example $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxad.conf
+	for f in schedules/weekly.cfg; do \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules/$${f##*/} ] || \
+		install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules/; done
+	install -d $(DESTDIR)$(PREFIX)/share/loaxa/schedules $(DESTDIR)$(PREFIX)/share/loaxa/audio
+	install -m 0644 schedules/*.cfg schedules/*.example $(DESTDIR)$(PREFIX)/share/loaxa/schedules/
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 systemd/*.service $(DESTDIR)$(UNITDIR)/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

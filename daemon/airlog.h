@@ -1,0 +1,83 @@
+/*
+ * airlog: the as-run log, state_dir/airlog/YYYY-MM-DD.jsonl.
+ *
+ * One JSON object per line, each line fsynced as written. seq never repeats
+ * or resets; prev is the SHA-256 (hex) of the previous line including its
+ * newline, 64 zeros before seq 1, chained across daily files. The pure part
+ * (formatting a line, hashing the chain, parsing a line back) is apart from
+ * the file part so both can be tested on their own.
+ */
+#ifndef LOAXA_AIRLOG_H
+#define LOAXA_AIRLOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define AIRLOG_ZERO_PREV "0000000000000000000000000000000000000000000000000000000000000000"
+
+enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY };
+
+/* One line's content. Strings may be NULL (written as null where the
+ * field is in the format, left out otherwise). Times with tv_sec == 0 are
+ * written as null. */
+struct airlog_entry {
+	enum airlog_type type;
+	uint64_t seq;          /* filled by airlog_append / airlog_parse_line */
+	char prev[65];         /* likewise */
+	const char *station;
+	const char *programme; /* play: catalog id, or NULL for a file item */
+	const char *file;      /* play: the file as written in the schedule */
+	const char *sha256;
+	const char *slot;
+	const char *priority;  /* "normal" | "priority" | "emergency" */
+	struct timespec scheduled;
+	struct timespec start;
+	struct timespec end;
+	double played_s;
+	double duration_s;
+	const char *status;    /* complete|interrupted|failed|skipped|missed */
+	const char *reason;
+	double peak_dbfs;      /* -inf written as null */
+	double rms_dbfs;
+	bool clock_synced;
+	const char *version;   /* start/stop: daemon version */
+	struct timespec time;  /* start/stop: when */
+};
+
+/* Pure: the JSON line for e with seq and prev, '\n' included (malloc'd). */
+char *airlog_format_line(const struct airlog_entry *e, uint64_t seq, const char *prev);
+/* Pure: SHA-256 hex of a line (with its '\n') = the next line's prev. */
+void airlog_chain_hash(const char *line, size_t len, char out[65]);
+
+struct airlog;
+
+/* Open state_dir/airlog (created if absent), find the last seq and prev
+ * from the newest file, cut a torn last line (no newline) left by a crash.
+ * NULL + log on error. */
+struct airlog *airlog_open(const char *dir);
+void airlog_close(struct airlog *a);
+/* Append e (seq/prev filled in), fsync. The file is chosen by the local
+ * date of e's end (play) or time (start/stop). Returns 0 or -1 (logged). */
+int airlog_append(struct airlog *a, struct airlog_entry *e);
+uint64_t airlog_last_seq(const struct airlog *a);
+/* Wall time of the newest line (its end or time), {0,0} if none. */
+struct timespec airlog_last_time(const struct airlog *a);
+
+/* A parsed line, as read back (strings owned by the record). */
+struct airlog_record {
+	struct airlog_entry e;
+	char *owned[10];
+	char *line;   /* the raw line without '\n' */
+};
+/* Pure: parse one line; 0 or -1. */
+int airlog_parse_line(const char *line, size_t len, struct airlog_record *r);
+void airlog_record_free(struct airlog_record *r);
+/* Read dir/YYYY-MM-DD.jsonl; calls fn per line (lines that do not parse
+ * are passed with rec == NULL). Returns 0, or -1 if the file can't be read
+ * (errno ENOENT when there is no log for that day). */
+int airlog_read_day(const char *dir, const char *date,
+		    void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
+		    void *ctx);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * conf: loaxad.conf (libconfig), read once, checked completely.
+ *
+ * Every key has a default except station.id. An unknown key, a wrong type
+ * or a value out of range is reported as "FILE:LINE: ..." naming the key.
+ */
+#ifndef LOAXA_CONF_H
+#define LOAXA_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define CONF_DEFAULT_PATH "/etc/loaxa/loaxad.conf"
+
+struct conf_option {
+	char *key;
+	char *value;
+};
+
+struct conf {
+	char *path;          /* the file read */
+	char *station_id;    /* [a-z0-9][a-z0-9-]{0,63} */
+	char *station_name;  /* default: station_id */
+	char *state_dir;     /* default /var/lib/loaxa */
+	char *schedule_dir;  /* default /etc/loaxa/schedules */
+	char *audio_dir;     /* default /var/lib/loaxa/local */
+	char *control_socket;/* default /run/loaxa/control.sock */
+	char *timezone;      /* NULL: the system's */
+	int quiet_start;     /* seconds after local midnight; -1 = no quiet hours */
+	int quiet_end;       /* quiet when t in [start, end) modulo a day */
+	int catch_up_s;      /* default 300, 0..86400 */
+
+	struct {
+		char *driver;                /* default "alsa" */
+		struct conf_option *options; /* passed to ao_append_option */
+		int noptions;
+		int rate;                    /* default 48000, 8000..192000 */
+		int channels;                /* default 2, 1..8 */
+		char *file;                  /* "" default; required for wav/au/raw */
+		double gain_db;              /* default 0, -60..+20 */
+		double target_lufs;          /* default -16, -70..0 */
+	} audio;
+
+	struct {
+		char *manifest_url;  /* NULL/"" = no sync */
+		char *public_key;    /* minisign public key, base64 line */
+		char *log_url;       /* NULL/"" = no upload */
+		int sync_interval_s;  /* default 300 */
+		int upload_interval_s;/* default 300 */
+		char *ca_file;
+		char *pinned_public_key;
+		int64_t max_download_bytes; /* default 268435456 */
+	} province;
+
+	struct {
+		char *on_command;
+		char *off_command;
+		int lead_s; /* default 3 */
+		int tail_s; /* default 5 */
+	} amplifier;
+};
+
+/* Parse "HH:MM-HH:MM" ("" = none). Returns 0 or -1. */
+int conf_parse_quiet(const char *s, int *start, int *end);
+/* true when sec_of_day lies inside quiet hours. */
+bool conf_in_quiet(const struct conf *c, int sec_of_day);
+
+/* Load and check path; problems are appended to d. Returns 0 when the
+ * config is usable (d empty), -1 otherwise (c is then freed). */
+int conf_load(struct conf *c, const char *path, struct diag *d);
+void conf_free(struct conf *c);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * player: the playback thread.
+ *
+ * Every item is decoded with libsndfile, converted with libsamplerate to the
+ * one output format (rate x channels x 16 bit), gain applied, and written to
+ * a libao device, back to back, so items of a session follow each other
+ * without a gap or a device re-open. A live device is opened when an item
+ * starts after the device was idle and closed when the queue runs dry; a file
+ * driver (wav, au, raw) is opened once per player and receives every item.
+ * When the sink accepts samples faster than real time, the thread paces
+ * itself to the monotonic clock so start and end times are true.
+ *
+ * The event loop talks to the thread through player_enqueue/player_flush and
+ * reads events from player_fd() (a pipe): one START and one END per item, in
+ * queue order.
+ */
+#ifndef LOAXA_PLAYER_H
+#define LOAXA_PLAYER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+
+struct player;
+
+struct player_config {
+	const char *driver;                /* libao driver short name */
+	const struct conf_option *options; /* ao_append_option pairs */
+	int noptions;
+	const char *file; /* output file for file drivers */
+	int rate;
+	int channels;
+};
+
+struct player_item {
+	uint64_t tag;      /* the caller's id, echoed in events */
+	const char *path;  /* audio file (copied) */
+	double gain_db;    /* total gain for this item */
+	struct timespec at;/* wall-clock start; {0,0}: right after the previous item */
+	const char *sha256;/* known hash of the file, or NULL to compute it */
+};
+
+enum player_event_kind { PLAYER_START, PLAYER_END };
+
+enum player_status {
+	PLAYER_COMPLETE,
+	PLAYER_INTERRUPTED, /* player_flush() */
+	PLAYER_FAILED,      /* decode or device error; reason says which */
+	PLAYER_SKIPPED,     /* file missing or unreadable before a sample played */
+};
+
+struct player_event {
+	enum player_event_kind kind;
+	uint64_t tag;
+	enum player_status status; /* END only */
+	char reason[256];          /* END only, "" when complete */
+	struct timespec start;     /* wall clock of the first sample */
+	struct timespec end;       /* END: wall clock after the last sample */
+	double played_s;           /* END: seconds of audio written */
+	double duration_s;         /* length of the file, 0 if unknown */
+	double peak_dbfs;          /* END: of what was written, -inf..0 */
+	double rms_dbfs;           /* END */
+	char sha256[65];           /* hash of the file's bytes, "" if unread */
+};
+
+/* Initialise libao (once per process) and start the thread. NULL + log on
+ * failure (unknown driver). A device that fails to open is not fatal: the
+ * items fail and the next one tries again. */
+struct player *player_start(const struct player_config *cfg);
+/* Stop the current item (END with PLAYER_INTERRUPTED and reason), drop the
+ * queue (dropped items produce no events), wait for the thread, free. */
+void player_stop(struct player *p, const char *reason);
+
+int player_fd(const struct player *p);
+/* Queue an item. Returns 0, or -1 when the queue is full (64 items). */
+int player_enqueue(struct player *p, const struct player_item *it);
+/* Interrupt the item playing now (its END says PLAYER_INTERRUPTED, reason)
+ * and drop the items queued behind it (no events for them). */
+void player_flush(struct player *p, const char *reason);
+/* Read one event; returns 1, or 0 when none is pending. */
+int player_read(struct player *p, struct player_event *ev);
+/* Number of items queued or playing. */
+int player_pending(struct player *p);
+
+#endif

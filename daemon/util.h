@@ -1,0 +1,53 @@
+/*
+ * util: memory helpers that never return NULL, crash-safe file writes,
+ * hashing and timestamp formatting shared by the daemon and the tools.
+ */
+#ifndef LOAXA_UTIL_H
+#define LOAXA_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "msg.h"
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) MSG_PRINTF(1, 2);
+
+/* Write buf to path crash-safely: temp file in the same folder, fsync,
+ * rename over path, fsync the folder. Returns 0, or -1 with errno set. */
+int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+int util_fsync_dir(const char *dir);
+/* mkdir -p; existing folders are fine. */
+int util_mkdirs(const char *path, mode_t mode);
+/* Read a whole file (at most max bytes; larger is an error, errno EFBIG).
+ * The buffer is NUL-terminated for convenience. */
+int util_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void util_hex(const unsigned char *in, size_t n, char *out);
+/* SHA-256 of a buffer / a file, as 64 hex digits + NUL. */
+void util_sha256_hex(const void *buf, size_t len, char hex[65]);
+int util_sha256_file(const char *path, char hex[65]);
+
+/* Local time as ISO 8601 with offset: "2026-11-27T05:30:00.004+07:00"
+ * (millis) or "2026-11-27T05:30:00+07:00" (!millis). buf >= 40 bytes. */
+void util_format_time(char *buf, size_t n, struct timespec ts, bool millis);
+/* Local calendar date "YYYY-MM-DD" of t. buf >= 11 bytes. */
+void util_format_date(char *buf, size_t n, time_t t);
+/* Parse ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM)" into an instant. */
+int util_parse_time(const char *s, struct timespec *ts);
+
+/* The kernel's view (adjtimex): true when the clock is NTP-synchronised. */
+bool util_clock_synced(void);
+
+struct timespec util_now_real(void);
+struct timespec util_now_mono(void);
+double util_ts_diff(struct timespec a, struct timespec b); /* a - b, seconds */
+
+#endif
