@@ -29,7 +29,7 @@ SAN     ?=
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-ALL_CFLAGS  := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
+ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
                -DLOAXA_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
                -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -pthread \
                $(shell $(PKG_CONFIG) --cflags $(PKGS))

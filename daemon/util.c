@@ -37,7 +37,7 @@ void *xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
 		fatalx("allocation overflow");
-	p = realloc(p, n * size ? n * size : 1);
+	p = realloc(p, (n * size) != 0 ? n * size : 1);
 	if (!p)
 		fatalx("out of memory");
 	return p;
