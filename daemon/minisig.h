@@ -32,14 +32,18 @@ char *minisig_pubkey_base64(const struct minisig_pubkey *pk);
 
 void minisig_keygen(struct minisig_pubkey *pk, struct minisig_seckey *sk);
 /* Unencrypted minisign secret key file text (malloc'd); parse it back.
- * parse rejects encrypted keys with a clear error in *err. */
+ * parse rejects encrypted keys with a clear error in *err, and accepts the
+ * all-zero checksum "minisign -G -W" (0.11) writes as well as a real one. */
 char *minisig_format_seckey(const struct minisig_seckey *sk, const char *comment);
 int minisig_parse_seckey(const char *text, struct minisig_seckey *sk, const char **err);
 void minisig_seckey_pubkey(const struct minisig_seckey *sk, struct minisig_pubkey *pk);
 
-/* Sign msg ("ED", prehashed). Returns the .minisig file text (malloc'd). */
+/* Sign msg ("ED", prehashed). Returns the .minisig file text (malloc'd),
+ * or NULL when a comment holds a line break or is longer than minisign
+ * reads (1003 bytes untrusted, 8173 trusted). NULL comments: minisign's
+ * default text / "timestamp:<now>". */
 char *minisig_sign(const struct minisig_seckey *sk, const void *msg, size_t len,
-		   const char *untrusted_comment, const char *trusted_comment);
+                   const char *untrusted_comment, const char *trusted_comment);
 
 /* Verify sig (the .minisig text) over msg with pk; accepts "ED" and "Ed".
  * Returns 0 and, if trusted_comment != NULL, a malloc'd copy of it; or -1
@@ -47,6 +51,6 @@ char *minisig_sign(const struct minisig_seckey *sk, const void *msg, size_t len,
  * "signature does not verify", "trusted comment signature does not
  * verify", "malformed signature file", ...). */
 int minisig_verify(const struct minisig_pubkey *pk, const void *msg, size_t len, const char *sig,
-		   size_t sig_len, char **trusted_comment, const char **err);
+                   size_t sig_len, char **trusted_comment, const char **err);
 
 #endif

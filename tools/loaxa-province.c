@@ -1,0 +1,1150 @@
+/*
+ * loaxa-province: the provincial staff's tool. keygen makes the province's
+ * minisign key pair; publish turns a folder of audio (and province
+ * schedules) into the signed publication tree of DESIGN §4, ready for any
+ * static web server.
+ *
+ * publish checks everything before it changes anything: a bad file name,
+ * an unreadable programme or a schedule naming an unknown id stops it with
+ * the tree as it was. Only then are the content-addressed files copied in
+ * (each through a temporary file, fsync and rename), and last the new
+ * manifest and its signature replace the old pair.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <locale.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "i18n.h"
+#include "manifest.h"
+#include "minisig.h"
+#include "provpub.h"
+#include "schedule.h"
+#include "util.h"
+
+#define EXIT_USAGE 2
+
+#define KEY_MAX_BYTES      16384
+#define SIDECAR_MAX_BYTES  65536
+#define SCHEDULE_MAX_BYTES (1024 * 1024)
+#define PREVIOUS_MAX_BYTES MANIFEST_MAX_BYTES
+/* Copies larger than this report their progress. */
+#define PROGRESS_MIN_BYTES ((int64_t)32 * 1024 * 1024)
+
+/* ---- usage ----------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out, "%s",
+	        _("Usage: loaxa-province COMMAND [OPTIONS]\n"
+	          "\n"
+	          "  keygen    make the province's signing key pair (minisign format)\n"
+	          "  publish   build and sign the publication tree the stations fetch\n"
+	          "  verify    check the stations' as-run logs (not implemented yet)\n"
+	          "  report    airtime reports from the logs (not implemented yet)\n"
+	          "\n"
+	          "'loaxa-province COMMAND --help' describes a command's options.\n"
+	          "Exit status: 0 done, 1 failed, 2 wrong usage.\n"));
+}
+
+static void usage_keygen(FILE *out)
+{
+	fprintf(out, "%s",
+	        _("Usage: loaxa-province keygen [--key FILE] [--pub FILE] [--force]\n"
+	          "\n"
+	          "Make a new minisign-compatible key pair without a password and print the\n"
+	          "public key line (the stations' province.public_key).\n"
+	          "\n"
+	          "  -k, --key FILE   secret key file (default province.key, mode 0600)\n"
+	          "  -p, --pub FILE   public key file (default province.pub)\n"
+	          "  -f, --force      replace existing key files\n"
+	          "  -h, --help       this help\n"));
+}
+
+static void usage_publish(FILE *out)
+{
+	fprintf(out, "%s",
+	        _("Usage: loaxa-province publish --key KEY --programmes DIR [--schedules DIR]\n"
+	          "                              --out PUBDIR [OPTIONS]\n"
+	          "\n"
+	          "Copy every audio file of DIR into PUBDIR/programmes/<sha256>.<ext>, measure\n"
+	          "its duration and loudness, check the province schedules against the\n"
+	          "programmes, and write PUBDIR/manifest.json (version + 1) with its signature\n"
+	          "manifest.json.minisig.\n"
+	          "\n"
+	          "A programme's id is its file name without the extension, in lower case\n"
+	          "(a-z, 0-9, '.', '_', '-'). DIR/<id>.json may give {\"title\", \"class\":\n"
+	          "\"normal\"|\"priority\"|\"emergency\", \"valid_until\": \"YYYY-MM-DD\",\n"
+	          "\"stations\": [...]}; a schedule's <name>.json may give \"stations\".\n"
+	          "\n"
+	          "  -k, --key KEY           the province's secret key\n"
+	          "  -p, --programmes DIR    folder of audio files (any format libsndfile reads)\n"
+	          "  -s, --schedules DIR     folder of province schedules (*.cfg)\n"
+	          "  -o, --out PUBDIR        the publication tree (served over HTTP)\n"
+	          "  -e, --expires-days N    the manifest expires after N days (default 14)\n"
+	          "      --province NAME     province name (default: the previous manifest's,\n"
+	          "                          else the name of PUBDIR)\n"
+	          "      --stations LIST     comma-separated station ids for files without a\n"
+	          "                          sidecar (default \"*\": every station)\n"
+	          "      --prune             remove files the new manifest no longer uses\n"
+	          "  -h, --help              this help\n"));
+}
+
+static void usage_verify(FILE *out)
+{
+	fprintf(out, "%s",
+	        _("Usage: loaxa-province verify --stations stations.cfg LOGDIR\n"
+	          "\n"
+	          "Check the stations' as-run logs (not implemented yet).\n"));
+}
+
+static void usage_report(FILE *out)
+{
+	fprintf(out, "%s",
+	        _("Usage: loaxa-province report --stations stations.cfg LOGDIR --from D --to D\n"
+	          "                             --format csv|html\n"
+	          "\n"
+	          "Airtime reports from the stations' logs (not implemented yet).\n"));
+}
+
+/* ---- small file helpers ---------------------------------------------- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A temporary file beside path, hidden so that no web listing shows it. */
+static char *temp_name(const char *dir, const char *name)
+{
+	return xasprintf("%s/.%s.%ld.tmp", dir, name, (long)getpid());
+}
+
+/* Write buf to a fresh temporary file and fsync it; the caller renames. */
+static int write_temp(const char *tmp, const void *buf, size_t len, mode_t mode)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		int saved = errno;
+
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The visible regular files of dir, sorted by name. -1 if dir is unusable. */
+static int list_files(const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	*names = NULL;
+	*n = 0;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		struct stat st;
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			*names = xreallocarray(*names, *n + 1, sizeof **names);
+			(*names)[(*n)++] = xstrdup(e->d_name);
+		}
+		free(p);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof **names, cmp_str);
+	return 0;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* ---- keygen ---------------------------------------------------------- */
+
+static int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"pub", required_argument, NULL, 'p'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *key_path = "province.key", *pub_path = "province.pub";
+	struct minisig_pubkey pk;
+	struct minisig_seckey sk;
+	char *key_text, *pub_text, *line;
+	bool force = false;
+	int o, ret = 1;
+
+	while ((o = getopt_long(argc, argv, "k:p:fh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			usage_keygen(stdout);
+			return 0;
+		default:
+			usage_keygen(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || strcmp(key_path, pub_path) == 0) {
+		usage_keygen(stderr);
+		return EXIT_USAGE;
+	}
+	if (!force) {
+		const char *const paths[] = {key_path, pub_path};
+
+		for (size_t i = 0; i < 2; i++) {
+			if (path_exists(paths[i])) {
+				log_warnx(
+				    _("%s already exists; use --force to replace the key pair"),
+				    paths[i]);
+				return 1;
+			}
+		}
+	}
+	minisig_keygen(&pk, &sk);
+	key_text = minisig_format_seckey(&sk, "loaxa province secret key (unencrypted)");
+	pub_text = minisig_format_pubkey(&pk, NULL);
+	line = minisig_pubkey_base64(&pk);
+	if (util_write_atomic(key_path, key_text, strlen(key_text), 0600) < 0) {
+		log_warn(_("cannot write %s"), key_path);
+	} else if (util_write_atomic(pub_path, pub_text, strlen(pub_text), 0644) < 0) {
+		log_warn(_("cannot write %s"), pub_path);
+	} else {
+		printf("%s\n", line);
+		fprintf(stderr,
+		        _("Secret key: %s (keep it secret, keep a copy offline)\n"
+		          "Public key: %s (give the line above to every station)\n"),
+		        key_path, pub_path);
+		ret = 0;
+	}
+	sodium_memzero(key_text, strlen(key_text));
+	sodium_memzero(&sk, sizeof sk);
+	free(key_text);
+	free(pub_text);
+	free(line);
+	return ret;
+}
+
+/* ---- publish: what goes in ------------------------------------------- */
+
+struct pub_opts {
+	const char *key;
+	const char *programmes;
+	const char *schedules;
+	const char *out;
+	const char *province;
+	const char *stations;
+	long expires_days;
+	bool prune;
+};
+
+/* One file to publish: where it comes from and its name in the tree. */
+struct pub_source {
+	char *src;
+	char *store; /* "<sha256>.<ext>" */
+	int64_t bytes;
+	bool copied;
+};
+
+struct publication {
+	struct provpub_meta defaults;
+	struct provpub_programme *progs;
+	struct pub_source *prog_src;
+	size_t nprogs;
+	struct provpub_schedule *scheds;
+	struct pub_source *sched_src;
+	size_t nscheds;
+	char *province;
+	uint64_t version;
+};
+
+static void publication_free(struct publication *p)
+{
+	for (size_t i = 0; i < p->nprogs; i++) {
+		free(p->progs[i].id);
+		free(p->progs[i].ext);
+		provpub_meta_free(&p->progs[i].meta);
+		free(p->prog_src[i].src);
+		free(p->prog_src[i].store);
+	}
+	for (size_t i = 0; i < p->nscheds; i++) {
+		provpub_meta_free(&p->scheds[i].meta);
+		free(p->sched_src[i].src);
+		free(p->sched_src[i].store);
+	}
+	free(p->progs);
+	free(p->prog_src);
+	free(p->scheds);
+	free(p->sched_src);
+	free(p->province);
+	provpub_meta_free(&p->defaults);
+}
+
+static int load_seckey(const char *path, struct minisig_seckey *sk)
+{
+	const char *why = NULL;
+	struct stat st;
+	size_t len;
+	char *text;
+	int r;
+
+	if (util_read_file(path, KEY_MAX_BYTES, &text, &len) < 0) {
+		log_warn(_("cannot read the secret key %s"), path);
+		return -1;
+	}
+	r = minisig_parse_seckey(text, sk, &why);
+	sodium_memzero(text, len);
+	free(text);
+	if (r < 0) {
+		log_warnx("%s: %s", path, why);
+		return -1;
+	}
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		log_warnx(_("%s can be read by other users; chmod 600 it"), path);
+	return 0;
+}
+
+/* Read a sidecar into m if there is one. */
+static int read_sidecar(const char *path, bool schedule, struct provpub_meta *m, struct diag *d)
+{
+	size_t len;
+	char *buf;
+	int r;
+
+	if (!path_exists(path))
+		return 0;
+	if (util_read_file(path, SIDECAR_MAX_BYTES, &buf, &len) < 0) {
+		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		return -1;
+	}
+	r = provpub_parse_sidecar(buf, len, path, schedule, m, d);
+	free(buf);
+	return r;
+}
+
+/* Sidecars (NAME.json) whose NAME is not among the published: a typo the
+ * publisher wants to hear about. */
+static void warn_orphan_sidecars(const char *dir, char **names, size_t n, char **published,
+                                 size_t npublished)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *base;
+		bool found = false;
+
+		if (!has_suffix(names[i], ".json"))
+			continue;
+		base = xasprintf("%.*s", (int)(strlen(names[i]) - 5), names[i]);
+		for (size_t k = 0; k < npublished && !found; k++)
+			found = strcasecmp(base, published[k]) == 0;
+		if (!found)
+			log_warnx(_("%s/%s: no file \"%s\" to describe; ignored"), dir, names[i],
+			          base);
+		free(base);
+	}
+}
+
+static int scan_programmes(const struct pub_opts *o, struct publication *pub, struct diag *d)
+{
+	char **names, **ids = NULL;
+	size_t n;
+
+	if (list_files(o->programmes, &names, &n) < 0) {
+		diag_add(d, o->programmes, 0, _("cannot read the folder: %s"), strerror(errno));
+		return -1;
+	}
+	pub->progs = xcalloc(n, sizeof *pub->progs);
+	pub->prog_src = xcalloc(n, sizeof *pub->prog_src);
+	ids = xcalloc(n, sizeof *ids);
+	for (size_t i = 0; i < n; i++) {
+		struct provpub_programme *p = &pub->progs[pub->nprogs];
+		struct pub_source *s = &pub->prog_src[pub->nprogs];
+		char *path, *sidecar, err[256];
+		const char *why;
+		struct stat st;
+		bool dup = false;
+
+		if (has_suffix(names[i], ".json"))
+			continue;
+		path = xasprintf("%s/%s", o->programmes, names[i]);
+		if (provpub_id_from_name(names[i], &p->id, &p->ext, &why) < 0) {
+			diag_add(d, path, 0, _("file name %s"), _(why));
+			free(path);
+			continue;
+		}
+		for (size_t k = 0; k < pub->nprogs && !dup; k++)
+			dup = strcmp(pub->progs[k].id, p->id) == 0;
+		if (dup) {
+			diag_add(d, path, 0, _("another file already gives programme id \"%s\""),
+			         p->id);
+		} else if (stat(path, &st) < 0 || util_sha256_file(path, p->sha256) < 0) {
+			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		} else if (provpub_measure(path, &p->duration_s, &p->loudness_lufs, err,
+		                           sizeof err) < 0) {
+			diag_add(d, path, 0, "%s", err);
+		} else {
+			provpub_meta_copy(&p->meta, &pub->defaults);
+			/* Named like the audio file ("Ban-Tin.json") or like its id. */
+			sidecar = xasprintf("%s/%.*s.json", o->programmes,
+			                    (int)(strlen(names[i]) - strlen(p->ext) - 1), names[i]);
+			if (!path_exists(sidecar)) {
+				free(sidecar);
+				sidecar = xasprintf("%s/%s.json", o->programmes, p->id);
+			}
+			read_sidecar(sidecar, false, &p->meta, d);
+			free(sidecar);
+			p->bytes = st.st_size;
+			s->src = path;
+			s->store = xasprintf("%s.%s", p->sha256, p->ext);
+			s->bytes = st.st_size;
+			ids[pub->nprogs++] = p->id;
+			continue;
+		}
+		free(p->id);
+		free(p->ext);
+		p->id = p->ext = NULL;
+		free(path);
+	}
+	warn_orphan_sidecars(o->programmes, names, n, ids, pub->nprogs);
+	free(ids);
+	free_names(names, n);
+	if (pub->nprogs == 0 && d->n == 0)
+		log_warnx(_("%s holds no audio file: the manifest will list no programme"),
+		          o->programmes);
+	return d->n ? -1 : 0;
+}
+
+static const struct provpub_programme *find_programme(const struct publication *pub, const char *id)
+{
+	for (size_t i = 0; i < pub->nprogs; i++)
+		if (strcmp(pub->progs[i].id, id) == 0)
+			return &pub->progs[i];
+	return NULL;
+}
+
+/*
+ * The whole check of one province schedule: the project's schedule parser
+ * (as the station will read it), then every programme id it names must be
+ * in the catalog being published.
+ */
+static int check_schedule(const char *path, const struct publication *pub, struct diag *d)
+{
+	struct sched_plan plan = {0};
+	size_t before = d->n;
+
+	if (sched_load_file(&plan, path, true, d) == 0) {
+		for (size_t i = 0; i < plan.nslots; i++) {
+			const struct sched_slot *slot = &plan.slots[i];
+
+			for (size_t k = 0; k < slot->nitems; k++) {
+				const struct sched_item *it = &slot->items[k];
+
+				if (it->id && !find_programme(pub, it->id))
+					diag_add(d, path, it->line,
+					         _("programme \"%s\" is not among the programmes "
+					           "being published"),
+					         it->id);
+			}
+		}
+	}
+	sched_plan_free(&plan);
+	return d->n > before ? -1 : 0;
+}
+
+static int scan_schedules(const struct pub_opts *o, struct publication *pub, struct diag *d)
+{
+	char **names, **bases;
+	size_t n;
+
+	if (list_files(o->schedules, &names, &n) < 0) {
+		diag_add(d, o->schedules, 0, _("cannot read the folder: %s"), strerror(errno));
+		return -1;
+	}
+	pub->scheds = xcalloc(n, sizeof *pub->scheds);
+	pub->sched_src = xcalloc(n, sizeof *pub->sched_src);
+	bases = xcalloc(n, sizeof *bases);
+	for (size_t i = 0; i < n; i++) {
+		struct provpub_schedule *s = &pub->scheds[pub->nscheds];
+		struct pub_source *src = &pub->sched_src[pub->nscheds];
+		char *path, *sidecar, *buf;
+		size_t len;
+
+		if (!has_suffix(names[i], ".cfg"))
+			continue;
+		path = xasprintf("%s/%s", o->schedules, names[i]);
+		if (util_read_file(path, SCHEDULE_MAX_BYTES, &buf, &len) < 0) {
+			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+			free(path);
+			continue;
+		}
+		util_sha256_hex(buf, len, s->sha256);
+		free(buf);
+		if (check_schedule(path, pub, d) < 0) {
+			free(path);
+			continue;
+		}
+		bases[pub->nscheds] = xasprintf("%.*s", (int)(strlen(names[i]) - 4), names[i]);
+		provpub_meta_copy(&s->meta, &pub->defaults);
+		sidecar = xasprintf("%s/%s.json", o->schedules, bases[pub->nscheds]);
+		read_sidecar(sidecar, true, &s->meta, d);
+		free(sidecar);
+		s->bytes = (int64_t)len;
+		src->src = path;
+		src->store = xasprintf("%s.cfg", s->sha256);
+		src->bytes = (int64_t)len;
+		for (size_t k = 0; k < pub->nscheds; k++)
+			if (strcmp(pub->scheds[k].sha256, s->sha256) == 0)
+				diag_add(d, path, 0, _("same content as %s"),
+				         pub->sched_src[k].src);
+		pub->nscheds++;
+	}
+	warn_orphan_sidecars(o->schedules, names, n, bases, pub->nscheds);
+	free_names(bases, pub->nscheds);
+	free_names(names, n);
+	return d->n ? -1 : 0;
+}
+
+/* ---- publish: what comes out ----------------------------------------- */
+
+static void progress(const char *name, int64_t done, int64_t total, int *shown)
+{
+	int pct = total > 0 ? (int)(done * 100 / total) : 100;
+
+	if (total < PROGRESS_MIN_BYTES || pct / 10 == *shown / 10)
+		return;
+	*shown = pct;
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r%s %s: %3d%%%s", _("copying"), name, pct,
+		        pct == 100 ? "\n" : "");
+	else
+		fprintf(stderr, "%s %s: %d%%\n", _("copying"), name, pct);
+}
+
+/*
+ * Copy s->src into dir/s->store through a temporary file, hashing on the
+ * way: if the source changed since it was measured, nothing is installed.
+ * A file already there with the right content is kept as it is.
+ */
+static int store_file(const char *dir, struct pub_source *s, const char *sha256)
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES], *buf;
+	char *dst = xasprintf("%s/%s", dir, s->store), *tmp = temp_name(dir, s->store);
+	char hex[65];
+	const char *shown_name = strrchr(s->src, '/') ? strrchr(s->src, '/') + 1 : s->src;
+	int in = -1, out = -1, shown = 0, ret = -1, r;
+	int64_t done = 0;
+
+	if (path_exists(dst) && util_sha256_file(dst, hex) == 0 && strcmp(hex, sha256) == 0) {
+		free(dst);
+		free(tmp);
+		return 0;
+	}
+	buf = xmalloc(1 << 20);
+	in = open(s->src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		log_warn(_("cannot read %s"), s->src);
+		goto out;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		log_warn(_("cannot create %s"), tmp);
+		goto out;
+	}
+	crypto_hash_sha256_init(&st);
+	for (;;) {
+		ssize_t got = read(in, buf, 1 << 20);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			log_warn(_("cannot read %s"), s->src);
+			goto out;
+		}
+		if (got == 0)
+			break;
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)got);
+		if (write_all(out, buf, (size_t)got) < 0) {
+			log_warn(_("cannot write %s"), tmp);
+			goto out;
+		}
+		done += got;
+		progress(shown_name, done, s->bytes, &shown);
+	}
+	crypto_hash_sha256_final(&st, h);
+	util_hex(h, sizeof h, hex);
+	if (strcmp(hex, sha256) != 0) {
+		log_warnx(_("%s changed while it was being published; publish again"), s->src);
+		goto out;
+	}
+	if (fsync(out) < 0) {
+		log_warn(_("cannot write %s"), tmp);
+		goto out;
+	}
+	r = close(out);
+	out = -1;
+	if (r < 0 || rename(tmp, dst) < 0) {
+		log_warn(_("cannot install %s"), dst);
+		goto out;
+	}
+	s->copied = true;
+	ret = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (ret < 0)
+		unlink(tmp);
+	free(buf);
+	free(dst);
+	free(tmp);
+	return ret;
+}
+
+static int store_all(const char *pubdir, struct publication *pub)
+{
+	char *pdir = xasprintf("%s/programmes", pubdir), *sdir = xasprintf("%s/schedules", pubdir);
+	int ret = -1;
+
+	for (size_t i = 0; i < pub->nprogs; i++)
+		if (store_file(pdir, &pub->prog_src[i], pub->progs[i].sha256) < 0)
+			goto out;
+	for (size_t i = 0; i < pub->nscheds; i++)
+		if (store_file(sdir, &pub->sched_src[i], pub->scheds[i].sha256) < 0)
+			goto out;
+	/* The files must be durable before a manifest names them. */
+	if (util_fsync_dir(pdir) < 0 || util_fsync_dir(sdir) < 0) {
+		log_warn(_("cannot sync %s"), pubdir);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(pdir);
+	free(sdir);
+	return ret;
+}
+
+/*
+ * Replace manifest.json and manifest.json.minisig. Both are written and
+ * fsynced as temporary files first, then renamed back to back (signature
+ * first), so the moment in which a station can fetch a mismatched pair is
+ * as short as two renames. A station that does fetch one (or finds one
+ * after a crash between the renames) fails the signature check, keeps
+ * what it has and tries again at its next sync; publishing again repairs
+ * the tree.
+ */
+static int install_manifest(const char *pubdir, const char *manifest, const char *sig)
+{
+	char *mpath = xasprintf("%s/manifest.json", pubdir);
+	char *spath = xasprintf("%s/manifest.json.minisig", pubdir);
+	char *mtmp = temp_name(pubdir, "manifest.json");
+	char *stmp = temp_name(pubdir, "manifest.json.minisig");
+	int ret = -1;
+
+	if (write_temp(mtmp, manifest, strlen(manifest), 0644) < 0) {
+		log_warn(_("cannot write %s"), mtmp);
+		goto out;
+	}
+	if (write_temp(stmp, sig, strlen(sig), 0644) < 0) {
+		log_warn(_("cannot write %s"), stmp);
+		unlink(mtmp);
+		goto out;
+	}
+	if (rename(stmp, spath) < 0 || rename(mtmp, mpath) < 0) {
+		log_warn(_("cannot install the manifest in %s"), pubdir);
+		unlink(stmp);
+		unlink(mtmp);
+		goto out;
+	}
+	if (util_fsync_dir(pubdir) < 0) {
+		log_warn(_("cannot sync %s"), pubdir);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(mpath);
+	free(spath);
+	free(mtmp);
+	free(stmp);
+	return ret;
+}
+
+static bool is_store_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 66 || name[64] != '.')
+		return false;
+	for (size_t i = 0; i < 64; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Files of dir the manifest does not name: removed with prune, else
+ * counted. Only our own names (<sha256>.<ext>, stale temporaries) are
+ * touched; anything else someone put there stays. */
+static size_t sweep(const char *dir, const struct pub_source *keep, size_t nkeep, bool prune)
+{
+	char **names;
+	size_t n, count = 0;
+
+	if (list_files(dir, &names, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		bool used = false;
+		char *p;
+
+		for (size_t k = 0; k < nkeep && !used; k++)
+			used = strcmp(keep[k].store, names[i]) == 0;
+		if (used || !is_store_name(names[i]))
+			continue;
+		count++;
+		if (!prune)
+			continue;
+		p = xasprintf("%s/%s", dir, names[i]);
+		if (unlink(p) < 0)
+			log_warn(_("cannot remove %s"), p);
+		else
+			printf(_("removed %s\n"), p);
+		free(p);
+	}
+	free_names(names, n);
+	if (prune && count)
+		util_fsync_dir(dir);
+	return count;
+}
+
+static void remove_stale_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] == '.' && has_suffix(e->d_name, ".tmp")) {
+			char *p = xasprintf("%s/%s", dir, e->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	closedir(d);
+}
+
+static void format_duration(double s, char *buf, size_t n)
+{
+	long tenths = lround(s * 10);
+
+	if (tenths >= 36000)
+		snprintf(buf, n, "%ld:%02ld:%02ld.%ld", tenths / 36000, tenths / 600 % 60,
+		         tenths / 10 % 60, tenths % 10);
+	else
+		snprintf(buf, n, "%ld:%02ld.%ld", tenths / 600, tenths / 10 % 60, tenths % 10);
+}
+
+static void print_summary(const struct publication *pub, const char *pubdir, time_t expires)
+{
+	char when[40], dur[32], loud[32];
+	int w = 20;
+
+	for (size_t i = 0; i < pub->nprogs; i++)
+		if ((int)strlen(pub->progs[i].id) > w)
+			w = (int)strlen(pub->progs[i].id);
+	printf("%-*s  %10s  %10s  %-9s  %s\n", w, _("ID"), _("DURATION"), _("LOUDNESS"), _("CLASS"),
+	       _("CONTENT"));
+	for (size_t i = 0; i < pub->nprogs; i++) {
+		const struct provpub_programme *p = &pub->progs[i];
+
+		format_duration(p->duration_s, dur, sizeof dur);
+		if (isfinite(p->loudness_lufs))
+			snprintf(loud, sizeof loud, "%.1f LUFS", p->loudness_lufs);
+		else
+			snprintf(loud, sizeof loud, "-");
+		printf("%-*s  %10s  %10s  %-9s  %s\n", w, p->id, dur, loud,
+		       p->meta.klass ? p->meta.klass : "normal",
+		       pub->prog_src[i].copied ? _("new") : _("unchanged"));
+	}
+	util_format_time(when, sizeof when, (struct timespec){.tv_sec = expires}, false);
+	printf(_("Published version %llu of %s in %s (programmes: %zu, schedules: %zu); "
+	         "expires %s.\n"),
+	       (unsigned long long)pub->version, pub->province, pubdir, pub->nprogs, pub->nscheds,
+	       when);
+}
+
+/* The province name: the option, else the previous manifest's, else the
+ * name of the publication folder. */
+static int choose_province(const struct pub_opts *o, const char *previous, char **out)
+{
+	char *copy = xstrdup(o->out), *base;
+
+	if (o->province)
+		*out = xstrdup(o->province);
+	else if (previous)
+		*out = xstrdup(previous);
+	else {
+		for (size_t n = strlen(copy); n > 1 && copy[n - 1] == '/'; n--)
+			copy[n - 1] = '\0';
+		base = basename(copy);
+		*out = xstrdup(base);
+	}
+	free(copy);
+	if (!manifest_safe_id(*out)) {
+		log_warnx(_("\"%s\" is not usable as a province name (a-z, 0-9, '.', '_', '-'); "
+		            "give one with --province"),
+		          *out);
+		return -1;
+	}
+	if (o->province && previous && strcmp(o->province, previous) != 0)
+		log_warnx(
+		    _("the previous manifest was for province \"%s\", this one is for \"%s\""),
+		    previous, o->province);
+	return 0;
+}
+
+static int read_previous(const char *pubdir, uint64_t *version, char **province)
+{
+	char *path = xasprintf("%s/manifest.json", pubdir), *buf;
+	const char *why;
+	size_t len;
+	int r = 0;
+
+	*version = 0;
+	*province = NULL;
+	if (util_read_file(path, PREVIOUS_MAX_BYTES, &buf, &len) < 0) {
+		if (errno != ENOENT) {
+			log_warn(_("cannot read %s"), path);
+			r = -1;
+		}
+		free(path);
+		return r;
+	}
+	/* Without the old version the new one could go backwards, which every
+	 * station would refuse: stop rather than guess. */
+	if (provpub_previous(buf, len, version, province, &why) < 0) {
+		log_warnx(_("%s: %s; cannot tell which version comes next"), path, _(why));
+		r = -1;
+	}
+	free(buf);
+	free(path);
+	return r;
+}
+
+/* The manifest must pass the stations' own parser, or they would all
+ * refuse it. */
+static int self_check(const char *manifest)
+{
+	struct manifest_check chk = {.now = time(NULL), .clock_trusted = true};
+	struct diag why = {0};
+	struct manifest m;
+
+	if (manifest_parse(&m, manifest, strlen(manifest), "manifest.json", &chk, &why) == 0) {
+		manifest_free(&m);
+		return 0;
+	}
+	log_warnx(_("the new manifest would be refused by the stations:"));
+	diag_print(&why, stderr);
+	diag_free(&why);
+	return -1;
+}
+
+/* One publisher at a time: the lock is on the folder itself, so no lock
+ * file appears among what the web server serves. */
+static int lock_tree(const char *pubdir)
+{
+	int fd = open(pubdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_warn(_("cannot open %s"), pubdir);
+	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_warnx(_("another publish into %s is running"), pubdir);
+		close(fd);
+		fd = -1;
+	}
+	return fd; /* held until the process exits */
+}
+
+static int publish(const struct pub_opts *o)
+{
+	struct publication pub = {0};
+	struct provpub_manifest man;
+	struct minisig_seckey sk;
+	struct diag d = {0};
+	char *prev_province = NULL, *manifest = NULL, *sig = NULL, *tc = NULL, *dir;
+	time_t now = time(NULL);
+	size_t unused;
+	int ret = 1;
+
+	if (o->stations && provpub_parse_stations(o->stations, &pub.defaults) < 0) {
+		log_warnx(_("--stations: \"%s\" is not a list of station ids or \"*\""),
+		          o->stations);
+		return EXIT_USAGE;
+	}
+	if (load_seckey(o->key, &sk) < 0)
+		goto out;
+	dir = xasprintf("%s/programmes", o->out);
+	if (util_mkdirs(dir, 0755) < 0) {
+		log_warn(_("cannot create %s"), dir);
+		free(dir);
+		goto out;
+	}
+	free(dir);
+	dir = xasprintf("%s/schedules", o->out);
+	if (util_mkdirs(dir, 0755) < 0) {
+		log_warn(_("cannot create %s"), dir);
+		free(dir);
+		goto out;
+	}
+	free(dir);
+	if (lock_tree(o->out) < 0)
+		goto out;
+	if (read_previous(o->out, &pub.version, &prev_province) < 0)
+		goto out;
+	pub.version++;
+	if (choose_province(o, prev_province, &pub.province) < 0)
+		goto out;
+
+	scan_programmes(o, &pub, &d);
+	if (o->schedules)
+		scan_schedules(o, &pub, &d);
+	if (d.n) {
+		diag_print(&d, stderr);
+		log_warnx(_("nothing was published; %s is unchanged"), o->out);
+		goto out;
+	}
+
+	man = (struct provpub_manifest){
+	    .province = pub.province,
+	    .version = pub.version,
+	    .issued = now,
+	    .expires = now + o->expires_days * 86400,
+	    .programmes = pub.progs,
+	    .nprogrammes = pub.nprogs,
+	    .schedules = pub.scheds,
+	    .nschedules = pub.nscheds,
+	};
+	manifest = provpub_manifest_json(&man);
+	if (self_check(manifest) < 0)
+		goto out;
+	tc = provpub_trusted_comment(now, pub.version);
+	sig = minisig_sign(&sk, manifest, strlen(manifest), "signature from loaxa-province", tc);
+	if (!sig)
+		fatalx("cannot sign the manifest");
+
+	if (store_all(o->out, &pub) < 0 || install_manifest(o->out, manifest, sig) < 0) {
+		log_warnx(_("publishing failed; the previous manifest (if any) is still in place"));
+		goto out;
+	}
+	dir = xasprintf("%s/programmes", o->out);
+	remove_stale_temps(dir);
+	unused = sweep(dir, pub.prog_src, pub.nprogs, o->prune);
+	free(dir);
+	dir = xasprintf("%s/schedules", o->out);
+	remove_stale_temps(dir);
+	unused += sweep(dir, pub.sched_src, pub.nscheds, o->prune);
+	free(dir);
+	print_summary(&pub, o->out, man.expires);
+	if (unused && !o->prune)
+		printf(_("%zu files are no longer used by the manifest (--prune removes them).\n"),
+		       unused);
+	ret = 0;
+out:
+	sodium_memzero(&sk, sizeof sk);
+	diag_free(&d);
+	publication_free(&pub);
+	free(prev_province);
+	free(manifest);
+	free(sig);
+	free(tc);
+	return ret;
+}
+
+static int cmd_publish(int argc, char **argv)
+{
+	enum { OPT_PROVINCE = 256, OPT_STATIONS, OPT_PRUNE };
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"programmes", required_argument, NULL, 'p'},
+	    {"schedules", required_argument, NULL, 's'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"expires-days", required_argument, NULL, 'e'},
+	    {"province", required_argument, NULL, OPT_PROVINCE},
+	    {"stations", required_argument, NULL, OPT_STATIONS},
+	    {"prune", no_argument, NULL, OPT_PRUNE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct pub_opts o = {.expires_days = 14};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k:p:s:o:e:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o.key = optarg;
+			break;
+		case 'p':
+			o.programmes = optarg;
+			break;
+		case 's':
+			o.schedules = optarg;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'e':
+			errno = 0;
+			o.expires_days = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.expires_days < 1 ||
+			    o.expires_days > 3650) {
+				log_warnx(_("--expires-days: \"%s\" is not a number of days from 1 "
+				            "to 3650"),
+				          optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_PROVINCE:
+			o.province = optarg;
+			break;
+		case OPT_STATIONS:
+			o.stations = optarg;
+			break;
+		case OPT_PRUNE:
+			o.prune = true;
+			break;
+		case 'h':
+			usage_publish(stdout);
+			return 0;
+		default:
+			usage_publish(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !o.key || !o.programmes || !o.out) {
+		if (optind == argc)
+			log_warnx(_("publish needs --key, --programmes and --out"));
+		usage_publish(stderr);
+		return EXIT_USAGE;
+	}
+	return publish(&o);
+}
+
+static int cmd_later(int argc, char **argv, void (*help)(FILE *))
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			help(stdout);
+			return 0;
+		}
+	}
+	log_warnx(_("%s: not implemented yet"), argv[0]);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain("loaxa", LOCALEDIR);
+	textdomain("loaxa");
+	msg_init("loaxa-province", false, MSG_INFO);
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("loaxa-province %s\n", LOAXA_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen(argc, argv);
+	if (strcmp(cmd, "publish") == 0)
+		return cmd_publish(argc, argv);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_later(argc, argv, usage_verify);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_later(argc, argv, usage_report);
+	log_warnx(_("unknown command \"%s\""), cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}
