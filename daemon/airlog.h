@@ -56,6 +56,13 @@ struct airlog;
  * from the newest file, cut a torn last line (no newline) left by a crash.
  * NULL + log on error. */
 struct airlog *airlog_open(const char *dir);
+/* dir above is the log folder itself (state_dir/airlog), as for
+ * airlog_read_day. Every day file's last line is read, and the chain goes on
+ * from the highest seq found, so lines filed under a wrong date while the
+ * clock was off are not lost. One process at a time holds the folder (flock);
+ * a second airlog_open fails until airlog_close. Non-finite doubles (-inf
+ * dBFS for silence, an unknown duration as NAN) are written as null; an
+ * empty sha256 as null. */
 void airlog_close(struct airlog *a);
 /* Append e (seq/prev filled in), fsync. The file is chosen by the local
  * date of e's end (play) or time (start/stop). Returns 0 or -1 (logged). */
@@ -63,6 +70,8 @@ int airlog_append(struct airlog *a, struct airlog_entry *e);
 uint64_t airlog_last_seq(const struct airlog *a);
 /* Wall time of the newest line (its end or time), {0,0} if none. */
 struct timespec airlog_last_time(const struct airlog *a);
+/* prev of the next line: SHA-256 hex of the newest line, or 64 zeros. */
+const char *airlog_last_prev(const struct airlog *a);
 
 /* A parsed line, as read back (strings owned by the record). */
 struct airlog_record {

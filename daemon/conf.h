@@ -13,6 +13,8 @@
 #include "diag.h"
 
 #define CONF_DEFAULT_PATH "/etc/loaxa/loaxad.conf"
+/* Nothing but emergencies plays at night unless the operator says otherwise. */
+#define CONF_DEFAULT_QUIET_HOURS "21:30-05:00"
 
 struct conf_option {
 	char *key;
@@ -71,5 +73,16 @@ bool conf_in_quiet(const struct conf *c, int sec_of_day);
  * config is usable (d empty), -1 otherwise (c is then freed). */
 int conf_load(struct conf *c, const char *path, struct diag *d);
 void conf_free(struct conf *c);
+
+/*
+ * After a successful conf_load: station_name, the *_dir paths,
+ * control_socket, audio.driver and audio.file are never NULL (audio.file
+ * may be ""); timezone, the province strings and the amplifier commands
+ * are NULL when absent or "". audio.options keeps the file's order, numbers
+ * converted to their decimal text.
+ */
+
+/* true for the libao drivers that write to audio.file (wav, au, raw). */
+bool conf_file_driver(const char *driver);
 
 #endif

@@ -1,0 +1,646 @@
+/*
+ * Unit tests for conf: defaults, a complete config, the shipped example, and
+ * every kind of mistake reported at its exact FILE:LINE with the key named.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/loaxa-test-conf.XXXXXX";
+static char *conf_path;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	conf_path = xasprintf("%s/loaxad.conf", tmpdir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(conf_path);
+	free(conf_path);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static int load_text(const char *text, struct conf *c, struct diag *d)
+{
+	FILE *f = fopen(conf_path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	memset(d, 0, sizeof *d);
+	return conf_load(c, conf_path, d);
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/*
+ * Expect exactly one problem, "PATH:LINE: KEY..." (line 0: "PATH: KEY...")
+ * whose text also holds want (if not NULL), and a zeroed struct.
+ */
+static void expect_error(const char *text, int line, const char *key, const char *want)
+{
+	struct conf c;
+	struct diag d;
+	char *prefix;
+	int rc = load_text(text, &c, &d);
+
+	if (rc != -1 || d.n != 1) {
+		diag_print(&d, stderr);
+		fail_msg("config should give one error:\n%s", text);
+	}
+	prefix = line > 0 ? xasprintf("%s:%d: %s", conf_path, line, key)
+	                  : xasprintf("%s: %s", conf_path, key);
+	if (strncmp(d.msgs[0], prefix, strlen(prefix)) != 0)
+		fail_msg("got \"%s\", want it to start with \"%s\"", d.msgs[0], prefix);
+	if (want && !strstr(d.msgs[0], want))
+		fail_msg("got \"%s\", want it to contain \"%s\"", d.msgs[0], want);
+	assert_true(all_zero(&c, sizeof c));
+	free(prefix);
+	diag_free(&d);
+}
+
+static void expect_ok(const char *text, struct conf *c)
+{
+	struct diag d;
+
+	if (load_text(text, c, &d) != 0 || d.n != 0) {
+		diag_print(&d, stderr);
+		fail_msg("config should load:\n%s", text);
+	}
+	diag_free(&d);
+}
+
+#define STATION "station: { id = \"tan-quang\"; };\n"
+
+static void test_defaults(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_ok(STATION, &c);
+	assert_string_equal(c.path, conf_path);
+	assert_string_equal(c.station_id, "tan-quang");
+	assert_string_equal(c.station_name, "tan-quang");
+	assert_string_equal(c.state_dir, "/var/lib/loaxa");
+	assert_string_equal(c.schedule_dir, "/etc/loaxa/schedules");
+	assert_string_equal(c.audio_dir, "/var/lib/loaxa/local");
+	assert_string_equal(c.control_socket, "/run/loaxa/control.sock");
+	assert_null(c.timezone);
+	assert_int_equal(c.quiet_start, 21 * 3600 + 30 * 60);
+	assert_int_equal(c.quiet_end, 5 * 3600);
+	assert_int_equal(c.catch_up_s, 300);
+	assert_string_equal(c.audio.driver, "alsa");
+	assert_int_equal(c.audio.noptions, 0);
+	assert_int_equal(c.audio.rate, 48000);
+	assert_int_equal(c.audio.channels, 2);
+	assert_string_equal(c.audio.file, "");
+	assert_true(c.audio.gain_db == 0.0);
+	assert_true(c.audio.target_lufs == -16.0);
+	assert_null(c.province.manifest_url);
+	assert_null(c.province.public_key);
+	assert_null(c.province.log_url);
+	assert_null(c.province.ca_file);
+	assert_null(c.province.pinned_public_key);
+	assert_int_equal(c.province.sync_interval_s, 300);
+	assert_int_equal(c.province.upload_interval_s, 300);
+	assert_true(c.province.max_download_bytes == 268435456);
+	assert_null(c.amplifier.on_command);
+	assert_null(c.amplifier.off_command);
+	assert_int_equal(c.amplifier.lead_s, 3);
+	assert_int_equal(c.amplifier.tail_s, 5);
+	conf_free(&c);
+	assert_true(all_zero(&c, sizeof c));
+}
+
+/* A real minisign public key (minisign -G), so the key check passes. */
+#define PUBKEY "RWQLs8CorNA1DOqYOS9cQz07uKgzJcnXk4jTzc1CPfodc4uA1ObY68l2"
+
+static void test_complete(void **state)
+{
+	struct conf c;
+	static const char text[] =
+	    "# a complete station\n"
+	    "station: {\n"
+	    "  id = \"tan-quang\";\n"
+	    "  name = \"Đài truyền thanh xã Tân Quang\";\n"
+	    "};\n"
+	    "state_dir = \"state\";\n"
+	    "schedule_dir = \"/srv/loaxa/schedules\";\n"
+	    "audio_dir = \"/srv/loaxa/local\";\n"
+	    "control_socket = \"/tmp/x.sock\";\n"
+	    "timezone = \"Asia/Ho_Chi_Minh\";\n"
+	    "quiet_hours = \"22:00-04:30\";\n"
+	    "catch_up_s = 0;\n"
+	    "audio: {\n"
+	    "  driver = \"wav\";\n"
+	    "  options = { dev = \"hw:1,0\"; buffer_time = 500; ratio = 0.25; big = 5000000000; "
+	    "};\n"
+	    "  rate = 44100; channels = 1;\n"
+	    "  file = \"out.wav\";\n"
+	    "  gain_db = -3;\n"
+	    "  target_lufs = -23.5;\n"
+	    "};\n"
+	    "province: {\n"
+	    "  manifest_url = \"https://tinh.example.vn/loaxa/manifest.json\";\n"
+	    "  public_key = \"" PUBKEY "\";\n"
+	    "  log_url = \"https://tinh.example.vn/loaxa/logs/\";\n"
+	    "  sync_interval_s = 600; upload_interval_s = 900;\n"
+	    "  ca_file = \"/etc/ssl/tinh.pem\"; pinned_public_key = \"sha256//abc=\";\n"
+	    "  max_download_bytes = 1099511627776L;\n"
+	    "};\n"
+	    "amplifier: {\n"
+	    "  on_command = \"gpioset gpiochip0 17=1\";\n"
+	    "  off_command = \"gpioset gpiochip0 17=0\";\n"
+	    "  lead_s = 0; tail_s = 600;\n"
+	    "};\n";
+
+	(void)state;
+	expect_ok(text, &c);
+	assert_string_equal(c.station_name, "Đài truyền thanh xã Tân Quang");
+	assert_string_equal(c.state_dir, "state");
+	assert_string_equal(c.schedule_dir, "/srv/loaxa/schedules");
+	assert_string_equal(c.audio_dir, "/srv/loaxa/local");
+	assert_string_equal(c.control_socket, "/tmp/x.sock");
+	assert_string_equal(c.timezone, "Asia/Ho_Chi_Minh");
+	assert_int_equal(c.quiet_start, 22 * 3600);
+	assert_int_equal(c.quiet_end, 4 * 3600 + 30 * 60);
+	assert_int_equal(c.catch_up_s, 0);
+	assert_string_equal(c.audio.driver, "wav");
+	assert_int_equal(c.audio.noptions, 4);
+	assert_string_equal(c.audio.options[0].key, "dev");
+	assert_string_equal(c.audio.options[0].value, "hw:1,0");
+	assert_string_equal(c.audio.options[1].key, "buffer_time");
+	assert_string_equal(c.audio.options[1].value, "500");
+	assert_string_equal(c.audio.options[2].key, "ratio");
+	assert_string_equal(c.audio.options[2].value, "0.25");
+	assert_string_equal(c.audio.options[3].key, "big");
+	assert_string_equal(c.audio.options[3].value, "5000000000");
+	assert_int_equal(c.audio.rate, 44100);
+	assert_int_equal(c.audio.channels, 1);
+	assert_string_equal(c.audio.file, "out.wav");
+	assert_true(c.audio.gain_db == -3.0);
+	assert_true(c.audio.target_lufs == -23.5);
+	assert_string_equal(c.province.manifest_url, "https://tinh.example.vn/loaxa/manifest.json");
+	assert_string_equal(c.province.public_key, PUBKEY);
+	assert_string_equal(c.province.log_url, "https://tinh.example.vn/loaxa/logs/");
+	assert_int_equal(c.province.sync_interval_s, 600);
+	assert_int_equal(c.province.upload_interval_s, 900);
+	assert_string_equal(c.province.ca_file, "/etc/ssl/tinh.pem");
+	assert_string_equal(c.province.pinned_public_key, "sha256//abc=");
+	assert_true(c.province.max_download_bytes == 1099511627776LL);
+	assert_string_equal(c.amplifier.on_command, "gpioset gpiochip0 17=1");
+	assert_string_equal(c.amplifier.off_command, "gpioset gpiochip0 17=0");
+	assert_int_equal(c.amplifier.lead_s, 0);
+	assert_int_equal(c.amplifier.tail_s, 600);
+	conf_free(&c);
+}
+
+/* The example shipped for operators must load and hold the defaults. */
+static void test_example(void **state)
+{
+	struct conf c;
+	struct diag d = {0};
+
+	(void)state;
+	if (conf_load(&c, "schedules/loaxad.conf.example", &d) != 0) {
+		diag_print(&d, stderr);
+		fail_msg("schedules/loaxad.conf.example does not load (run from the source tree)");
+	}
+	assert_string_equal(c.station_id, "tan-quang");
+	assert_string_equal(c.station_name, "Đài truyền thanh xã Tân Quang");
+	assert_null(c.timezone);
+	assert_int_equal(c.quiet_start, 21 * 3600 + 30 * 60);
+	assert_int_equal(c.quiet_end, 5 * 3600);
+	assert_int_equal(c.audio.noptions, 0);
+	assert_null(c.province.manifest_url);
+	assert_true(c.province.max_download_bytes == 268435456);
+	assert_int_equal(c.amplifier.tail_s, 5);
+	conf_free(&c);
+}
+
+/* libconfig 1.5 keeps integers without an L suffix in 32 bits. */
+static void test_large_integers(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_ok(STATION "province: { max_download_bytes = 1099511627776; };\n", &c);
+	assert_true(c.province.max_download_bytes == 1099511627776LL);
+	conf_free(&c);
+	expect_ok(STATION "province: { max_download_bytes = 5000000000; };\n", &c);
+	assert_true(c.province.max_download_bytes == 5000000000LL);
+	conf_free(&c);
+	expect_ok(STATION "province: { max_download_bytes = 0x100000000; };\n", &c);
+	assert_true(c.province.max_download_bytes == 4294967296LL);
+	conf_free(&c);
+	/* 2^32 + 48000 must not read as 48000 */
+	expect_error(STATION "audio: { rate = 4295015296; };\n", 2, "audio.rate", "4295015296");
+	expect_error(STATION "audio: {\n  channels = -4294967294;\n};\n", 3, "audio.channels",
+	             "out of range");
+	expect_error(STATION "province: { max_download_bytes = 1099511627777; };\n", 2,
+	             "province.max_download_bytes", "out of range");
+	expect_error(STATION "province: { max_download_bytes = 99999999999999999999999; };\n", 2,
+	             "province.max_download_bytes", "out of range");
+}
+
+static void test_syntax_and_file(void **state)
+{
+	struct conf c;
+	struct diag d = {0};
+	char *missing;
+
+	(void)state;
+	expect_error(STATION "state_dir = \"/x\"\naudio: { rate = ; };\n", 3, "", "syntax error");
+	expect_error(STATION "catch_up_s = 1;\ncatch_up_s = 2;\n", 3, "", "duplicate");
+	/* libconfig notices an open string where the file ends */
+	expect_error(STATION "name = \"unterminated;\n", 3, "", NULL);
+
+	missing = xasprintf("%s/nonexistent.conf", tmpdir);
+	assert_int_equal(conf_load(&c, missing, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], missing));
+	assert_non_null(strstr(d.msgs[0], "No such file"));
+	assert_true(all_zero(&c, sizeof c));
+	diag_free(&d);
+	free(missing);
+}
+
+static void test_unknown_keys(void **state)
+{
+	(void)state;
+	expect_error(STATION "\nstate_dri = \"/x\";\n", 3, "state_dri: unknown key", NULL);
+	expect_error("station: {\n  id = \"x\";\n  nmae = \"X\";\n};\n", 3,
+	             "station.nmae: unknown key", NULL);
+	expect_error(STATION "audio: {\n  rate = 48000;\n  sample_rate = 48000;\n};\n", 4,
+	             "audio.sample_rate: unknown key", NULL);
+	expect_error(STATION "province: {\n  manifesturl = \"https://x/\";\n};\n", 3,
+	             "province.manifesturl: unknown key", NULL);
+	expect_error(STATION "amplifier: {\n  lead = 3;\n};\n", 3, "amplifier.lead: unknown key",
+	             NULL);
+	expect_error(STATION "amplifier: { tail_s = 5; nested: { x = 1; }; };\n", 2,
+	             "amplifier.nested: unknown key", NULL);
+}
+
+static void test_options(void **state)
+{
+	(void)state;
+	expect_error(STATION "audio: {\n  options = {\n    dev = true;\n  };\n};\n", 4,
+	             "audio.options.dev", "a string or a number");
+	expect_error(STATION "audio: {\n  options = { sub = { a = 1; }; };\n};\n", 3,
+	             "audio.options.sub", "a string or a number");
+	expect_error(STATION "audio: {\n  options = \"dev=default\";\n};\n", 3, "audio.options",
+	             "group");
+	expect_error(STATION "audio: {\n  options = { list = (1, 2); };\n};\n", 3,
+	             "audio.options.list", NULL);
+}
+
+static void test_types(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_error("station = \"tan-quang\";\n", 1, "station", "group");
+	expect_error("station: { id = 5; };\n", 1, "station.id", "string");
+	expect_error(STATION "state_dir = 5;\n", 2, "state_dir", "string");
+	expect_error(STATION "quiet_hours = 0;\n", 2, "quiet_hours", "string");
+	expect_error(STATION "catch_up_s = 1.5;\n", 2, "catch_up_s", "integer");
+	expect_error(STATION "catch_up_s = \"300\";\n", 2, "catch_up_s", "integer");
+	expect_error(STATION "audio: { rate = \"48000\"; };\n", 2, "audio.rate", "integer");
+	expect_error(STATION "audio: { rate = 48000.0; };\n", 2, "audio.rate", "integer");
+	expect_error(STATION "audio: { gain_db = \"0\"; };\n", 2, "audio.gain_db", "number");
+	expect_error(STATION "audio: { gain_db = true; };\n", 2, "audio.gain_db", "number");
+	expect_error(STATION "province: { max_download_bytes = 1.0e6; };\n", 2,
+	             "province.max_download_bytes", "integer");
+	expect_error(STATION "amplifier: { on_command = [\"a\"]; };\n", 2, "amplifier.on_command",
+	             "string");
+	expect_error(STATION "province = ( 1, 2 );\n", 2, "province", "group");
+	/* an integer where a number is wanted is fine */
+	expect_ok(STATION "audio: { gain_db = 3; target_lufs = -18; };\n", &c);
+	assert_true(c.audio.gain_db == 3.0);
+	assert_true(c.audio.target_lufs == -18.0);
+	conf_free(&c);
+	expect_ok(STATION "audio: { gain_db = -7L; };\n", &c);
+	assert_true(c.audio.gain_db == -7.0);
+	conf_free(&c);
+}
+
+static void test_ranges(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *key;
+	} bad[] = {
+	    {"audio: { rate = 7999; };", "audio.rate"},
+	    {"audio: { rate = 192001; };", "audio.rate"},
+	    {"audio: { channels = 0; };", "audio.channels"},
+	    {"audio: { channels = 9; };", "audio.channels"},
+	    {"catch_up_s = -1;", "catch_up_s"},
+	    {"catch_up_s = 86401;", "catch_up_s"},
+	    {"audio: { gain_db = -60.5; };", "audio.gain_db"},
+	    {"audio: { gain_db = 20.01; };", "audio.gain_db"},
+	    {"audio: { gain_db = 21; };", "audio.gain_db"},
+	    {"audio: { target_lufs = 0.5; };", "audio.target_lufs"},
+	    {"audio: { target_lufs = -71; };", "audio.target_lufs"},
+	    {"province: { sync_interval_s = 9; };", "province.sync_interval_s"},
+	    {"province: { sync_interval_s = 86401; };", "province.sync_interval_s"},
+	    {"province: { upload_interval_s = 0; };", "province.upload_interval_s"},
+	    {"province: { upload_interval_s = 100000; };", "province.upload_interval_s"},
+	    {"province: { max_download_bytes = 0; };", "province.max_download_bytes"},
+	    {"province: { max_download_bytes = 1099511627777L; };", "province.max_download_bytes"},
+	    {"amplifier: { lead_s = -1; };", "amplifier.lead_s"},
+	    {"amplifier: { lead_s = 601; };", "amplifier.lead_s"},
+	    {"amplifier: { tail_s = 601; };", "amplifier.tail_s"},
+	};
+	static const char *good[] = {
+	    "audio: { rate = 8000; channels = 1; gain_db = -60; target_lufs = -70; };",
+	    "audio: { rate = 192000; channels = 8; gain_db = 20.0; target_lufs = 0; };",
+	    "catch_up_s = 0;",
+	    "catch_up_s = 86400;",
+	    "province: { sync_interval_s = 10; upload_interval_s = 86400; };",
+	    "province: { max_download_bytes = 1; };",
+	    "amplifier: { lead_s = 600; tail_s = 0; };",
+	};
+	struct conf c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *text = xasprintf(STATION "\n%s\n", bad[i].body);
+
+		expect_error(text, 3, bad[i].key, "out of range");
+		free(text);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char *text = xasprintf(STATION "%s\n", good[i]);
+
+		expect_ok(text, &c);
+		conf_free(&c);
+		free(text);
+	}
+}
+
+static void test_station_id(void **state)
+{
+	static const char *bad[] = {"Tan-Quang", "tan quang", "-tan", "tân-quang",
+	                            "tan_quang", "tan.quang", ""};
+	static const char *good[] = {"a", "0", "9-", "tan-quang-2", "xa--da"};
+	char id64[65], id65[66], *text;
+	struct conf c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		text = xasprintf("# comment\nstation: {\n  id = \"%s\";\n};\n", bad[i]);
+		expect_error(text, 3, "station.id", NULL);
+		free(text);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		text = xasprintf("station: { id = \"%s\"; };\n", good[i]);
+		expect_ok(text, &c);
+		assert_string_equal(c.station_id, good[i]);
+		conf_free(&c);
+		free(text);
+	}
+	memset(id64, 'a', 64);
+	id64[64] = '\0';
+	memset(id65, 'b', 65);
+	id65[65] = '\0';
+	text = xasprintf("station: { id = \"%s\"; };\n", id64);
+	expect_ok(text, &c);
+	conf_free(&c);
+	free(text);
+	text = xasprintf("station: { id = \"%s\"; };\n", id65);
+	expect_error(text, 1, "station.id", "64");
+	free(text);
+
+	/* missing: no line without a station section, else the section's line */
+	expect_error("state_dir = \"/x\";\n", 0, "station.id: missing", NULL);
+	expect_error("\n\nstation: {\n  name = \"Xã\";\n};\n", 3, "station.id: missing", NULL);
+}
+
+static void test_quiet_hours_errors(void **state)
+{
+	static const char *bad[] = {"21:30",       "21:30-5:00",   "9:30-05:00",  "24:00-05:00",
+	                            "21:60-05:00", "21:30-05:60",  "21:30-21:30", "21:30 - 05:00",
+	                            "21.30-05.00", "21:30-05:00 ", "none"};
+	struct conf c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *text = xasprintf(STATION "\nquiet_hours = \"%s\";\n", bad[i]);
+
+		expect_error(text, 3, "quiet_hours", "HH:MM-HH:MM");
+		free(text);
+	}
+	expect_ok(STATION "quiet_hours = \"\";\n", &c);
+	assert_int_equal(c.quiet_start, -1);
+	assert_false(conf_in_quiet(&c, 3 * 3600));
+	conf_free(&c);
+}
+
+static void test_timezone(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_error(STATION "\ntimezone = \"Asia/Nowhere\";\n", 3, "timezone", "Asia/Nowhere");
+	expect_error(STATION "timezone = \"../../../etc/passwd\";\n", 2, "timezone", NULL);
+	expect_error(STATION "timezone = \"/usr/share/zoneinfo/UTC\";\n", 2, "timezone", NULL);
+	expect_error(STATION "timezone = \"Asia\";\n", 2, "timezone", NULL);
+	if (access("/usr/share/zoneinfo/zone.tab", R_OK) == 0)
+		expect_error(STATION "timezone = \"zone.tab\";\n", 2, "timezone", NULL);
+	expect_ok(STATION "timezone = \"UTC\";\n", &c);
+	assert_string_equal(c.timezone, "UTC");
+	conf_free(&c);
+	expect_ok(STATION "timezone = \"\";\n", &c);
+	assert_null(c.timezone);
+	conf_free(&c);
+}
+
+static void test_file_driver(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_error(STATION "audio: {\n  driver = \"wav\";\n};\n", 3, "audio.file", "wav");
+	expect_error(STATION "audio: {\n  file = \"\";\n  driver = \"raw\";\n};\n", 4, "audio.file",
+	             NULL);
+	expect_error(STATION "audio: { driver = \"au\"; file = \"\"; };\n", 2, "audio.file", NULL);
+	expect_error(STATION "audio: { driver = \"\"; };\n", 2, "audio.driver", "empty");
+	expect_ok(STATION "audio: { driver = \"null\"; };\n", &c);
+	conf_free(&c);
+	expect_ok(STATION "audio: { driver = \"au\"; file = \"/tmp/x.au\"; };\n", &c);
+	assert_true(conf_file_driver(c.audio.driver));
+	conf_free(&c);
+	assert_false(conf_file_driver("alsa"));
+}
+
+static void test_province(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_error(STATION "province: {\n  manifest_url = \"ftp://tinh/m.json\";\n  public_key = "
+	                     "\"" PUBKEY "\";\n};\n",
+	             3, "province.manifest_url", "http://");
+	expect_error(STATION "province: {\n  manifest_url = \"tinh.example.vn/m.json\";\n};\n", 3,
+	             "province.manifest_url", NULL);
+	expect_error(STATION "province: {\n  manifest_url = \"https://\";\n};\n", 3,
+	             "province.manifest_url", NULL);
+	expect_error(STATION "province: {\n\n  manifest_url = \"https://tinh/m.json\";\n};\n", 4,
+	             "province.public_key", "missing");
+	expect_error(STATION
+	             "province: {\n  public_key = \"\";\n  manifest_url = \"https://t/m\";\n};\n",
+	             4, "province.public_key", "missing");
+	expect_error(STATION "province: {\n  public_key = \"RWQnotakey\";\n};\n", 3,
+	             "province.public_key", "minisign");
+	expect_error(STATION "province: {\n  log_url = \"https://tinh/logs\";\n};\n", 3,
+	             "province.log_url", "/");
+	expect_error(STATION "province: {\n  log_url = \"scp://tinh/logs/\";\n};\n", 3,
+	             "province.log_url", NULL);
+
+	expect_ok(STATION "province: { manifest_url = \"file:///srv/pub/manifest.json\";\n"
+	                  "  public_key = \"untrusted comment: minisign public key\\n" PUBKEY
+	                  "\\n\";\n"
+	                  "  log_url = \"http://127.0.0.1:8080/logs/\"; };\n",
+	          &c);
+	assert_string_equal(c.province.manifest_url, "file:///srv/pub/manifest.json");
+	assert_string_equal(c.province.log_url, "http://127.0.0.1:8080/logs/");
+	conf_free(&c);
+	/* a public key alone, or an empty province, is fine: no sync */
+	expect_ok(STATION "province: { public_key = \"" PUBKEY "\"; };\n", &c);
+	assert_null(c.province.manifest_url);
+	conf_free(&c);
+	expect_ok(STATION "province: { manifest_url = \"\"; log_url = \"\"; };\n", &c);
+	assert_null(c.province.manifest_url);
+	assert_null(c.province.log_url);
+	conf_free(&c);
+	expect_ok(STATION "province: { };\namplifier: { };\n", &c);
+	conf_free(&c);
+}
+
+static void test_many_errors(void **state)
+{
+	struct conf c;
+	struct diag d;
+	char *want;
+
+	(void)state;
+	assert_int_equal(load_text("station: { id = \"Bad\"; };\n"
+	                           "audio: { rate = 1; };\n"
+	                           "colour = \"blue\";\n",
+	                           &c, &d),
+	                 -1);
+	assert_int_equal(d.n, 3);
+	want = xasprintf("%s:1: station.id", conf_path);
+	assert_string_equal(strstr(d.msgs[0], want) ? want : d.msgs[0], want);
+	free(want);
+	want = xasprintf("%s:2: audio.rate", conf_path);
+	assert_string_equal(strstr(d.msgs[1], want) ? want : d.msgs[1], want);
+	free(want);
+	want = xasprintf("%s:3: colour", conf_path);
+	assert_string_equal(strstr(d.msgs[2], want) ? want : d.msgs[2], want);
+	free(want);
+	assert_true(all_zero(&c, sizeof c));
+	diag_free(&d);
+}
+
+static void test_parse_quiet(void **state)
+{
+	int a = 0, b = 0;
+
+	(void)state;
+	assert_int_equal(conf_parse_quiet("21:30-05:00", &a, &b), 0);
+	assert_int_equal(a, 77400);
+	assert_int_equal(b, 18000);
+	assert_int_equal(conf_parse_quiet("00:00-23:59", &a, &b), 0);
+	assert_int_equal(a, 0);
+	assert_int_equal(b, 86340);
+	assert_int_equal(conf_parse_quiet("", &a, &b), 0);
+	assert_int_equal(a, -1);
+	assert_int_equal(b, -1);
+	assert_int_equal(conf_parse_quiet("05:00", &a, &b), -1);
+	assert_int_equal(conf_parse_quiet("21:30-05:00x", &a, &b), -1);
+	assert_int_equal(conf_parse_quiet("2a:30-05:00", &a, &b), -1);
+	assert_int_equal(conf_parse_quiet("23:00-23:00", &a, &b), -1);
+}
+
+static void test_in_quiet(void **state)
+{
+	struct conf c = {0};
+
+	(void)state;
+	assert_int_equal(conf_parse_quiet("21:30-05:00", &c.quiet_start, &c.quiet_end), 0);
+	assert_true(conf_in_quiet(&c, 22 * 3600));
+	assert_true(conf_in_quiet(&c, 4 * 3600 + 59 * 60));
+	assert_true(conf_in_quiet(&c, 21 * 3600 + 30 * 60));
+	assert_true(conf_in_quiet(&c, 0));
+	assert_true(conf_in_quiet(&c, 3 * 3600 + 15 * 60));
+	assert_true(conf_in_quiet(&c, 5 * 3600 - 1));
+	assert_false(conf_in_quiet(&c, 5 * 3600));
+	assert_false(conf_in_quiet(&c, 21 * 3600 + 29 * 60 + 59));
+	assert_false(conf_in_quiet(&c, 12 * 3600));
+	/* out-of-day seconds wrap (a leap second, a day offset) */
+	assert_true(conf_in_quiet(&c, 86400 + 60));
+	assert_false(conf_in_quiet(&c, 86400 + 6 * 3600));
+
+	/* a window inside one day */
+	assert_int_equal(conf_parse_quiet("12:00-13:30", &c.quiet_start, &c.quiet_end), 0);
+	assert_false(conf_in_quiet(&c, 11 * 3600 + 59 * 60));
+	assert_true(conf_in_quiet(&c, 12 * 3600));
+	assert_true(conf_in_quiet(&c, 13 * 3600 + 29 * 60));
+	assert_false(conf_in_quiet(&c, 13 * 3600 + 30 * 60));
+	assert_false(conf_in_quiet(&c, 2 * 3600));
+
+	assert_int_equal(conf_parse_quiet("", &c.quiet_start, &c.quiet_end), 0);
+	for (int t = 0; t < 86400; t += 900)
+		assert_false(conf_in_quiet(&c, t));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_complete),
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_large_integers),
+	    cmocka_unit_test(test_syntax_and_file),
+	    cmocka_unit_test(test_unknown_keys),
+	    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_station_id),
+	    cmocka_unit_test(test_quiet_hours_errors),
+	    cmocka_unit_test(test_timezone),
+	    cmocka_unit_test(test_file_driver),
+	    cmocka_unit_test(test_province),
+	    cmocka_unit_test(test_many_errors),
+	    cmocka_unit_test(test_parse_quiet),
+	    cmocka_unit_test(test_in_quiet),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
