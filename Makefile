@@ -116,7 +116,7 @@ bench: deps all $(HELPER_BINS)
 demo:
 	@tools/install-deps demo
 	$(MAKE) all
-	tests/demo/run
+	BUILD=$(BUILD) tools/demo
 
 format:
 	clang-format -i daemon/*.[ch] tools/*.c tests/unit/*.[ch] tests/helpers/*.c

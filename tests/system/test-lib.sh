@@ -28,6 +28,8 @@ check() {
 	local d=$1; shift
 	if "$@"; then ok "$d"; else not_ok "$d"; echo "#   failed: $*" >&2; fi
 }
+# jqt EXPR: true when jq's EXPR holds for stdin (prints nothing)
+jqt() { jq -e "$1" >/dev/null; }
 diag() { echo "# $*" >&2; }
 skip_all() { echo "1..0 # SKIP $*"; trap - EXIT; rm -rf "$T"; exit 0; }
 done_testing() { echo "1..$_tap_n"; [ "$_tap_fail" = 0 ]; }
@@ -80,7 +82,8 @@ loaxad_start() {
 	LOAXAD_PID=$!
 	echo "$LOAXAD_PID" >"$d/daemon.pid"
 	at_exit "kill -9 $LOAXAD_PID 2>/dev/null"
-	wait_for 20 grep -q '"type":"start"' "$d"/state/airlog/*.jsonl
+	# the glob must be expanded at each try: the log file may not exist yet
+	wait_for 20 bash -c "grep -qs '\"type\":\"start\"' $d/state/airlog/*.jsonl"
 }
 
 # loaxad_stop DIR: SIGTERM, wait; returns the exit status
@@ -93,3 +96,31 @@ loaxad_stop() {
 
 # airlog DIR: every line of the as-run log, oldest first
 airlog() { cat "$1"/state/airlog/*.jsonl 2>/dev/null; }
+# play_lines DIR: the as-run log's play lines
+play_lines() { airlog "$1" | jq -c 'select(.type == "play")'; }
+
+# slot_file FILE NAME START ITEM...: a one-slot schedule of file items
+slot_file() {
+	local f=$1 name=$2 start=$3; shift 3
+	local items="" it
+	for it in "$@"; do items="$items${items:+, }{ file = \"$it\"; }"; done
+	printf 'slots = ( { name = "%s"; start = "%s"; items = ( %s ); } );\n' "$name" "$start" "$items" >"$f"
+}
+
+# wait_plays DIR N [SECONDS]: wait until the as-run log has N play lines
+wait_plays() {
+	wait_for "${3:-30}" bash -c "[ \$(cat $1/state/airlog/*.jsonl 2>/dev/null | grep -c '\"type\":\"play\"') -ge $2 ]"
+}
+
+# chain_ok DIR: every line's prev is the SHA-256 of the line before, seq +1
+chain_ok() {
+	cat "$1"/state/airlog/*.jsonl | python3 -c '
+import sys, json, hashlib
+prev = "0" * 64; seq = 0
+for raw in sys.stdin.buffer.read().splitlines(keepends=True):
+    o = json.loads(raw)
+    if o["prev"] != prev or o["seq"] != seq + 1:
+        print("chain broken at seq", o["seq"], file=sys.stderr); sys.exit(1)
+    prev = hashlib.sha256(raw).hexdigest(); seq = o["seq"]
+'
+}

@@ -1,0 +1,893 @@
+/*
+ * station: the runtime side of the schedule.
+ *
+ * Occurrences of the plan (schedule.c) become runs. A run is due at its
+ * start; the highest-priority due run goes on air, an equal one waits for
+ * the one on air to end, a higher one interrupts it (the lower run resumes
+ * with its next item afterwards). Items of a run are handed to the player
+ * together so they follow each other without a gap. Items that cannot play
+ * (unknown id, expired, quiet hours) become records that are logged in
+ * their place in the order, so the as-run log reads in broadcast order.
+ *
+ * Which items already aired is the as-run log's business: after a restart
+ * the station counts, per run, the lines logged for its slot inside the
+ * run's span, and resumes after them. Runs that fell due while the daemon
+ * was down or the clock could not be trusted play late within catch_up_s,
+ * and are logged "missed" beyond it.
+ */
+#include "station.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "schedule.h"
+#include "util.h"
+
+/* Items of a run are queued this long before its start, so the player can
+ * open the device and decode ahead and still start on the second. */
+#define STATION_LEAD_S 1
+
+struct run {
+	char *key; /* file, slot line, start: stable across reloads */
+	const struct sched_slot *slot;
+	int64_t start; /* civil seconds */
+	size_t next;   /* first item not logged yet */
+	bool on_air;
+	bool done;
+	bool fresh; /* not carried over from before the last rebuild */
+};
+
+/* One item in broadcast order: played by the player (tag != 0), or a record
+ * (skipped/missed) that is only logged. */
+struct entry {
+	struct entry *next;
+	uint64_t tag;
+	char *run_key;
+	size_t item;
+	char *slot_name;
+	enum sched_prio prio;
+	char *programme;
+	char *file;
+	char *status; /* records */
+	char *reason; /* records */
+	double planned; /* civil seconds */
+	double duration_s;
+	bool started;
+	struct timespec start;
+};
+
+struct station {
+	const struct conf *conf;
+	struct airlog *log;
+	struct player *player;
+	struct sched_plan plan;
+	bool have_plan;
+	struct catalog cat;
+	struct sched_slot *adhoc; /* operator "play now" slots, kept until aired */
+	size_t nadhoc;
+	struct run *runs;
+	size_t nruns;
+	int64_t window_day; /* INT64_MIN: rebuild the runs at the next step */
+	bool startup;       /* the next rebuild follows a start or a clock jump */
+	const char *backlog_reason;
+	bool clock_held;
+	struct timespec clock_floor; /* the newest log line when we last looked */
+	struct timespec prev_last;   /* the newest log line before this run began */
+	bool preempting;
+	struct entry *head;
+	uint64_t next_tag;
+};
+
+/* --- time ------------------------------------------------------------------ */
+
+static long gmtoff_at(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return tm.tm_gmtoff;
+}
+
+static double to_civil(struct timespec ts)
+{
+	return (double)(ts.tv_sec + gmtoff_at(ts.tv_sec)) + (double)ts.tv_nsec / 1e9;
+}
+
+static struct timespec from_civil(double civil)
+{
+	struct timespec ts;
+	double whole = floor(civil);
+	time_t guess = (time_t)whole - gmtoff_at((time_t)whole);
+
+	ts.tv_sec = (time_t)whole - gmtoff_at(guess);
+	ts.tv_nsec = (long)((civil - whole) * 1e9);
+	return ts;
+}
+
+/* --- items ------------------------------------------------------------------ */
+
+static double probe_duration(const char *path)
+{
+	SF_INFO info = {0};
+	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	double d = 0;
+
+	if (!f)
+		return 0;
+	if (info.samplerate > 0 && info.frames > 0)
+		d = (double)info.frames / info.samplerate;
+	sf_close(f);
+	return d;
+}
+
+void station_resolve_item(const struct conf *c, const struct catalog *cat,
+			  const struct sched_item *it, int64_t day, struct station_item *r)
+{
+	memset(r, 0, sizeof *r);
+	r->gain_db = c->audio.gain_db;
+	if (it->id) {
+		const struct catalog_programme *p = catalog_find(cat, it->id);
+
+		if (!p) {
+			snprintf(r->reason, sizeof r->reason,
+				 _("not in the province catalog (manifest version %llu)"),
+				 (unsigned long long)cat->version);
+			return;
+		}
+		r->programme = p;
+		if (p->valid_until != INT64_MAX && day > p->valid_until) {
+			int y, m, d;
+
+			sched_civil_from_days(p->valid_until, &y, &m, &d);
+			snprintf(r->reason, sizeof r->reason, _("expired: valid until %04d-%02d-%02d"),
+				 y, m, d);
+			return;
+		}
+		r->path = p->path;
+		r->sha256 = p->sha256;
+		r->duration_s = p->duration_s;
+		if (!isnan(p->loudness_lufs))
+			r->gain_db += c->audio.target_lufs - p->loudness_lufs;
+		return;
+	}
+	if (it->file[0] == '/')
+		r->owned_path = xstrdup(it->file);
+	else
+		r->owned_path = xasprintf("%s/%s", c->audio_dir, it->file);
+	r->path = r->owned_path;
+	if (access(r->path, R_OK) < 0) {
+		snprintf(r->reason, sizeof r->reason, _("file not found: %s"), r->path);
+		return;
+	}
+	r->duration_s = probe_duration(r->path);
+}
+
+static void resolve_item(const struct station *s, const struct sched_item *it, int64_t day,
+			 struct station_item *r)
+{
+	station_resolve_item(s->conf, &s->cat, it, day, r);
+	/* a missing file is the player's to report: it may appear meanwhile */
+	if (it->file)
+		r->path = r->owned_path;
+}
+
+static double item_duration(const struct sched_slot *slot, size_t i, void *ctx)
+{
+	const struct station *s = ctx;
+	struct station_item r;
+	double d;
+
+	resolve_item(s, &slot->items[i], INT64_MIN, &r);
+	d = r.path ? r.duration_s : 0;
+	free(r.owned_path);
+	return d;
+}
+
+/* Planned start of item i of a run: the slot's start plus the items before. */
+static double planned_start(const struct station *s, const struct run *r, size_t i)
+{
+	double t = (double)r->start;
+
+	for (size_t k = 0; k < i && k < r->slot->nitems; k++)
+		t += item_duration(r->slot, k, (void *)s);
+	return t;
+}
+
+/* --- the as-run log ------------------------------------------------------------- */
+
+static void log_entry(struct station *s, const struct entry *e, const struct player_event *ev)
+{
+	static const char *status_names[] = {"complete", "interrupted", "failed", "skipped"};
+	struct airlog_entry a = {0};
+
+	a.type = AIRLOG_PLAY;
+	a.station = s->conf->station_id;
+	a.programme = e->programme;
+	a.file = e->file;
+	a.slot = e->slot_name;
+	a.priority = sched_prio_name(e->prio);
+	a.scheduled = from_civil(e->planned);
+	a.duration_s = e->duration_s;
+	a.peak_dbfs = -INFINITY;
+	a.rms_dbfs = -INFINITY;
+	a.clock_synced = util_clock_synced();
+	if (ev) {
+		a.sha256 = ev->sha256[0] ? ev->sha256 : NULL;
+		a.start = ev->start;
+		a.end = ev->end;
+		a.played_s = ev->played_s;
+		if (ev->duration_s > 0)
+			a.duration_s = ev->duration_s;
+		a.status = status_names[ev->status];
+		a.reason = ev->reason[0] ? ev->reason : NULL;
+		a.peak_dbfs = ev->peak_dbfs;
+		a.rms_dbfs = ev->rms_dbfs;
+		if (ev->status == PLAYER_SKIPPED && !ev->start.tv_sec)
+			a.start = a.end = util_now_real();
+	} else {
+		a.status = e->status;
+		a.reason = e->reason;
+		a.start = a.end = util_now_real();
+		if (strcmp(e->status, "missed") == 0)
+			a.start.tv_sec = a.end.tv_sec = 0, a.start.tv_nsec = a.end.tv_nsec = 0;
+	}
+	if (airlog_append(s->log, &a) < 0)
+		log_errx("as-run log: could not record %s of %s", a.status,
+			 e->programme ? e->programme : e->file);
+	log_info("%s: %s \"%s\" %s%s%s", a.status, e->programme ? "programme" : "file",
+		 e->programme ? e->programme : e->file, e->slot_name, a.reason ? ": " : "",
+		 a.reason ? a.reason : "");
+}
+
+static void entry_free(struct entry *e)
+{
+	free(e->run_key);
+	free(e->slot_name);
+	free(e->programme);
+	free(e->file);
+	free(e->status);
+	free(e->reason);
+	free(e);
+}
+
+static struct run *find_run(struct station *s, const char *key)
+{
+	for (size_t i = 0; i < s->nruns; i++)
+		if (strcmp(s->runs[i].key, key) == 0)
+			return &s->runs[i];
+	return NULL;
+}
+
+static void run_advance(struct station *s, const char *key, size_t item)
+{
+	struct run *r = find_run(s, key);
+
+	if (!r)
+		return;
+	if (r->next < item + 1)
+		r->next = item + 1;
+	if (r->next >= r->slot->nitems)
+		r->done = true;
+}
+
+static void queue_done(struct station *s, const char *key)
+{
+	struct run *r = find_run(s, key);
+
+	if (r)
+		r->on_air = false;
+}
+
+/* Log the records at the head of the queue: they follow what just ended. */
+static void flush_records(struct station *s)
+{
+	while (s->head && s->head->tag == 0) {
+		struct entry *e = s->head;
+
+		log_entry(s, e, NULL);
+		run_advance(s, e->run_key, e->item);
+		s->head = e->next;
+		if (!s->head)
+			queue_done(s, e->run_key);
+		entry_free(e);
+	}
+}
+
+static struct entry *entry_new(const struct run *r, size_t i, double planned)
+{
+	struct entry *e = xcalloc(1, sizeof *e);
+	const struct sched_item *it = &r->slot->items[i];
+
+	e->run_key = xstrdup(r->key);
+	e->item = i;
+	e->slot_name = xstrdup(r->slot->name);
+	e->prio = r->slot->prio;
+	e->programme = it->id ? xstrdup(it->id) : NULL;
+	e->file = it->file ? xstrdup(it->file) : NULL;
+	e->planned = planned;
+	return e;
+}
+
+static void record_missed(struct station *s, struct run *r, const char *reason)
+{
+	double planned = (double)r->start;
+
+	for (size_t i = 0; i < r->slot->nitems; i++) {
+		double d = item_duration(r->slot, i, s);
+
+		if (i >= r->next) {
+			struct entry *e = entry_new(r, i, planned);
+
+			e->status = xstrdup("missed");
+			e->reason = xstrdup(reason);
+			e->duration_s = d;
+			log_entry(s, e, NULL);
+			entry_free(e);
+		}
+		planned += d;
+	}
+	r->next = r->slot->nitems;
+	r->done = true;
+}
+
+/* --- runs ----------------------------------------------------------------------- */
+
+struct logged {
+	char *slot;
+	double scheduled; /* civil */
+};
+
+struct logged_set {
+	struct logged *v;
+	size_t n;
+};
+
+static void collect_logged(const struct airlog_record *rec, const char *line, void *ctx)
+{
+	struct logged_set *set = ctx;
+
+	(void)line;
+	if (!rec || rec->e.type != AIRLOG_PLAY || !rec->e.slot || !rec->e.scheduled.tv_sec)
+		return;
+	set->v = xreallocarray(set->v, set->n + 1, sizeof *set->v);
+	set->v[set->n].slot = xstrdup(rec->e.slot);
+	set->v[set->n].scheduled = to_civil(rec->e.scheduled);
+	set->n++;
+}
+
+/* How many items of r the log already holds (any status). */
+static size_t logged_items(const struct station *s, const struct logged_set *set,
+			   const struct run *r)
+{
+	double end = planned_start(s, r, r->slot->nitems) + 0.5;
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].slot, r->slot->name) == 0 &&
+		    set->v[i].scheduled >= (double)r->start - 0.5 && set->v[i].scheduled <= end)
+			n++;
+	return n < r->slot->nitems ? n : r->slot->nitems;
+}
+
+static char *run_key(const struct sched_occ *o)
+{
+	return xasprintf("%s:%d:%s:%lld", o->slot->file ? o->slot->file : "-", o->slot->line,
+			 o->slot->name, (long long)o->start);
+}
+
+static void runs_free(struct run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(runs[i].key);
+	free(runs);
+}
+
+/* Build the runs from yesterday to the day after tomorrow, keeping the
+ * progress of runs we already had, reading the rest from the log. */
+static void rebuild_runs(struct station *s, struct timespec now)
+{
+	double civ = to_civil(now);
+	int64_t day = (int64_t)floor(civ / 86400);
+	int64_t from, to = (day + 3) * 86400;
+	struct sched_occ *occ = NULL;
+	size_t nocc, nruns = 0;
+	struct run *runs;
+	struct logged_set logged = {0};
+
+	/* Look back to a little before the previous run's last line (a session
+	 * it was playing may have begun up to two hours before), at most a day;
+	 * on the very first start, only the catch-up window. */
+	if (!s->prev_last.tv_sec) {
+		from = (int64_t)civ - s->conf->catch_up_s - 1;
+	} else {
+		from = (int64_t)floor(to_civil(s->prev_last)) - 7200;
+		if (from < (int64_t)civ - 86400)
+			from = (int64_t)civ - 86400;
+	}
+	nocc = sched_occurrences(&s->plan, from, to, &occ);
+	runs = xcalloc(nocc + s->nadhoc + 1, sizeof *runs);
+	for (int64_t d = from / 86400; d <= day; d++) {
+		int y, m, dd;
+		char date[16];
+
+		sched_civil_from_days(d, &y, &m, &dd);
+		snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, dd);
+		char *dir = xasprintf("%s/airlog", s->conf->state_dir);
+		airlog_read_day(dir, date, collect_logged, &logged);
+		free(dir);
+	}
+	for (size_t i = 0; i < nocc + s->nadhoc; i++) {
+		struct sched_occ o;
+		struct run *r = &runs[nruns], *old;
+
+		if (i < nocc) {
+			o = occ[i];
+		} else {
+			o.slot = &s->adhoc[i - nocc];
+			o.start = s->adhoc[i - nocc].from;
+		}
+		r->key = run_key(&o);
+		r->slot = o.slot;
+		r->start = o.start;
+		old = find_run(s, r->key);
+		if (old) {
+			r->next = old->next;
+			r->done = old->done;
+			r->on_air = old->on_air;
+		} else {
+			r->fresh = true;
+			if ((double)r->start < civ) {
+				r->next = logged_items(s, &logged, r);
+				r->done = r->next >= r->slot->nitems;
+			}
+		}
+		nruns++;
+	}
+	free(occ);
+	runs_free(s->runs, s->nruns);
+	s->runs = runs;
+	s->nruns = nruns;
+	s->window_day = day;
+
+	/* Runs that fell due before now and did not air: late within the
+	 * catch-up window, missed beyond it (or silently dropped when they
+	 * only appeared in a reloaded plan after their time). */
+	for (size_t i = 0; i < s->nruns; i++) {
+		struct run *r = &s->runs[i];
+		double late;
+
+		if (r->done || r->on_air || (double)r->start >= civ)
+			continue;
+		if (!r->fresh && !s->startup)
+			continue;
+		late = civ - planned_start(s, r, r->next);
+		if (r->slot->prio == SCHED_EMERGENCY && r->slot->until != INT64_MAX) {
+			if (civ <= (double)r->slot->until)
+				continue;
+		} else if (late <= s->conf->catch_up_s) {
+			continue;
+		}
+		if (s->startup)
+			record_missed(s, r, s->backlog_reason);
+		else if (late > s->conf->catch_up_s + 5)
+			r->done = true;
+	}
+	s->startup = false;
+	for (size_t i = 0; i < logged.n; i++)
+		free(logged.v[i].slot);
+	free(logged.v);
+}
+
+/* The run that should be on air: due, not done, highest priority, then
+ * earliest start, then plan order. */
+static struct run *pick_run(struct station *s, double civ)
+{
+	struct run *best = NULL;
+
+	for (size_t i = 0; i < s->nruns; i++) {
+		struct run *r = &s->runs[i];
+
+		if (r->done || (double)r->start > civ)
+			continue;
+		if (!best || r->slot->prio > best->slot->prio ||
+		    (r->slot->prio == best->slot->prio && r->start < best->start))
+			best = r;
+	}
+	return best;
+}
+
+static struct run *on_air_run(struct station *s)
+{
+	return s->head ? find_run(s, s->head->run_key) : NULL;
+}
+
+static void queue_append(struct station *s, struct entry *e)
+{
+	struct entry **p = &s->head;
+
+	while (*p)
+		p = &(*p)->next;
+	*p = e;
+}
+
+/* Hand the rest of run r to the player, to start at `at` (civil; 0 = now). */
+static void start_run(struct station *s, struct run *r, double civ, double at)
+{
+	double planned = planned_start(s, r, r->next);
+	double expected = at > civ ? at : civ;
+	int64_t day = (int64_t)floor(civ / 86400);
+	bool first = true;
+
+	log_info("session \"%s\" (%s) on air from item %zu%s", r->slot->name,
+		 sched_prio_name(r->slot->prio), r->next + 1,
+		 civ - (double)r->start > 1 ? ", late" : "");
+	r->on_air = true;
+	for (size_t i = r->next; i < r->slot->nitems; i++) {
+		struct entry *e = entry_new(r, i, planned);
+		struct station_item res;
+		int64_t sec = ((int64_t)floor(expected) % 86400 + 86400) % 86400;
+
+		resolve_item(s, &r->slot->items[i], day, &res);
+		e->duration_s = res.duration_s;
+		if (r->slot->prio != SCHED_EMERGENCY && s->conf->quiet_start >= 0 &&
+		    sched_in_quiet((int)sec, s->conf->quiet_start, s->conf->quiet_end)) {
+			char qs[9], qe[9];
+
+			sched_format_hms(s->conf->quiet_start, qs);
+			sched_format_hms(s->conf->quiet_end, qe);
+			e->status = xstrdup("skipped");
+			e->reason = xasprintf("quiet hours %.5s-%.5s", qs, qe);
+		} else if (!res.path) {
+			e->status = xstrdup("skipped");
+			e->reason = xstrdup(res.reason);
+		} else {
+			struct player_item pi = {0};
+
+			pi.tag = e->tag = ++s->next_tag;
+			pi.path = res.path;
+			pi.gain_db = res.gain_db;
+			pi.sha256 = res.sha256;
+			if (first && at > civ)
+				pi.at = from_civil(at);
+			if (player_enqueue(s->player, &pi) < 0) {
+				free(e->reason);
+				e->tag = 0;
+				e->status = xstrdup("skipped");
+				e->reason = xstrdup("player queue full");
+			} else {
+				first = false;
+				expected += res.duration_s;
+			}
+		}
+		free(res.owned_path);
+		planned += e->duration_s;
+		queue_append(s, e);
+	}
+	flush_records(s);
+}
+
+/* --- public ---------------------------------------------------------------------- */
+
+struct station *station_new(const struct conf *c, struct airlog *log, struct player *pl)
+{
+	struct station *s = xcalloc(1, sizeof *s);
+
+	s->conf = c;
+	s->log = log;
+	s->player = pl;
+	s->window_day = INT64_MIN;
+	s->startup = true;
+	s->backlog_reason = "loaxad was not running";
+	s->clock_floor = airlog_last_time(log);
+	s->prev_last = s->clock_floor;
+	return s;
+}
+
+static void adhoc_free(struct station *s)
+{
+	for (size_t i = 0; i < s->nadhoc; i++) {
+		free(s->adhoc[i].name);
+		for (size_t k = 0; k < s->adhoc[i].nitems; k++) {
+			free(s->adhoc[i].items[k].id);
+			free(s->adhoc[i].items[k].file);
+		}
+		free(s->adhoc[i].items);
+	}
+	free(s->adhoc);
+	s->adhoc = NULL;
+	s->nadhoc = 0;
+}
+
+void station_free(struct station *s)
+{
+	if (!s)
+		return;
+	while (s->head) {
+		struct entry *e = s->head;
+
+		s->head = e->next;
+		entry_free(e);
+	}
+	runs_free(s->runs, s->nruns);
+	adhoc_free(s);
+	if (s->have_plan)
+		sched_plan_free(&s->plan);
+	catalog_free(&s->cat);
+	free(s);
+}
+
+int station_reload(struct station *s, struct diag *d)
+{
+	struct sched_plan plan = {0};
+	struct catalog cat;
+	size_t before = d->n;
+	int rc = 0;
+
+	if (catalog_load(&cat, s->conf->state_dir, s->conf->station_id) < 0) {
+		diag_add(d, s->conf->state_dir, 0, "%s", _("the province manifest cannot be read"));
+		memset(&cat, 0, sizeof cat);
+	}
+	sched_load_dir(&plan, s->conf->schedule_dir, d);
+	for (size_t i = 0; i < cat.nschedules; i++)
+		sched_load_file(&plan, cat.schedules[i], true, d);
+	if (d->n > before) {
+		rc = -1;
+		if (s->have_plan) {
+			/* keep the last good plan */
+			sched_plan_free(&plan);
+			catalog_free(&cat);
+			for (size_t i = before; i < d->n; i++)
+				log_errx("%s", d->msgs[i]);
+			log_errx("schedule not reloaded: the previous plan stays in force");
+			return -1;
+		}
+	}
+	/* Slots inside quiet hours are refused: they stay in the plan only to be
+	 * logged "skipped" when due. */
+	sched_check_quiet(&plan, s->conf->quiet_start, s->conf->quiet_end, d);
+	for (size_t i = before; i < d->n; i++)
+		log_errx("%s", d->msgs[i]);
+	/* Runs point into the old plan: rebuild them right away. */
+	if (s->have_plan)
+		sched_plan_free(&s->plan);
+	catalog_free(&s->cat);
+	s->plan = plan;
+	s->cat = cat;
+	s->have_plan = true;
+	s->window_day = INT64_MIN;
+	log_info("plan loaded: %zu slots from %zu files, catalog version %llu", plan.nslots,
+		 plan.nfiles, (unsigned long long)cat.version);
+	rebuild_runs(s, util_now_real());
+	return rc;
+}
+
+void station_clock_changed(struct station *s)
+{
+	/* Sessions the jump skipped over are missed beyond the catch-up window;
+	 * a jump back below the newest log line holds sessions again. */
+	s->window_day = INT64_MIN;
+	s->startup = true;
+	s->backlog_reason = "the clock jumped";
+	s->clock_floor = airlog_last_time(s->log);
+}
+
+struct timespec station_step(struct station *s, struct timespec now)
+{
+	struct timespec last = s->clock_floor, none = {0, 0};
+	double civ = to_civil(now), wake = INFINITY;
+	struct run *cand, *cur;
+
+	/* A clock behind the newest log line cannot be trusted (no RTC, no
+	 * network yet): hold scheduled sessions until it is plausible. */
+	if (last.tv_sec && util_ts_diff(now, last) < -1.0) {
+		if (!s->clock_held)
+			log_warnx("the clock reads earlier than the newest as-run log line: "
+				  "holding scheduled sessions until it is set");
+		s->clock_held = true;
+		return last;
+	}
+	if (s->clock_held) {
+		log_notice("the clock is plausible again");
+		s->clock_held = false;
+		s->clock_floor = (struct timespec){0, 0};
+		s->startup = true;
+		s->backlog_reason = "the clock was not set";
+		s->window_day = INT64_MIN;
+	}
+	if (s->window_day != (int64_t)floor(civ / 86400))
+		rebuild_runs(s, now);
+
+	cand = pick_run(s, civ);
+	cur = on_air_run(s);
+	if (cand && cur && cand != cur && cand->slot->prio > cur->slot->prio && !s->preempting &&
+	    !cand->on_air) {
+		char reason[200];
+
+		snprintf(reason, sizeof reason, "interrupted by %s \"%s\"",
+			 sched_prio_name(cand->slot->prio), cand->slot->name);
+		s->preempting = true;
+		player_flush(s->player, reason);
+	} else if (!s->head) {
+		if (cand && !cand->on_air) {
+			start_run(s, cand, civ, 0);
+		} else {
+			/* queue the next run ahead of its start */
+			struct run *next = NULL;
+
+			for (size_t i = 0; i < s->nruns; i++) {
+				struct run *r = &s->runs[i];
+
+				if (r->done || r->on_air || (double)r->start <= civ)
+					continue;
+				if (!next || r->start < next->start ||
+				    (r->start == next->start && r->slot->prio > next->slot->prio))
+					next = r;
+			}
+			if (next && (double)next->start - civ <= STATION_LEAD_S)
+				start_run(s, next, civ, (double)next->start);
+		}
+	}
+
+	for (size_t i = 0; i < s->nruns; i++) {
+		const struct run *r = &s->runs[i];
+		double t = (double)r->start - STATION_LEAD_S;
+
+		if (!r->done && !r->on_air && (double)r->start > civ && t < wake)
+			wake = t;
+	}
+	{
+		double midnight = (floor(civ / 86400) + 1) * 86400;
+
+		if (midnight < wake)
+			wake = midnight;
+	}
+	if (!isfinite(wake))
+		return none;
+	if (wake <= civ)
+		wake = civ + 0.001;
+	return from_civil(wake);
+}
+
+void station_player_event(struct station *s, const struct player_event *ev)
+{
+	struct entry *e = s->head, **pp = &s->head;
+
+	while (e && e->tag != ev->tag) {
+		pp = &e->next;
+		e = e->next;
+	}
+	if (!e) {
+		log_warnx("player event for an unknown item (tag %llu)",
+			  (unsigned long long)ev->tag);
+		return;
+	}
+	if (ev->kind == PLAYER_START) {
+		e->started = true;
+		e->start = ev->start;
+		log_info("on air: %s \"%s\" (%s)", e->programme ? "programme" : "file",
+			 e->programme ? e->programme : e->file, e->slot_name);
+		return;
+	}
+	/* Records queued before this item are logged first, in order. */
+	if (pp != &s->head)
+		flush_records(s);
+	if (ev->status == PLAYER_INTERRUPTED && !e->started && ev->played_s <= 0) {
+		/* interrupted before it began: it stays to be played later */
+	} else {
+		log_entry(s, e, ev);
+		run_advance(s, e->run_key, e->item);
+	}
+	s->head = e->next;
+	if (ev->status == PLAYER_INTERRUPTED) {
+		/* the player dropped what was queued behind it */
+		s->preempting = false;
+		while (s->head) {
+			struct entry *x = s->head;
+
+			s->head = x->next;
+			entry_free(x);
+		}
+	} else {
+		flush_records(s);
+	}
+	if (!s->head)
+		queue_done(s, e->run_key);
+	entry_free(e);
+}
+
+void station_shutdown(struct station *s, const char *reason, int timeout_ms)
+{
+	struct timespec end = util_now_mono();
+
+	if (!s->head)
+		return;
+	player_flush(s->player, reason);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	while (s->head && s->head->tag && util_ts_diff(end, util_now_mono()) > 0) {
+		struct player_event ev;
+
+		if (player_read(s->player, &ev) == 1) {
+			station_player_event(s, &ev);
+		} else {
+			struct timespec ts = {0, 5000000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+int station_play_now(struct station *s, const char *what, int prio, char *err, size_t errlen)
+{
+	struct sched_slot *slot;
+	struct timespec now = util_now_real();
+
+	if (!what || !*what) {
+		snprintf(err, errlen, "%s", _("nothing to play"));
+		return -1;
+	}
+	if (!strchr(what, '/') && !catalog_find(&s->cat, what) && !strchr(what, '.')) {
+		snprintf(err, errlen, _("\"%s\" is not in the province catalog"), what);
+		return -1;
+	}
+	s->adhoc = xreallocarray(s->adhoc, s->nadhoc + 1, sizeof *s->adhoc);
+	slot = &s->adhoc[s->nadhoc++];
+	memset(slot, 0, sizeof *slot);
+	slot->name = xstrdup(prio == SCHED_EMERGENCY ? "operator emergency" : "operator");
+	slot->file = "operator";
+	slot->line = (int)s->nadhoc;
+	slot->start = -1;
+	slot->date = SCHED_NO_DATE;
+	slot->from = (int64_t)floor(to_civil(now));
+	slot->until = INT64_MAX;
+	slot->prio = (enum sched_prio)prio;
+	slot->nitems = 1;
+	slot->items = xcalloc(1, sizeof *slot->items);
+	if (catalog_find(&s->cat, what))
+		slot->items[0].id = xstrdup(what);
+	else
+		slot->items[0].file = xstrdup(what);
+	/* adhoc slots moved: the runs pointing at them must be rebuilt */
+	s->window_day = INT64_MIN;
+	rebuild_runs(s, now);
+	return 0;
+}
+
+void station_stop_now(struct station *s, const char *reason)
+{
+	if (s->head)
+		player_flush(s->player, reason);
+}
+
+void station_status(const struct station *s, struct station_now *n)
+{
+	double civ = to_civil(util_now_real()), next = INFINITY;
+
+	memset(n, 0, sizeof *n);
+	n->clock_held = s->clock_held;
+	if (s->head && s->head->tag && s->head->started) {
+		n->playing = true;
+		snprintf(n->what, sizeof n->what, "%s",
+			 s->head->programme ? s->head->programme : s->head->file);
+		snprintf(n->slot, sizeof n->slot, "%s", s->head->slot_name);
+		n->elapsed_s = util_ts_diff(util_now_real(), s->head->start);
+		n->duration_s = s->head->duration_s;
+	}
+	for (size_t i = 0; i < s->nruns; i++) {
+		const struct run *r = &s->runs[i];
+
+		if (!r->done && !r->on_air && (double)r->start > civ && (double)r->start < next) {
+			next = (double)r->start;
+			snprintf(n->next_slot, sizeof n->next_slot, "%s", r->slot->name);
+		}
+	}
+	if (isfinite(next))
+		n->next = from_civil(next);
+}

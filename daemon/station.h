@@ -1,0 +1,76 @@
+/*
+ * station: what the station plays, and when — the runtime side of the
+ * schedule. It owns the plan (operator schedules + province schedules),
+ * turns today's occurrences into runs, decides which run is on air
+ * (priorities, waiting, catch-up, missed, quiet hours), hands items to the
+ * player and writes every outcome to the as-run log.
+ *
+ * The event loop (loaxad.c) calls station_step() at the times it returns,
+ * feeds it player events, and tells it when the clock was set or the plan
+ * must be reloaded.
+ */
+#ifndef LOAXA_STATION_H
+#define LOAXA_STATION_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "airlog.h"
+#include "catalog.h"
+#include "conf.h"
+#include "diag.h"
+#include "player.h"
+
+struct station;
+struct sched_item;
+
+/* An item of a schedule, resolved against the config and the catalog. */
+struct station_item {
+	const char *path;   /* what to play; NULL when it cannot play */
+	char *owned_path;   /* free() this */
+	const char *sha256; /* known hash, or NULL */
+	const struct catalog_programme *programme; /* catalog entry, if any */
+	double duration_s;
+	double gain_db;
+	char reason[256];   /* why it cannot play */
+};
+
+/* day: civil day number on which it would play (for valid_until). */
+void station_resolve_item(const struct conf *c, const struct catalog *cat,
+			  const struct sched_item *it, int64_t day, struct station_item *r);
+
+struct station *station_new(const struct conf *c, struct airlog *log, struct player *pl);
+void station_free(struct station *s);
+
+/* Read the schedules (and the catalog) again. On any problem the old plan
+ * stays (except on the first load, which keeps what did load); problems
+ * are appended to d and logged. Returns 0 or -1. */
+int station_reload(struct station *s, struct diag *d);
+
+/* Decide and act at wall time now. Returns the wall time at which it
+ * wants to be called again ({0,0}: only on events). */
+struct timespec station_step(struct station *s, struct timespec now);
+void station_player_event(struct station *s, const struct player_event *ev);
+/* The wall clock was set: re-plan from scratch at the next step. */
+void station_clock_changed(struct station *s);
+/* Interrupt what plays (reason in the log) and wait for the player to say
+ * so, up to timeout_ms. */
+void station_shutdown(struct station *s, const char *reason, int timeout_ms);
+
+/* Play a file or catalog id now, at priority (operator commands). */
+int station_play_now(struct station *s, const char *what, int prio, char *err, size_t errlen);
+/* Stop what is on air (logged interrupted, reason). */
+void station_stop_now(struct station *s, const char *reason);
+
+struct station_now {
+	bool playing;
+	char what[256];
+	char slot[128];
+	double elapsed_s, duration_s;
+	bool clock_held;        /* waiting for a plausible clock */
+	struct timespec next;   /* next scheduled start, {0,0} none */
+	char next_slot[128];
+};
+void station_status(const struct station *s, struct station_now *n);
+
+#endif

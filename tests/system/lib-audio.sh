@@ -1,0 +1,19 @@
+# lib-audio.sh: reading what the speakers would have heard (sourced).
+
+# segments FILE [--raw RATE CH]: "tone START END FREQ" / "silence START END"
+segments() {
+	if [ $# -gt 1 ]; then wavsegments --raw "$3" "$4" "$1"; else wavsegments "$1"; fi
+}
+
+# tones_only SEGFILE: the tone lines with frequencies, one per line: "START END FREQ"
+tones_only() { awk '$1 == "tone" && ($3 - $2) >= 0.03 { print $2, $3, $4 }' "$1"; }
+
+# near A B TOL: |A - B| <= TOL (floating point)
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# seconds_between ISO1 ISO2: ISO2 - ISO1 in seconds (fractional)
+seconds_between() {
+	local a b
+	a=$(date -d "$1" +%s.%N) b=$(date -d "$2" +%s.%N)
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", b - a }'
+}
