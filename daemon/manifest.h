@@ -1,0 +1,76 @@
+/*
+ * manifest: the province's manifest.json (DESIGN §4), parsed and checked.
+ *
+ * Pure: bytes and a description of what the station already trusts go in,
+ * a struct or a list of reasons comes out. No clock, no disk, no network;
+ * signature verification is the caller's job (sync.c), done before this.
+ */
+#ifndef LOAXA_MANIFEST_H
+#define LOAXA_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "diag.h"
+
+#define MANIFEST_FORMAT "loaxa-manifest/1"
+/* Caps on what is read from the network before it is parsed. */
+#define MANIFEST_MAX_BYTES   (4 * 1024 * 1024)
+#define MANIFEST_MAX_SIG     (16 * 1024)
+#define MANIFEST_MAX_ENTRIES 10000
+/* Sum of the sizes of one station's files: far beyond an SD card. */
+#define MANIFEST_MAX_TOTAL ((int64_t)64 * 1024 * 1024 * 1024)
+
+struct manifest_entry {
+	char *id;             /* programmes: the id; schedules: NULL */
+	char *title;          /* programmes: default the id; schedules: NULL */
+	char *klass;          /* programmes: "normal" | "priority" | "emergency" */
+	char *path;           /* "programmes/<sha256>.<ext>" or "schedules/<sha256>.cfg" */
+	const char *name;     /* "<sha256>.<ext>", inside path: the store file name */
+	char sha256[65];      /* lower-case hex */
+	int64_t bytes;        /* 1 .. max_bytes */
+	double duration_s;    /* 0 when not given */
+	double loudness_lufs; /* NAN when not given */
+	int64_t valid_until;  /* civil day (days since 1970-01-01), INT64_MAX if none */
+	bool for_station;     /* "stations" holds the station's id or "*" */
+};
+
+struct manifest {
+	uint64_t version;
+	char *province;
+	time_t issued;
+	time_t expires;
+	struct manifest_entry *programmes;
+	size_t nprogrammes;
+	struct manifest_entry *schedules;
+	size_t nschedules;
+	char sha256[65]; /* of the manifest's bytes */
+};
+
+/* What the manifest is checked against. */
+struct manifest_check {
+	const char *station_id;  /* decides manifest_entry.for_station */
+	uint64_t last_version;   /* of the last accepted manifest; 0 = none */
+	const char *last_sha256; /* its bytes' SHA-256; NULL = none */
+	time_t now;
+	bool clock_trusted; /* false: the expiry is not checked */
+	int64_t max_bytes;  /* per file; <= 0: no limit but the sanity caps */
+};
+
+/* Parse and check len bytes of manifest JSON. name is how the reasons
+ * refer to it ("NAME: reason" or "NAME:LINE: reason"). Returns 0 with m
+ * filled, or -1 with every reason found appended to why (m is then empty).
+ * An equal version with the same bytes as last_sha256 is accepted: it is
+ * the same manifest. */
+int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *name,
+                   const struct manifest_check *chk, struct diag *why);
+void manifest_free(struct manifest *m);
+
+/* [a-z0-9][a-z0-9._-]*, at most 128 characters, without "..". */
+bool manifest_safe_id(const char *id);
+/* "YYYY-MM-DD" to a civil day number; -1 when not a valid date. */
+int manifest_parse_day(const char *s, int64_t *day);
+
+#endif

@@ -1,0 +1,1305 @@
+/*
+ * sync: the transfer side of the province sync, and the thread it runs in.
+ *
+ * Files in state_dir that belong to this module:
+ *   manifest.json, manifest.json.minisig   the active manifest (the switch)
+ *   sync-state.json                        ETag/Last-Modified of the active
+ *                                          manifest, highest version accepted
+ *   store/<sha256>.<ext>                   verified files, content-addressed
+ *   store/partial/<sha256>.<ext>.part      downloads in progress (resumable)
+ * Nothing else in state_dir is ever written or removed here: the as-run log
+ * and the outbox are not ours.
+ *
+ * A file enters store/ only by rename after its size and SHA-256 matched,
+ * and manifest.json changes only when every file it names is in store/: a
+ * power cut at any moment leaves either the old or the new manifest active,
+ * each with all its files.
+ */
+#include "sync.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "manifest.h"
+#include "minisig.h"
+#include "util.h"
+
+#define DEFAULT_LOW_SPEED_LIMIT 100
+#define DEFAULT_LOW_SPEED_TIME  60
+#define DEFAULT_CONNECT_TIMEOUT 30
+#define DEFAULT_RESERVE_BYTES   ((int64_t)32 * 1024 * 1024)
+/* Manifest and signature: small, so a whole transfer has a time limit. */
+#define SMALL_FETCH_TIMEOUT 300
+#define MAX_HEADER_VALUE    256
+#define STATE_MAX_BYTES     (64 * 1024)
+#define BACKOFF_FIRST_S     30
+#define EVENT_QUEUE_LEN     16
+
+/* What one sync needs from the config (borrowed or owned copies). */
+struct target {
+	char *station_id;
+	char *state_dir;
+	char *manifest_url;
+	char *public_key;
+	char *ca_file;
+	char *pinned_public_key;
+	int64_t max_download_bytes;
+	int sync_interval_s;
+};
+
+/* What sync-state.json remembers between syncs. */
+struct saved {
+	char *url;
+	char *etag;
+	char *last_modified;
+	uint64_t version;
+};
+
+struct run {
+	const struct target *t;
+	struct sync_opts o;
+	atomic_bool *cancel;
+	struct sync_result *r;
+	char *store;
+	char *partial;
+};
+
+/* The response headers this module cares about, of the last response. */
+struct headers {
+	char etag[MAX_HEADER_VALUE];
+	char last_modified[MAX_HEADER_VALUE];
+	bool have_range;
+	int64_t range_start;
+};
+
+static void fail(struct run *run, const char *fmt, ...) MSG_PRINTF(2, 3);
+
+/* A string cut short may end inside a UTF-8 sequence (translated
+ * messages): drop the incomplete character, status.json must stay UTF-8. */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), start = n, len;
+	unsigned char lead;
+
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	lead = (unsigned char)s[start - 1];
+	len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	if (n - (start - 1) < len)
+		s[start - 1] = '\0';
+}
+
+/* The first reason is the one that counts: later ones are consequences. */
+static void fail(struct run *run, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (run->r->reason[0])
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(run->r->reason, sizeof run->r->reason, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof run->r->reason)
+		utf8_trim(run->r->reason);
+}
+
+static bool is_http(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+/* --- sync-state.json ----------------------------------------------------- */
+
+static void saved_free(struct saved *s)
+{
+	free(s->url);
+	free(s->etag);
+	free(s->last_modified);
+	memset(s, 0, sizeof *s);
+}
+
+static char *json_strdup_or_null(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s && strlen(s) < MAX_HEADER_VALUE * 8 ? xstrdup(s) : NULL;
+}
+
+static void saved_load(const struct target *t, struct saved *s)
+{
+	char *path = xasprintf("%s/sync-state.json", t->state_dir);
+	char *buf;
+	size_t len;
+	json_t *root;
+	json_t *v;
+
+	memset(s, 0, sizeof *s);
+	if (util_read_file(path, STATE_MAX_BYTES, &buf, &len) < 0) {
+		if (errno != ENOENT)
+			log_warn("sync: %s", path);
+		free(path);
+		return;
+	}
+	root = json_loadb(buf, len, 0, NULL);
+	if (!json_is_object(root)) {
+		log_warnx(_("sync: %s is damaged; ignoring it"), path);
+	} else {
+		s->url = json_strdup_or_null(root, "url");
+		s->etag = json_strdup_or_null(root, "etag");
+		s->last_modified = json_strdup_or_null(root, "last_modified");
+		v = json_object_get(root, "version");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			s->version = (uint64_t)json_integer_value(v);
+	}
+	json_decref(root);
+	free(buf);
+	free(path);
+}
+
+static void saved_store(const struct target *t, const struct saved *s)
+{
+	char *path = xasprintf("%s/sync-state.json", t->state_dir);
+	json_t *root =
+	    json_pack("{s:s?, s:s?, s:s?, s:I}", "url", s->url, "etag", s->etag, "last_modified",
+	              s->last_modified, "version", (json_int_t)s->version);
+	char *text = json_dumps(root, JSON_SORT_KEYS);
+
+	if (!text || util_write_atomic(path, text, strlen(text), 0644) < 0)
+		log_warn("sync: %s", path);
+	free(text);
+	json_decref(root);
+	free(path);
+}
+
+/* --- curl ------------------------------------------------------------------ */
+
+static int xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	atomic_bool *cancel = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return cancel && atomic_load(cancel) ? 1 : 0;
+}
+
+static void header_value(char *out, const char *line, size_t n, size_t skip)
+{
+	size_t i = skip, j = 0;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	while (n > i && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
+		n--;
+	if (n - i >= MAX_HEADER_VALUE)
+		return; /* too long to be real: not kept */
+	for (; i < n; i++) {
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			return;
+		out[j++] = line[i];
+	}
+	out[j] = '\0';
+}
+
+static size_t header_cb(char *line, size_t size, size_t n, void *arg)
+{
+	struct headers *h = arg;
+	char value[MAX_HEADER_VALUE] = "";
+
+	(void)size; /* always 1 */
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* A new response (after a redirect, or a 100): forget the last. */
+		memset(h, 0, sizeof *h);
+	} else if (n > 5 && strncasecmp(line, "ETag:", 5) == 0) {
+		header_value(h->etag, line, n, 5);
+	} else if (n > 14 && strncasecmp(line, "Last-Modified:", 14) == 0) {
+		header_value(h->last_modified, line, n, 14);
+	} else if (n > 14 && strncasecmp(line, "Content-Range:", 14) == 0) {
+		long long start, end;
+
+		header_value(value, line, n, 14);
+		if (sscanf(value, "bytes %lld-%lld/", &start, &end) == 2 && start >= 0 &&
+		    end >= start) {
+			h->have_range = true;
+			h->range_start = start;
+		}
+	}
+	return n;
+}
+
+static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct headers *h)
+{
+	CURL *c = curl_easy_init();
+	const struct target *t = run->t;
+
+	if (!c)
+		return NULL;
+	errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	if (strncasecmp(url, "https://", 8) == 0) {
+		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	}
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (t->ca_file && *t->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+	if (t->pinned_public_key && *t->pinned_public_key)
+		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, t->pinned_public_key);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)run->o.connect_timeout);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)run->o.low_speed_limit);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)run->o.low_speed_time);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxad/" LOAXA_VERSION);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, run->cancel);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	return c;
+}
+
+static const char *curl_reason(CURLcode rc, const char *errbuf)
+{
+	return errbuf[0] ? errbuf : curl_easy_strerror(rc);
+}
+
+struct membuf {
+	char *data;
+	size_t len;
+	size_t max;
+	bool overflow;
+};
+
+static size_t mem_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct membuf *m = arg;
+
+	(void)size;
+	if (n > m->max - m->len) {
+		m->overflow = true;
+		return 0;
+	}
+	m->data = xreallocarray(m->data, m->len + n + 1, 1);
+	memcpy(m->data + m->len, p, n);
+	m->len += n;
+	m->data[m->len] = '\0';
+	return n;
+}
+
+/* GET url into memory, at most max bytes. cond: conditional headers, NULL
+ * for none. Returns the HTTP status (200 for file://), or -1 after fail(). */
+static long fetch_small(struct run *run, const char *what, const char *url, size_t max,
+                        const struct saved *cond, struct headers *h, struct membuf *out)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs = NULL;
+	CURLcode rc;
+	long code = 0;
+	CURL *c;
+
+	memset(out, 0, sizeof *out);
+	out->max = max;
+	memset(h, 0, sizeof *h);
+	c = easy_new(run, url, errbuf, h);
+	if (!c) {
+		fail(run, _("%s: cannot start a transfer"), what);
+		return -1;
+	}
+	if (cond && cond->etag) {
+		char *line = xasprintf("If-None-Match: %s", cond->etag);
+
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
+	}
+	if (cond && cond->last_modified) {
+		char *line = xasprintf("If-Modified-Since: %s", cond->last_modified);
+
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mem_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)SMALL_FETCH_TIMEOUT);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	run->r->bytes_downloaded += (int64_t)out->len;
+	if (rc == CURLE_OK && !is_http(url))
+		code = 200;
+	if (out->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+		fail(run, _("%s: larger than %zu bytes"), what, max);
+	} else if (rc != CURLE_OK) {
+		fail(run, "%s: %s", what, curl_reason(rc, errbuf));
+	} else if (code != 200 && code != 304) {
+		fail(run, _("%s: unexpected HTTP status %ld"), what, code);
+	} else {
+		if (!out->data)
+			out->data = xstrdup("");
+		return code;
+	}
+	free(out->data);
+	out->data = NULL;
+	return -1;
+}
+
+/* --- downloads ------------------------------------------------------------- */
+
+struct download {
+	struct run *run;
+	CURL *curl;
+	bool http;
+	int fd;
+	int64_t have;  /* bytes in the part file when the transfer started */
+	int64_t pos;   /* where the next byte goes */
+	int64_t bytes; /* declared size */
+	bool started;
+	bool discard; /* the part file cannot be resumed: remove it */
+	struct headers h;
+	char problem[200];
+};
+
+static size_t file_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct download *d = arg;
+	size_t done = 0;
+
+	(void)size;
+	if (!d->started) {
+		long code = 0;
+
+		d->started = true;
+		if (d->http)
+			curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
+		if (d->http && code == 206) {
+			if (!d->h.have_range || d->h.range_start != d->have) {
+				snprintf(d->problem, sizeof d->problem,
+				         _("the server sent another range than asked for"));
+				d->discard = true;
+				return 0;
+			}
+		} else if (d->http && code == 200 && d->have > 0) {
+			/* The server ignored Range: what it sends starts at 0. */
+			log_info(_("sync: the server ignored Range; starting over from 0"));
+			if (ftruncate(d->fd, 0) < 0) {
+				snprintf(d->problem, sizeof d->problem, "%s", strerror(errno));
+				d->discard = true;
+				return 0;
+			}
+			d->pos = 0;
+		} else if (d->http && code != 200) {
+			snprintf(d->problem, sizeof d->problem, _("unexpected HTTP status %ld"),
+			         code);
+			return 0;
+		}
+	}
+	if ((int64_t)n > d->bytes - d->pos) {
+		snprintf(d->problem, sizeof d->problem,
+		         _("the server sent more than the declared %" PRId64 " bytes"), d->bytes);
+		d->discard = true;
+		return 0;
+	}
+	while (done < n) {
+		ssize_t w = pwrite(d->fd, p + done, n - done, (off_t)(d->pos + (int64_t)done));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			/* Disk full or worse: nothing half-written may stay. */
+			snprintf(d->problem, sizeof d->problem, "%s",
+			         strerror(w < 0 ? errno : ENOSPC));
+			d->discard = true;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	d->pos += (int64_t)n;
+	d->run->r->bytes_downloaded += (int64_t)n;
+	return n;
+}
+
+static char *base_url(const char *manifest_url)
+{
+	const char *slash = strrchr(manifest_url, '/');
+	size_t n = slash ? (size_t)(slash - manifest_url) + 1 : 0;
+	char *b = xmalloc(n + 1);
+
+	memcpy(b, manifest_url, n);
+	b[n] = '\0';
+	return b;
+}
+
+/* Fetch what the part file lacks. 0 when it holds e->bytes bytes. */
+static int transfer(struct run *run, const struct manifest_entry *e, int fd, int64_t have)
+{
+	char *base = base_url(run->t->manifest_url);
+	char *url = xasprintf("%s%s", base, e->path);
+	struct download d = {.run = run, .fd = fd, .have = have, .pos = have, .bytes = e->bytes};
+	char errbuf[CURL_ERROR_SIZE], range[32];
+	CURLcode rc;
+	long code = 0;
+	int ret = -1;
+
+	free(base);
+	d.http = is_http(url);
+	d.curl = easy_new(run, url, errbuf, &d.h);
+	if (!d.curl) {
+		fail(run, _("%s: cannot start a transfer"), e->path);
+		free(url);
+		return -1;
+	}
+	if (have > 0) {
+		snprintf(range, sizeof range, "%" PRId64 "-", have);
+		curl_easy_setopt(d.curl, CURLOPT_RANGE, range);
+		log_info(_("sync: %s: resuming at byte %" PRId64), e->path, have);
+	}
+	curl_easy_setopt(d.curl, CURLOPT_WRITEFUNCTION, file_write_cb);
+	curl_easy_setopt(d.curl, CURLOPT_WRITEDATA, &d);
+	/* A server that ignores Range announces the whole file: e->bytes is the
+	 * most any answer may announce. */
+	curl_easy_setopt(d.curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)e->bytes);
+	rc = curl_easy_perform(d.curl);
+	curl_easy_getinfo(d.curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(d.curl);
+
+	if (d.problem[0]) {
+		fail(run, "%s: %s", e->path, d.problem);
+	} else if (rc == CURLE_FILESIZE_EXCEEDED) {
+		fail(run, _("%s: the server announces more than the declared %" PRId64 " bytes"),
+		     e->path, e->bytes);
+		d.discard = true;
+	} else if (rc == CURLE_HTTP_RETURNED_ERROR && code == 416) {
+		/* Our part is longer than the server's file: start over. */
+		fail(run, _("%s: the server has fewer bytes than we already have"), e->path);
+		d.discard = true;
+	} else if (rc != CURLE_OK) {
+		fail(run, "%s: %s", e->path, curl_reason(rc, errbuf));
+	} else if (d.pos != e->bytes) {
+		fail(run, _("%s: %" PRId64 " bytes of %" PRId64 " arrived"), e->path, d.pos,
+		     e->bytes);
+	} else {
+		ret = 0;
+	}
+	if (d.discard && ftruncate(fd, 0) < 0)
+		log_warn("sync: %s", e->path);
+	free(url);
+	return ret;
+}
+
+static int download(struct run *run, const struct manifest_entry *e)
+{
+	char *part = xasprintf("%s/%s.part", run->partial, e->name);
+	char *dest = xasprintf("%s/%s", run->store, e->name);
+	char hex[65];
+	struct stat st;
+	int64_t have;
+	int fd, ret = -1;
+
+	fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fail(run, "%s: %s", part, strerror(errno));
+		goto out;
+	}
+	have = st.st_size;
+	if (have > e->bytes) {
+		/* Not a prefix of this file, whatever it is. */
+		if (ftruncate(fd, 0) < 0) {
+			fail(run, "%s: %s", part, strerror(errno));
+			goto out;
+		}
+		have = 0;
+	}
+	if (have < e->bytes && transfer(run, e, fd, have) < 0) {
+		/* What did arrive is kept for the next try (resume). */
+		if (fsync(fd) < 0)
+			log_warn("sync: %s", part);
+		if (fstat(fd, &st) == 0 && st.st_size == 0)
+			unlink(part);
+		goto out;
+	}
+	if (fsync(fd) < 0) {
+		fail(run, "%s: %s", part, strerror(errno));
+		goto out;
+	}
+	if (util_sha256_file(part, hex) < 0) {
+		fail(run, "%s: %s", part, strerror(errno));
+		goto out;
+	}
+	if (strcmp(hex, e->sha256) != 0) {
+		fail(run, _("%s: SHA-256 mismatch (got %s); discarded"), e->path, hex);
+		log_warnx(_("sync: %s: SHA-256 is %s, not %s; file discarded"), e->path, hex,
+		          e->sha256);
+		unlink(part);
+		goto out;
+	}
+	if (rename(part, dest) < 0 || util_fsync_dir(run->store) < 0) {
+		fail(run, "%s: %s", dest, strerror(errno));
+		goto out;
+	}
+	util_fsync_dir(run->partial);
+	log_info(_("sync: %s: %" PRId64 " bytes verified"), e->path, e->bytes);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(part);
+	free(dest);
+	return ret;
+}
+
+/* --- the files a manifest needs -------------------------------------------- */
+
+static int cmp_entry_name(const void *a, const void *b)
+{
+	const struct manifest_entry *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* The entries this station needs, one per store name, sorted by it. */
+static const struct manifest_entry **needed_files(const struct manifest *m, size_t *n)
+{
+	const struct manifest_entry **v = xcalloc(m->nprogrammes + m->nschedules, sizeof *v);
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->nprogrammes; i++)
+		if (m->programmes[i].for_station)
+			v[k++] = &m->programmes[i];
+	for (size_t i = 0; i < m->nschedules; i++)
+		if (m->schedules[i].for_station)
+			v[k++] = &m->schedules[i];
+	qsort(v, k, sizeof *v, cmp_entry_name);
+	*n = 0;
+	for (size_t i = 0; i < k; i++)
+		if (*n == 0 || strcmp(v[*n - 1]->name, v[i]->name) != 0)
+			v[(*n)++] = v[i];
+	return v;
+}
+
+/* Is the store file of e there? verify: hash it as well as its size. */
+static bool in_store(struct run *run, const struct manifest_entry *e, bool verify)
+{
+	char *path = xasprintf("%s/%s", run->store, e->name);
+	struct stat st;
+	char hex[65];
+	bool ok = false;
+
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			log_warn("sync: %s", path);
+	} else if (!S_ISREG(st.st_mode) || st.st_size != e->bytes) {
+		log_warnx(_("sync: %s has the wrong size; fetching it again"), path);
+		unlink(path);
+	} else if (verify && util_sha256_file(path, hex) < 0) {
+		log_warn("sync: %s", path);
+	} else if (verify && strcmp(hex, e->sha256) != 0) {
+		log_warnx(_("sync: %s does not match its SHA-256; fetching it again"), path);
+		unlink(path);
+	} else {
+		ok = true;
+	}
+	free(path);
+	return ok;
+}
+
+static int64_t part_size(struct run *run, const struct manifest_entry *e)
+{
+	char *part = xasprintf("%s/%s.part", run->partial, e->name);
+	struct stat st;
+	int64_t n = lstat(part, &st) == 0 && st.st_size <= e->bytes ? st.st_size : 0;
+
+	free(part);
+	return n;
+}
+
+/* Every file of m for this station into the store. 0 when all are there. */
+static int fetch_files(struct run *run, const struct manifest *m, bool verify)
+{
+	size_t n, nmissing = 0;
+	const struct manifest_entry **need = needed_files(m, &n);
+	const struct manifest_entry **missing = xcalloc(n, sizeof *missing);
+	int64_t want = 0;
+	struct statvfs vfs;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!in_store(run, need[i], verify)) {
+			missing[nmissing++] = need[i];
+			want += need[i]->bytes - part_size(run, need[i]);
+		}
+	}
+	if (nmissing > 0 && statvfs(run->store, &vfs) == 0) {
+		int64_t avail = (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
+
+		/* The as-run log lives on the same card: keep room for it. */
+		if (want > avail - run->o.reserve_bytes) {
+			fail(run,
+			     _("not enough disk space: %" PRId64 " bytes to fetch, %" PRId64
+			       " free, %" PRId64 " kept free"),
+			     want, avail, run->o.reserve_bytes);
+			ret = -1;
+		}
+	}
+	for (size_t i = 0; i < nmissing && ret == 0; i++) {
+		if (run->cancel && atomic_load(run->cancel)) {
+			fail(run, _("stopped"));
+			ret = -1;
+		} else if (download(run, missing[i]) < 0) {
+			ret = -1;
+		}
+	}
+	free(missing);
+	free(need);
+	return ret;
+}
+
+static bool store_name_shape(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 66 || name[64] != '.')
+		return false;
+	for (size_t i = 0; i < 64; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool name_needed(const struct manifest_entry **need, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, need[mid]->name);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+/* Remove from dir what has a store name (and suffix) m does not need. */
+static void remove_unneeded(const char *dir, const char *suffix, const struct manifest_entry **need,
+                            size_t n)
+{
+	size_t slen = strlen(suffix);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool removed = false;
+
+	if (!d) {
+		log_warn("sync: %s", dir);
+		return;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char name[NAME_MAX + 1];
+
+		if (len <= slen || strcmp(de->d_name + len - slen, suffix) != 0 ||
+		    !store_name_shape(de->d_name))
+			continue;
+		snprintf(name, sizeof name, "%.*s", (int)(len - slen), de->d_name);
+		if (name_needed(need, n, name))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+			log_warn("sync: %s/%s", dir, de->d_name);
+		} else {
+			log_info(_("sync: removed %s/%s, no longer needed"), dir, de->d_name);
+			removed = true;
+		}
+	}
+	closedir(d);
+	if (removed)
+		util_fsync_dir(dir);
+}
+
+static void collect_garbage(struct run *run, const struct manifest *m)
+{
+	size_t n;
+	const struct manifest_entry **need = needed_files(m, &n);
+
+	remove_unneeded(run->store, "", need, n);
+	remove_unneeded(run->partial, ".part", need, n);
+	free(need);
+}
+
+/* --- one sync -------------------------------------------------------------- */
+
+struct active {
+	char *buf; /* manifest.json bytes, NULL if none */
+	size_t len;
+	struct manifest m; /* parsed; m.version 0 if it did not parse */
+	bool parsed;
+};
+
+static void active_load(struct run *run, struct active *a)
+{
+	char *path = xasprintf("%s/manifest.json", run->t->state_dir);
+	struct manifest_check chk = {.station_id = run->t->station_id};
+	struct diag why = {0};
+
+	memset(a, 0, sizeof *a);
+	if (util_read_file(path, MANIFEST_MAX_BYTES, &a->buf, &a->len) < 0) {
+		if (errno != ENOENT)
+			log_warn("sync: %s", path);
+		a->buf = NULL;
+	} else if (manifest_parse(&a->m, a->buf, a->len, path, &chk, &why) < 0) {
+		log_warnx(_("sync: the active manifest %s does not parse (%s); replacing it"), path,
+		          why.n ? why.msgs[0] : "?");
+	} else {
+		a->parsed = true;
+	}
+	diag_free(&why);
+	free(path);
+}
+
+static void active_free(struct active *a)
+{
+	free(a->buf);
+	if (a->parsed)
+		manifest_free(&a->m);
+	memset(a, 0, sizeof *a);
+}
+
+static bool clock_trusted(const struct sync_opts *o)
+{
+	if (o->clock_trusted)
+		return o->clock_trusted > 0;
+	return util_clock_synced();
+}
+
+static int verify_and_check(struct run *run, const struct membuf *man, const struct membuf *sig,
+                            const struct active *a, uint64_t last_version, struct manifest *m)
+{
+	const struct target *t = run->t;
+	struct minisig_pubkey pk;
+	struct manifest_check chk = {
+	    .station_id = t->station_id,
+	    .last_version = last_version,
+	    .now = time(NULL),
+	    .clock_trusted = clock_trusted(&run->o),
+	    .max_bytes = t->max_download_bytes,
+	};
+	struct diag why = {0};
+	const char *err = NULL;
+	char *tc = NULL;
+
+	if (!t->public_key || minisig_parse_pubkey(t->public_key, &pk) < 0) {
+		fail(run, _("province.public_key is not a minisign public key"));
+		return -1;
+	}
+	if (minisig_verify(&pk, man->data, man->len, sig->data, sig->len, &tc, &err) < 0) {
+		fail(run, _("manifest rejected: signature: %s"), err ? err : "?");
+		return -1;
+	}
+	log_debug("sync: signature verified, trusted comment: %s", tc ? tc : "");
+	free(tc);
+	if (a->parsed && a->m.version == last_version)
+		chk.last_sha256 = a->m.sha256;
+	if (manifest_parse(m, man->data, man->len, "manifest.json", &chk, &why) < 0) {
+		for (size_t i = 0; i < why.n; i++)
+			log_warnx("sync: %s", why.msgs[i]);
+		if (why.n > 1)
+			fail(run, _("manifest rejected: %s (and %zu more)"), why.msgs[0],
+			     why.n - 1);
+		else
+			fail(run, _("manifest rejected: %s"), why.n ? why.msgs[0] : "?");
+		diag_free(&why);
+		return -1;
+	}
+	return 0;
+}
+
+static int activate(struct run *run, const struct membuf *man, const struct membuf *sig)
+{
+	char *mpath = xasprintf("%s/manifest.json", run->t->state_dir);
+	char *spath = xasprintf("%s/manifest.json.minisig", run->t->state_dir);
+	int ret = 0;
+
+	/* The signature first: manifest.json is the switch, and a manifest
+	 * beside a signature of the one before would look forged. */
+	if (util_write_atomic(spath, sig->data, sig->len, 0644) < 0 ||
+	    util_write_atomic(mpath, man->data, man->len, 0644) < 0) {
+		fail(run, _("cannot activate the manifest: %s"), strerror(errno));
+		ret = -1;
+	}
+	free(mpath);
+	free(spath);
+	return ret;
+}
+
+static void remember(struct run *run, const struct headers *h, uint64_t version)
+{
+	struct saved s = {
+	    .url = run->t->manifest_url,
+	    .etag = h->etag[0] ? (char *)h->etag : NULL,
+	    .last_modified = h->last_modified[0] ? (char *)h->last_modified : NULL,
+	    .version = version,
+	};
+
+	saved_store(run->t, &s);
+}
+
+static int run_sync(struct run *run)
+{
+	const struct target *t = run->t;
+	struct sync_result *r = run->r;
+	struct active a;
+	struct saved s;
+	struct headers h;
+	struct membuf man = {0}, sig = {0};
+	struct manifest m;
+	uint64_t last_version;
+	bool conditional;
+	char *sig_url;
+	long code;
+	int ret = -1;
+
+	if (util_mkdirs(run->partial, 0755) < 0) {
+		fail(run, "%s: %s", run->partial, strerror(errno));
+		return -1;
+	}
+	active_load(run, &a);
+	saved_load(t, &s);
+	last_version = a.parsed ? a.m.version : 0;
+	if (s.version > last_version)
+		last_version = s.version;
+	r->version = a.parsed ? a.m.version : 0;
+
+	/* Conditional only when what the server would call "not modified" is
+	 * the manifest that is active here, with all its files. */
+	conditional = a.parsed && s.url && strcmp(s.url, t->manifest_url) == 0 &&
+	              s.version == a.m.version && is_http(t->manifest_url);
+	code = fetch_small(run, "manifest.json", t->manifest_url, MANIFEST_MAX_BYTES,
+	                   conditional ? &s : NULL, &h, &man);
+	if (code < 0)
+		goto out;
+	if (code == 304 && !conditional) {
+		fail(run, _("manifest.json: 304 Not Modified to an unconditional request"));
+		goto out;
+	}
+	if (code == 304 || (a.parsed && man.len == a.len && memcmp(man.data, a.buf, a.len) == 0)) {
+		/* The active manifest is current; make sure its files still are. */
+		if (fetch_files(run, &a.m, false) < 0)
+			goto out;
+		if (code != 304)
+			remember(run, &h, a.m.version);
+		r->outcome = SYNC_UNCHANGED;
+		ret = 0;
+		goto out;
+	}
+
+	sig_url = xasprintf("%s.minisig", t->manifest_url);
+	code = fetch_small(run, "manifest.json.minisig", sig_url, MANIFEST_MAX_SIG, NULL,
+	                   &(struct headers){0}, &sig);
+	free(sig_url);
+	if (code != 200) {
+		if (code >= 0)
+			fail(run, _("manifest.json.minisig: unexpected HTTP status %ld"), code);
+		goto out;
+	}
+	if (verify_and_check(run, &man, &sig, &a, last_version, &m) < 0)
+		goto out;
+	if (fetch_files(run, &m, true) < 0 || activate(run, &man, &sig) < 0) {
+		manifest_free(&m);
+		goto out;
+	}
+	remember(run, &h, m.version);
+	collect_garbage(run, &m);
+	log_info(_("sync: manifest version %" PRIu64 " of %s is active"), m.version, m.province);
+	r->outcome = SYNC_ACTIVATED;
+	r->version = m.version;
+	manifest_free(&m);
+	ret = 0;
+out:
+	if (ret < 0) {
+		/* The caller logs the reason: the daemon with the event, sync-once
+		 * on stdout. */
+		r->outcome = SYNC_FAILED;
+		if (!r->reason[0])
+			fail(run, _("failed"));
+		log_debug("sync failed: %s", r->reason);
+	}
+	free(man.data);
+	free(sig.data);
+	saved_free(&s);
+	active_free(&a);
+	return ret;
+}
+
+static void opts_defaults(struct sync_opts *o, const struct sync_opts *given)
+{
+	memset(o, 0, sizeof *o);
+	if (given)
+		*o = *given;
+	if (o->low_speed_limit <= 0)
+		o->low_speed_limit = DEFAULT_LOW_SPEED_LIMIT;
+	if (o->low_speed_time <= 0)
+		o->low_speed_time = DEFAULT_LOW_SPEED_TIME;
+	if (o->connect_timeout <= 0)
+		o->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+	if (o->reserve_bytes <= 0)
+		o->reserve_bytes = DEFAULT_RESERVE_BYTES;
+}
+
+static int run_once(const struct target *t, const struct sync_opts *o, atomic_bool *cancel,
+                    struct sync_result *r)
+{
+	struct run run = {.t = t, .cancel = cancel, .r = r};
+	int ret;
+
+	memset(r, 0, sizeof *r);
+	opts_defaults(&run.o, o);
+	run.store = xasprintf("%s/store", t->state_dir);
+	run.partial = xasprintf("%s/store/partial", t->state_dir);
+	ret = run_sync(&run);
+	free(run.store);
+	free(run.partial);
+	return ret;
+}
+
+static void target_from_conf(struct target *t, const struct conf *c)
+{
+	t->station_id = c->station_id;
+	t->state_dir = c->state_dir;
+	t->manifest_url = c->province.manifest_url;
+	t->public_key = c->province.public_key;
+	t->ca_file = c->province.ca_file;
+	t->pinned_public_key = c->province.pinned_public_key;
+	t->max_download_bytes = c->province.max_download_bytes;
+	t->sync_interval_s = c->province.sync_interval_s;
+}
+
+int sync_run_once_opts(const struct conf *c, const struct sync_opts *o, struct sync_result *r)
+{
+	struct target t;
+	int ret;
+
+	target_from_conf(&t, c);
+	if (!t.manifest_url || !*t.manifest_url) {
+		memset(r, 0, sizeof *r);
+		r->outcome = SYNC_FAILED;
+		snprintf(r->reason, sizeof r->reason, "%s", _("no province.manifest_url"));
+		return -1;
+	}
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		memset(r, 0, sizeof *r);
+		r->outcome = SYNC_FAILED;
+		snprintf(r->reason, sizeof r->reason, "%s",
+		         _("cannot initialise libsodium or libcurl"));
+		return -1;
+	}
+	ret = run_once(&t, o, NULL, r);
+	curl_global_cleanup();
+	return ret;
+}
+
+int sync_run_once(const struct conf *c, struct sync_result *r)
+{
+	return sync_run_once_opts(c, NULL, r);
+}
+
+/* --- the thread ------------------------------------------------------------ */
+
+struct sync {
+	struct target t; /* owned copies */
+	struct sync_opts o;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	bool now_requested;
+	atomic_bool cancel;
+	int efd; /* eventfd, semaphore mode: its count is the queue's length */
+	struct sync_event queue[EVENT_QUEUE_LEN];
+	size_t qhead, qlen;
+	struct sync_status st;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* min(interval, 30 s * 2^failures), then a random half of it added to
+ * half of it, so that communes that failed together do not retry together. */
+static unsigned backoff_s(unsigned interval, unsigned failures)
+{
+	uint64_t d = BACKOFF_FIRST_S;
+
+	for (unsigned i = 0; i < failures && d < interval; i++)
+		d *= 2;
+	if (d > interval)
+		d = interval;
+	if (d < 2)
+		return (unsigned)d;
+	return (unsigned)(d / 2 + randombytes_uniform((uint32_t)(d / 2) + 1));
+}
+
+static void push_event(struct sync *s, const struct sync_result *r)
+{
+	struct sync_event *ev;
+	uint64_t one = 1;
+
+	if (s->qlen == EVENT_QUEUE_LEN) {
+		/* Nobody reads: the oldest is the least interesting. */
+		s->qhead = (s->qhead + 1) % EVENT_QUEUE_LEN;
+		s->qlen--;
+	} else if (write(s->efd, &one, sizeof one) != sizeof one) {
+		log_warn("sync: eventfd");
+		return;
+	}
+	ev = &s->queue[(s->qhead + s->qlen) % EVENT_QUEUE_LEN];
+	s->qlen++;
+	ev->outcome = r->outcome;
+	ev->version = r->version;
+	snprintf(ev->reason, sizeof ev->reason, "%s", r->reason);
+}
+
+static void *sync_thread(void *arg)
+{
+	struct sync *s = arg;
+	unsigned failures = 0;
+	unsigned interval = s->t.sync_interval_s > 0 ? (unsigned)s->t.sync_interval_s : 300;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		struct sync_result r;
+		struct timespec deadline;
+		unsigned delay;
+		int rc;
+
+		s->now_requested = false;
+		s->st.running = true;
+		s->st.last_attempt = time(NULL);
+		pthread_mutex_unlock(&s->lock);
+
+		rc = run_once(&s->t, &s->o, &s->cancel, &r);
+
+		pthread_mutex_lock(&s->lock);
+		s->st.running = false;
+		s->st.bytes_downloaded += r.bytes_downloaded;
+		if (r.version)
+			s->st.active_version = r.version;
+		if (rc == 0) {
+			s->st.last_success = time(NULL);
+			s->st.last_error[0] = '\0';
+			failures = 0;
+			delay = interval;
+		} else {
+			snprintf(s->st.last_error, sizeof s->st.last_error, "%s", r.reason);
+			delay = backoff_s(interval, failures);
+			if (failures < 32)
+				failures++;
+		}
+		if (s->stop)
+			break;
+		push_event(s, &r);
+		s->st.next_attempt = time(NULL) + delay;
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += delay;
+		while (!s->stop && !s->now_requested) {
+			if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT)
+				break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* For the status before the first sync is over. */
+static uint64_t active_version(const struct target *t)
+{
+	struct run run = {.t = t};
+	struct active a;
+	uint64_t v;
+
+	active_load(&run, &a);
+	v = a.parsed ? a.m.version : 0;
+	active_free(&a);
+	return v;
+}
+
+struct sync *sync_start_opts(const struct conf *c, const struct sync_opts *o)
+{
+	struct sync *s;
+	pthread_condattr_t ca;
+	int err;
+
+	if (!c->province.manifest_url || !*c->province.manifest_url)
+		return NULL;
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		log_warnx(_("sync: cannot initialise libsodium or libcurl"));
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->t.station_id = dup_or_null(c->station_id);
+	s->t.state_dir = dup_or_null(c->state_dir);
+	s->t.manifest_url = dup_or_null(c->province.manifest_url);
+	s->t.public_key = dup_or_null(c->province.public_key);
+	s->t.ca_file = dup_or_null(c->province.ca_file);
+	s->t.pinned_public_key = dup_or_null(c->province.pinned_public_key);
+	s->t.max_download_bytes = c->province.max_download_bytes;
+	s->t.sync_interval_s = c->province.sync_interval_s;
+	opts_defaults(&s->o, o);
+	s->st.active_version = active_version(&s->t);
+	atomic_init(&s->cancel, false);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+	if (s->efd < 0) {
+		log_warn("sync: eventfd");
+		goto fail;
+	}
+	err = pthread_create(&s->thread, NULL, sync_thread, s);
+	if (err) {
+		errno = err;
+		log_warn("sync: pthread_create");
+		close(s->efd);
+		goto fail;
+	}
+	return s;
+fail:
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s->t.station_id);
+	free(s->t.state_dir);
+	free(s->t.manifest_url);
+	free(s->t.public_key);
+	free(s->t.ca_file);
+	free(s->t.pinned_public_key);
+	free(s);
+	curl_global_cleanup();
+	return NULL;
+}
+
+struct sync *sync_start(const struct conf *c)
+{
+	return sync_start_opts(c, NULL);
+}
+
+void sync_now(struct sync *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->now_requested = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void sync_stop(struct sync *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	atomic_store(&s->cancel, true);
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	close(s->efd);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s->t.station_id);
+	free(s->t.state_dir);
+	free(s->t.manifest_url);
+	free(s->t.public_key);
+	free(s->t.ca_file);
+	free(s->t.pinned_public_key);
+	free(s);
+	curl_global_cleanup();
+}
+
+int sync_fd(const struct sync *s)
+{
+	return s->efd;
+}
+
+int sync_read(struct sync *s, struct sync_event *ev)
+{
+	uint64_t v;
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->qlen > 0 && read(s->efd, &v, sizeof v) == sizeof v) {
+		*ev = s->queue[s->qhead];
+		s->qhead = (s->qhead + 1) % EVENT_QUEUE_LEN;
+		s->qlen--;
+		ret = 1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+void sync_get_status(struct sync *s, struct sync_status *st)
+{
+	pthread_mutex_lock(&s->lock);
+	*st = s->st;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static json_t *time_or_null(time_t t)
+{
+	char buf[48];
+
+	if (t == 0)
+		return json_null();
+	util_format_time(buf, sizeof buf, (struct timespec){.tv_sec = t}, false);
+	return json_string(buf);
+}
+
+json_t *sync_status_json(const struct sync_status *st)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "last_attempt", time_or_null(st->last_attempt));
+	json_object_set_new(o, "last_success", time_or_null(st->last_success));
+	json_object_set_new(o, "last_error",
+	                    st->last_error[0] ? json_string(st->last_error) : json_null());
+	json_object_set_new(o, "manifest_version",
+	                    st->active_version ? json_integer((json_int_t)st->active_version)
+	                                       : json_null());
+	json_object_set_new(o, "bytes_downloaded", json_integer(st->bytes_downloaded));
+	json_object_set_new(o, "running", json_boolean(st->running));
+	json_object_set_new(o, "next_attempt", time_or_null(st->next_attempt));
+	return o;
+}
