@@ -97,7 +97,7 @@ asan:
 
 valgrind: all $(UNIT_BINS) $(HELPER_BINS)
 	LOAXA_VALGRIND=1 CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e tests/valgrind-run $(UNIT_BINS)
-	LOAXA_VALGRIND=1 $(PROVE) -e bash tests/system/t*.sh
+	LOAXA_VALGRIND=1 LOAXA_TOL_SCALE=6 $(PROVE) -e bash tests/system/t*.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

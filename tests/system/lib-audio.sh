@@ -10,6 +10,9 @@ tones_only() { awk '$1 == "tone" && ($3 - $2) >= 0.03 { print $2, $3, $4 }' "$1"
 
 # near A B TOL: |A - B| <= TOL (floating point)
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+# near_t A B TOL: the same for a timing; under valgrind everything runs many
+# times slower, so timing tolerances widen by LOAXA_TOL_SCALE.
+near_t() { near "$1" "$2" "$(awk -v t="$3" -v k="${LOAXA_TOL_SCALE:-1}" 'BEGIN { print t * k }')"; }
 
 # seconds_between ISO1 ISO2: ISO2 - ISO1 in seconds (fractional)
 seconds_between() {

@@ -33,8 +33,8 @@ while read -r line; do
 	i=$((i + 1))
 	sched=$(jq -r .scheduled <<<"$line") st=$(jq -r .start <<<"$line")
 	err=$(seconds_between "$sched" "$st")
-	check "item $i started within 50 ms of its scheduled time (${err}s)" near "$err" 0 0.050
-	check "item $i played its whole length" near "$(jq .played_s <<<"$line")" "$(jq .duration_s <<<"$line")" 0.050
+	check "item $i started within 50 ms of its scheduled time (${err}s)" near_t "$err" 0 0.050
+	check "item $i played its whole length" near_t "$(jq .played_s <<<"$line")" "$(jq .duration_s <<<"$line")" 0.050
 	check "item $i has sha256 of the file" test "$(jq -r .sha256 <<<"$line")" = \
 		"$(sha256sum "$A/$(jq -r .file <<<"$line")" | cut -d' ' -f1)"
 	check "item $i measured peak and rms" jqt '.peak_dbfs < -3 and .peak_dbfs > -9 and .rms_dbfs < .peak_dbfs' <<<"$line"

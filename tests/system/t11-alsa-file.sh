@@ -33,9 +33,9 @@ diag "$(cat "$T/segs")"
 check "two tones" test "$(wc -l <"$T/tones")" = 2
 read -r s1 e1 f1 < <(sed -n 1p "$T/tones")
 read -r s2 e2 f2 < <(sed -n 2p "$T/tones")
-check "first tone 500 Hz, 1.0 s" bash -c "$(declare -f near); near $f1 500 50 && near \$(awk 'BEGIN{print $e1-$s1}') 1.0 0.05"
-check "second tone 1500 Hz, 1.5 s" bash -c "$(declare -f near); near $f2 1500 150 && near \$(awk 'BEGIN{print $e2-$s2}') 1.5 0.05"
-check "no gap between them" near "$s2" "$e1" 0.015
+check "first tone 500 Hz, 1.0 s" bash -c "$(declare -f near near_t); near $f1 500 50 && near_t \$(awk 'BEGIN{print $e1-$s1}') 1.0 0.05"
+check "second tone 1500 Hz, 1.5 s" bash -c "$(declare -f near near_t); near $f2 1500 150 && near_t \$(awk 'BEGIN{print $e2-$s2}') 1.5 0.05"
+check "no gap between them" near_t "$s2" "$e1" 0.015
 first=$(head -1 "$T/plays")
-check "start within 50 ms of scheduled" near "$(seconds_between "$(jq -r .scheduled <<<"$first")" "$(jq -r .start <<<"$first")")" 0 0.05
+check "start within 50 ms of scheduled" near_t "$(seconds_between "$(jq -r .scheduled <<<"$first")" "$(jq -r .start <<<"$first")")" 0 0.05
 done_testing

@@ -28,7 +28,7 @@ check "chain intact across the crash" chain_ok "$T/a"
 check "seq has no gap" test "$(airlog "$T/a" | jq -r .seq | tr '\n' ' ')" = "1 2 3 4 5 "
 segments "$T/a/out.wav" >"$T/a/segs"
 check "the second run played the whole long item then the short one" bash -c \
-	"$(declare -f near); tones=\$(awk '\$1==\"tone\" && \$3-\$2>0.03 {print \$3-\$2, \$4}' $T/a/segs); set -- \$tones; near \$1 6.0 0.05 && near \$3 1.0 0.05"
+	"$(declare -f near near_t); tones=\$(awk '\$1==\"tone\" && \$3-\$2>0.03 {print \$3-\$2, \$4}' $T/a/segs); set -- \$tones; near_t \$1 6.0 0.05 && near_t \$3 1.0 0.05"
 
 # --- restart after the catch-up window: missed ----------------------------
 station_conf "$T/b" "catch_up_s = 2;"

@@ -32,7 +32,16 @@ check() {
 jqt() { jq -e "$1" >/dev/null; }
 diag() { echo "# $*" >&2; }
 skip_all() { echo "1..0 # SKIP $*"; trap - EXIT; rm -rf "$T"; exit 0; }
-done_testing() { echo "1..$_tap_n"; [ "$_tap_fail" = 0 ]; }
+done_testing() {
+	if [ -n "${LOAXA_VALGRIND:-}" ]; then
+		local logs
+		logs=$(find "$T" -name 'valgrind.*.log' -size +0 2>/dev/null)
+		if [ -z "$logs" ]; then ok "no valgrind errors in loaxad"; else
+			not_ok "valgrind errors in loaxad"; cat $logs >&2; fi
+	fi
+	echo "1..$_tap_n"
+	[ "$_tap_fail" = 0 ]
+}
 bail() { echo "Bail out! $*"; exit 1; }
 
 # wait_for SECONDS COMMAND...: poll (0.05 s) until the command succeeds
