@@ -151,6 +151,26 @@ static double today_duration(const struct sched_slot *slot, size_t i, void *ctx)
 	return d;
 }
 
+/* Print s in exactly width columns, cut or padded. Counts UTF-8 code points,
+ * not bytes: Vietnamese names are mostly multi-byte and precomposed. */
+static void put_col(const char *s, int width)
+{
+	int cols = 0;
+	const char *p = s;
+
+	while (*p && cols < width) {
+		const char *q = p + 1;
+
+		while ((*q & 0xC0) == 0x80)
+			q++;
+		fwrite(p, 1, (size_t)(q - p), stdout);
+		p = q;
+		cols++;
+	}
+	for (; cols < width; cols++)
+		putchar(' ');
+}
+
 static void fmt_duration(double s, char *buf, size_t n)
 {
 	long t = lround(s);
@@ -218,10 +238,14 @@ static int cmd_today(int argc, char **argv)
 			snprintf(note, sizeof note, "%s", _("late: waits for the session before"));
 		if (!r.path || t->quiet)
 			problems++;
-		printf("%-8s  %-24.24s  %-32.32s  %6s  %-9s  %s\n", hms, slot->name, what, len,
-		       sched_prio_name(slot->prio), note);
-		if (r.programme && r.programme->title && strcmp(r.programme->title, what) != 0)
-			printf("%-8s  %-24s  %s\n", "", "", r.programme->title);
+		printf("%-8s  ", hms);
+		put_col(slot->name, 24);
+		printf("  ");
+		put_col(what, 32);
+		printf("  %6s  %-9s  %s\n", len, sched_prio_name(slot->prio), note);
+		if (r.programme && r.programme->title && strcmp(r.programme->title, what) != 0) {
+			printf("%-8s  %-24s    %s\n", "", "", r.programme->title);
+		}
 		free(r.owned_path);
 	}
 	/* programmes the province sent that no schedule uses yet */
@@ -245,7 +269,9 @@ static int cmd_today(int argc, char **argv)
 			char len[48];
 
 			fmt_duration(p->duration_s, len, sizeof len);
-			printf("  %-32s  %6s  %s\n", p->id, len, p->title ? p->title : "");
+			printf("  ");
+			put_col(p->id, 32);
+			printf("  %6s  %s\n", len, p->title ? p->title : "");
 		}
 	}
 	if (problems)
@@ -308,9 +334,11 @@ static void print_log_line(const struct airlog_record *rec, const char *line, vo
 	hms_of(e->start.tv_sec ? e->start : e->scheduled, when);
 	fmt_duration(e->played_s, len, sizeof len);
 	ctx->on_air_s += e->played_s;
-	printf("%s  %-11s  %-20.20s  %-32.32s  %6s%s%s\n", when, e->status ? e->status : "?",
-	       e->slot ? e->slot : "", e->programme ? e->programme : (e->file ? e->file : ""), len,
-	       e->reason ? "  " : "", e->reason ? e->reason : "");
+	printf("%s  %-11s  ", when, e->status ? e->status : "?");
+	put_col(e->slot ? e->slot : "", 20);
+	printf("  ");
+	put_col(e->programme ? e->programme : (e->file ? e->file : ""), 32);
+	printf("  %6s%s%s\n", len, e->reason ? "  " : "", e->reason ? e->reason : "");
 }
 
 /* airlog_read_day hands lines without their newline; the chain hashes
