@@ -86,18 +86,18 @@ unit: $(UNIT_BINS)
 	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e '' $(UNIT_BINS)
 
 system: all $(HELPER_BINS)
-	$(PROVE) -e bash tests/system/t*.sh
+	$(PROVE) -e bash tests/system/t[0-9]*.sh
 
 test: all $(UNIT_BINS) $(HELPER_BINS)
 	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e '' $(UNIT_BINS)
-	$(PROVE) -e bash tests/system/t*.sh
+	$(PROVE) -e bash tests/system/t[0-9]*.sh
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 test
 
 valgrind: all $(UNIT_BINS) $(HELPER_BINS)
 	LOAXA_VALGRIND=1 CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e tests/valgrind-run $(UNIT_BINS)
-	LOAXA_VALGRIND=1 LOAXA_TOL_SCALE=6 $(PROVE) -e bash tests/system/t*.sh
+	LOAXA_VALGRIND=1 LOAXA_TOL_SCALE=6 $(PROVE) -e bash tests/system/t[0-9]*.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
