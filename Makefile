@@ -140,3 +140,6 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Rules kept beside what they build: man pages, translations, packaging.
+-include man/rules.mk po/rules.mk debian/rules.mk

@@ -84,4 +84,23 @@ int player_read(struct player *p, struct player_event *ev);
 /* Number of items queued or playing. */
 int player_pending(struct player *p);
 
+/*
+ * Details the declarations above leave open:
+ * - START is sent once the first sample is written. An item that never
+ *   plays a sample (file missing or not audio, device not opening, flushed
+ *   while waiting for its start time) gets its END alone, with played_s 0
+ *   and start == end == the moment it was given up.
+ * - peak_dbfs and rms_dbfs are -INFINITY when only silence (or nothing)
+ *   was written.
+ * - sha256 is player_item.sha256 when given, else computed a slice at a time
+ *   while the item plays; "" when the file was not read, the device did not
+ *   open, or the item was interrupted before all of it was hashed.
+ * - An item that fails before its first sample keeps its place in time: an
+ *   item queued right behind it with at = {0,0} does not start before the
+ *   failed item's `at`.
+ * - player_stop() discards unread events, the END of the item it interrupts
+ *   included. To log that item, player_flush() and read its END (it comes
+ *   within a block, ~20 ms) before player_stop().
+ */
+
 #endif

@@ -9,6 +9,9 @@
  * the tree as it was. Only then are the content-addressed files copied in
  * (each through a temporary file, fsync and rename), and last the new
  * manifest and its signature replace the old pair.
+ *
+ * verify and report read the as-run logs the stations uploaded; the work
+ * is in provreport.c (and segment.c, the verifier).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +35,7 @@
 #include "manifest.h"
 #include "minisig.h"
 #include "provpub.h"
+#include "provreport.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -53,8 +57,8 @@ static void usage(FILE *out)
 	          "\n"
 	          "  keygen    make the province's signing key pair (minisign format)\n"
 	          "  publish   build and sign the publication tree the stations fetch\n"
-	          "  verify    check the stations' as-run logs (not implemented yet)\n"
-	          "  report    airtime reports from the logs (not implemented yet)\n"
+	          "  verify    check the stations' uploaded as-run logs\n"
+	          "  report    airtime per station and day from the logs (CSV or HTML)\n"
 	          "\n"
 	          "'loaxa-province COMMAND --help' describes a command's options.\n"
 	          "Exit status: 0 done, 1 failed, 2 wrong usage.\n"));
@@ -105,19 +109,75 @@ static void usage_publish(FILE *out)
 
 static void usage_verify(FILE *out)
 {
-	fprintf(out, "%s",
-	        _("Usage: loaxa-province verify --stations stations.cfg LOGDIR\n"
-	          "\n"
-	          "Check the stations' as-run logs (not implemented yet).\n"));
+	fprintf(
+	    out, "%s",
+	    _("Usage: loaxa-province verify --stations stations.cfg LOGDIR\n"
+	      "\n"
+	      "Check the as-run logs the stations uploaded into LOGDIR, as the WebDAV\n"
+	      "server stores them: LOGDIR/<station>/<station>-<first>-<last>.jsonl with its\n"
+	      ".minisig (status.json is ignored). For every station: each segment is\n"
+	      "signed by the station's key; seq goes up by one from line to line, within\n"
+	      "and across segments, from 1; each line's prev is the SHA-256 of the line\n"
+	      "before; no two segments hold the same seqs (a fork); every line is a\n"
+	      "complete as-run record of that station. A folder of a station that is not\n"
+	      "in stations.cfg is a problem too.\n"
+	      "\n"
+	      "Prints a line per problem, \"STATION: PROBLEM: segment NAME seq N: ...\",\n"
+	      "and a verdict per station, \"STATION: OK, 12 segments, seq 1-4031,\n"
+	      "2026-11-01..2026-11-26\" or \"STATION: FAILED, ...\".\n"
+	      "\n"
+	      "  -s, --stations FILE   the province's station registry (libconfig):\n"
+	      "                        stations = ( { id = \"tan-quang\"; name = \"...\";\n"
+	      "                          district = \"...\"; public_key = \"RWQ...\"; }, ... );\n"
+	      "  -h, --help            this help\n"
+	      "\n"
+	      "Exit status: 0 every station OK, 1 a problem found, 2 wrong usage or an\n"
+	      "unusable stations.cfg or LOGDIR.\n"));
 }
 
 static void usage_report(FILE *out)
 {
 	fprintf(out, "%s",
-	        _("Usage: loaxa-province report --stations stations.cfg LOGDIR --from D --to D\n"
-	          "                             --format csv|html\n"
+	        _("Usage: loaxa-province report --stations stations.cfg LOGDIR --from DATE\n"
+	          "                             --to DATE --format csv|html [--out FILE]\n"
 	          "\n"
-	          "Airtime reports from the stations' logs (not implemented yet).\n"));
+	          "Airtime per station and day from the uploaded logs, from DATE to DATE\n"
+	          "(YYYY-MM-DD, inclusive; the stations' local dates). The logs are verified\n"
+	          "first: problems are printed as warnings and the stations concerned are\n"
+	          "reported all the same, marked unverified.\n"
+	          "\n"
+	          "  -s, --stations FILE      the province's station registry (as for verify)\n"
+	          "  -f, --from DATE          first day\n"
+	          "  -t, --to DATE            last day\n"
+	          "  -F, --format csv|html    the kind of report\n"
+	          "  -o, --out FILE           write it to FILE (default: standard output)\n"
+	          "  -p, --priority-out FILE  CSV: the priority table to FILE\n"
+	          "  -h, --help               this help\n"
+	          "\n"
+	          "CSV, first table: one row per registered station and day of the period:\n"
+	          "  station,name,district,date,verified,items,complete,interrupted,failed,\n"
+	          "  skipped,missed,minutes_on_air,first_start,last_end,silent,offline,last_seen\n"
+	          "items counts the day's play lines, then by status; minutes_on_air sums their\n"
+	          "played_s; first_start and last_end are local times of day. silent: the\n"
+	          "station has no play line in the whole period. offline: nothing heard from it\n"
+	          "(its newest log line, or status.json) in the 24 hours before the end of\n"
+	          "--to, or before now if that is earlier; last_seen is when it was.\n"
+	          "CSV, second table: one row per station and priority programme (class\n"
+	          "priority or emergency) that any station logged in the period:\n"
+	          "  station,name,district,programme,class,aired,complete,not_complete,\n"
+	          "  first_aired,note\n"
+	          "aired is yes when the station logged it complete; note says why not (\"not\n"
+	          "logged\", or the status and reason it logged). The second table follows the\n"
+	          "first after an empty line, or goes to --priority-out FILE; with --out\n"
+	          "NAME.csv it goes to NAME-priority.csv.\n"
+	          "\n"
+	          "HTML: one self-contained page (no external resources): a summary table,\n"
+	          "silent and offline stations, the priority programmes each station aired or\n"
+	          "not, and every station's days as timelines from 00:00 to 24:00, items\n"
+	          "coloured by status.\n"
+	          "\n"
+	          "Exit status: 0 report written (verification problems are warnings), 1 it\n"
+	          "could not be written, 2 wrong usage or an unusable stations.cfg or LOGDIR.\n"));
 }
 
 /* ---- small file helpers ---------------------------------------------- */
@@ -1100,16 +1160,223 @@ static int cmd_publish(int argc, char **argv)
 	return publish(&o);
 }
 
-static int cmd_later(int argc, char **argv, void (*help)(FILE *))
+/* ---- verify and report ------------------------------------------------ */
+
+static int load_stations(const char *path, struct provreport_stations *st)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			help(stdout);
+	struct diag d = {0};
+	int r = provreport_load_stations(st, path, &d);
+
+	if (r < 0)
+		diag_print(&d, stderr);
+	diag_free(&d);
+	return r;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"stations", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct provreport_stations st;
+	const char *stations = NULL;
+	int o, r;
+
+	while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			stations = optarg;
+			break;
+		case 'h':
+			usage_verify(stdout);
 			return 0;
+		default:
+			usage_verify(stderr);
+			return EXIT_USAGE;
 		}
 	}
-	log_warnx(_("%s: not implemented yet"), argv[0]);
-	return EXIT_USAGE;
+	if (!stations || optind + 1 != argc) {
+		if (!stations)
+			log_warnx(_("verify needs --stations"));
+		usage_verify(stderr);
+		return EXIT_USAGE;
+	}
+	if (load_stations(stations, &st) < 0)
+		return EXIT_USAGE;
+	r = provreport_verify(&st, argv[optind], stdout);
+	provreport_stations_free(&st);
+	if (fflush(stdout) != 0)
+		return 1;
+	return r < 0 ? EXIT_USAGE : r > 0 ? 1 : 0;
+}
+
+/* The priority table's file beside NAME.csv: NAME-priority.csv. */
+static char *priority_name(const char *out)
+{
+	size_t n = strlen(out);
+
+	if (has_suffix(out, ".csv"))
+		n -= 4;
+	return xasprintf("%.*s-priority.csv", (int)n, out);
+}
+
+/* A report file is written whole or not at all: a temporary file beside
+ * it, renamed when complete. */
+struct out_file {
+	char *path;
+	char *tmp;
+	FILE *f;
+};
+
+static int out_open(struct out_file *of, const char *path)
+{
+	char *copy = xstrdup(path), *dir = dirname(copy);
+
+	of->path = xstrdup(path);
+	of->tmp = temp_name(dir, basename(of->path));
+	free(copy);
+	of->f = fopen(of->tmp, "we");
+	if (!of->f) {
+		log_warn(_("cannot write %s"), of->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int out_close(struct out_file *of, bool keep)
+{
+	int r = 0;
+
+	if (of->f) {
+		if (keep && (fflush(of->f) != 0 || fsync(fileno(of->f)) != 0)) {
+			log_warn(_("cannot write %s"), of->tmp);
+			r = -1;
+		}
+		if (fclose(of->f) != 0 && keep && r == 0) {
+			log_warn(_("cannot write %s"), of->tmp);
+			r = -1;
+		}
+		if (keep && r == 0 && rename(of->tmp, of->path) < 0) {
+			log_warn(_("cannot install %s"), of->path);
+			r = -1;
+		}
+		if (!keep || r < 0)
+			unlink(of->tmp);
+	}
+	free(of->path);
+	free(of->tmp);
+	memset(of, 0, sizeof *of);
+	return r;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"stations", required_argument, NULL, 's'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"priority-out", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct provreport_opts ro = {.now = time(NULL), .out = stdout, .warn = stderr};
+	const char *stations = NULL, *from = NULL, *to = NULL, *format = NULL, *out = NULL;
+	const char *prio_out = NULL;
+	struct out_file main_file = {0}, prio_file = {0};
+	struct provreport_stations st;
+	char *prio_default = NULL;
+	int o, r, ret = 1;
+
+	while ((o = getopt_long(argc, argv, "s:f:t:F:o:p:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			stations = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'F':
+			format = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'p':
+			prio_out = optarg;
+			break;
+		case 'h':
+			usage_report(stdout);
+			return 0;
+		default:
+			usage_report(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!stations || !from || !to || !format || optind + 1 != argc) {
+		log_warnx(_("report needs --stations, --from, --to, --format and LOGDIR"));
+		usage_report(stderr);
+		return EXIT_USAGE;
+	}
+	if (sched_parse_date(from, &ro.from_day) < 0 || sched_parse_date(to, &ro.to_day) < 0 ||
+	    ro.to_day < ro.from_day) {
+		log_warnx(_("--from and --to must be dates YYYY-MM-DD, --from not after --to"));
+		return EXIT_USAGE;
+	}
+	if (strcmp(format, "csv") == 0) {
+		ro.format = PROVREPORT_CSV;
+	} else if (strcmp(format, "html") == 0) {
+		ro.format = PROVREPORT_HTML;
+	} else {
+		log_warnx(_("--format must be csv or html"));
+		return EXIT_USAGE;
+	}
+	if (prio_out && ro.format != PROVREPORT_CSV) {
+		log_warnx(_("--priority-out is for --format csv"));
+		return EXIT_USAGE;
+	}
+	if (ro.format == PROVREPORT_CSV && out && !prio_out)
+		prio_out = prio_default = priority_name(out);
+	if (load_stations(stations, &st) < 0) {
+		free(prio_default);
+		return EXIT_USAGE;
+	}
+	if (out) {
+		if (out_open(&main_file, out) < 0)
+			goto done;
+		ro.out = main_file.f;
+	}
+	if (prio_out) {
+		if (out_open(&prio_file, prio_out) < 0)
+			goto done;
+		ro.priority_out = prio_file.f;
+	}
+	r = provreport_report(&st, argv[optind], &ro);
+	if (r < 0) {
+		ret = EXIT_USAGE;
+		goto done;
+	}
+	if (ferror(ro.out) || (ro.priority_out && ferror(ro.priority_out))) {
+		log_warnx(_("cannot write the report"));
+		goto done;
+	}
+	ret = 0;
+done:
+	if (out_close(&main_file, ret == 0) < 0)
+		ret = 1;
+	if (out_close(&prio_file, ret == 0) < 0)
+		ret = 1;
+	if (!out && fflush(stdout) != 0)
+		ret = 1;
+	provreport_stations_free(&st);
+	free(prio_default);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -1141,9 +1408,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "publish") == 0)
 		return cmd_publish(argc, argv);
 	if (strcmp(cmd, "verify") == 0)
-		return cmd_later(argc, argv, usage_verify);
+		return cmd_verify(argc, argv);
 	if (strcmp(cmd, "report") == 0)
-		return cmd_later(argc, argv, usage_report);
+		return cmd_report(argc, argv);
 	log_warnx(_("unknown command \"%s\""), cmd);
 	usage(stderr);
 	return EXIT_USAGE;
