@@ -1,0 +1,875 @@
+/*
+ * player: the playback thread, its queue, the libao device and the stream
+ * clock; events go to the event loop through a non-blocking pipe.
+ *
+ * The thread owns the device and the clock: the monotonic time at which the
+ * next sample written will sound. Everything shared with the caller (queue,
+ * interrupt request, event backlog) sits under one mutex; the thread takes
+ * it once per block (~20 ms) to see whether it must stop.
+ */
+#include "player.h"
+
+#include <ao/ao.h>
+#include <dlfcn.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "i18n.h"
+#include "util.h"
+
+#define PLAYER_QUEUE_MAX    64
+#define PLAYER_BLOCKS_PER_S 50 /* 20 ms blocks: flush latency and pacing grain */
+/*
+ * How far the writer may run ahead of the clock. File drivers and null
+ * sinks never block, and this keeps their timestamps true; on a sound card
+ * it is how much of the device buffer stays filled. Once there, the thread
+ * sleeps until only PLAYER_LOW_NS is left, so it wakes once per two blocks
+ * rather than once per block (CPU on a Pi); a flush still wakes it at once.
+ */
+#define PLAYER_AHEAD_NS 50000000L
+#define PLAYER_LOW_NS   10000000L
+/* After a flush, what the caller queues next (an emergency) usually arrives
+ * within microseconds; keep a live device open that long to avoid a re-open. */
+#define PLAYER_LINGER_NS      1000000000L
+#define PLAYER_ALSA_BUFFER_US "100000"  /* unless audio.options says otherwise */
+#define PLAYER_HASH_STEP      65536     /* bytes hashed per block while playing */
+#define PLAYER_HASH_BUSY_NS   30000000L /* stop hashing this close to a start time */
+
+_Static_assert(sizeof(struct player_event) <= PIPE_BUF, "events must fit one atomic pipe write");
+
+struct player_qitem {
+	uint64_t tag;
+	char *path;
+	double gain_db;
+	struct timespec at;
+	char sha256[65];
+};
+
+struct player {
+	/* fixed from player_start on */
+	char *driver;
+	int driver_id;
+	bool file_driver;
+	char *file;
+	ao_option *options;
+	ao_sample_format format;
+	int rate;
+	int channels;
+	long block_frames;
+	int pipe_rd, pipe_wr;
+	pthread_t thread;
+
+	pthread_mutex_t lock; /* everything down to the thread's own part */
+	pthread_cond_t cond;
+	struct player_qitem queue[PLAYER_QUEUE_MAX];
+	int qhead, qcount;
+	bool playing;   /* an item is taken off the queue and not ended yet */
+	bool interrupt; /* the item playing must end, with interrupt_reason */
+	bool linger;    /* a flush happened: keep a live device open a moment */
+	bool stopping;
+	char interrupt_reason[256];
+	struct player_event *backlog; /* events the full pipe did not take */
+	size_t backlog_head, backlog_n, backlog_cap;
+
+	/* the thread's own */
+	ao_device *dev;
+	struct timespec clock;      /* monotonic: when the next sample written sounds */
+	struct timespec not_before; /* realtime: start of an item that never played */
+	float *fbuf;
+	int16_t *sbuf;
+	unsigned char *hashbuf;
+};
+
+/* One item while it plays. */
+struct player_run {
+	const struct player_qitem *it;
+	struct decode *dec;
+	int hash_fd; /* -1 when the hash is known or hashing failed */
+	crypto_hash_sha256_state hash;
+	char sha256[65];
+	float scale;  /* gain and int16 full scale in one factor */
+	long block_n; /* frames in the converted block */
+	int block_peak;
+	uint64_t block_sumsq;
+	bool started;
+	struct timespec start;      /* monotonic time of the first sample */
+	struct timespec start_wall; /* the same on the wall clock, taken once */
+	int64_t frames;             /* written */
+	int peak;
+	uint64_t sumsq;
+};
+
+static pthread_mutex_t player_ao_lock = PTHREAD_MUTEX_INITIALIZER;
+static int player_ao_users;
+
+/* ao_initialize() loads every plugin (~8 ms, ~2.6 MiB): once per process
+ * while any player exists. */
+static void player_ao_acquire(void)
+{
+	pthread_mutex_lock(&player_ao_lock);
+	if (player_ao_users++ == 0)
+		ao_initialize();
+	pthread_mutex_unlock(&player_ao_lock);
+}
+
+/*
+ * alsa-lib keeps the parsed ALSA configuration in a global cache that
+ * outlives every device; ao_shutdown() then unloads the library with it
+ * still allocated, which leak checkers (ASan, valgrind) report as ours.
+ * Free it while the library is still there, if libao's plugin loaded it.
+ */
+static void player_alsa_release(void)
+{
+	void *lib = dlopen("libasound.so.2", RTLD_NOW | RTLD_NOLOAD);
+	int (*free_global)(void);
+
+	if (!lib)
+		return;
+	*(void **)&free_global = dlsym(lib, "snd_config_update_free_global");
+	if (free_global)
+		free_global();
+	dlclose(lib);
+}
+
+static void player_ao_release(void)
+{
+	pthread_mutex_lock(&player_ao_lock);
+	if (--player_ao_users == 0) {
+		player_alsa_release();
+		ao_shutdown();
+	}
+	pthread_mutex_unlock(&player_ao_lock);
+}
+
+static const char *player_ao_strerror(int err)
+{
+	switch (err) {
+	case AO_ENODRIVER:
+		return "no such driver";
+	case AO_ENOTLIVE:
+		return "not a live driver";
+	case AO_ENOTFILE:
+		return "not a file driver";
+	case AO_EBADOPTION:
+		return "bad option";
+	case AO_EOPENDEVICE:
+		return "cannot open the device";
+	case AO_EOPENFILE:
+		return "cannot open the file";
+	case AO_EFILEEXISTS:
+		return "file exists";
+	case AO_EBADFORMAT:
+		return "format not supported";
+	default:
+		return "failure";
+	}
+}
+
+/* --- time ------------------------------------------------------------- */
+
+static struct timespec ts_add_ns(struct timespec t, int64_t ns)
+{
+	int64_t total = (int64_t)t.tv_nsec + ns % 1000000000;
+
+	t.tv_sec += (time_t)(ns / 1000000000);
+	if (total >= 1000000000) {
+		total -= 1000000000;
+		t.tv_sec++;
+	} else if (total < 0) {
+		total += 1000000000;
+		t.tv_sec--;
+	}
+	t.tv_nsec = (long)total;
+	return t;
+}
+
+static int64_t ts_diff_ns(struct timespec a, struct timespec b)
+{
+	return (int64_t)(a.tv_sec - b.tv_sec) * 1000000000 + (a.tv_nsec - b.tv_nsec);
+}
+
+static bool ts_is_set(struct timespec t)
+{
+	return t.tv_sec != 0 || t.tv_nsec != 0;
+}
+
+/* Monotonic instant to wall clock, through a pair of readings taken now. */
+static struct timespec player_wall(struct timespec mono)
+{
+	struct timespec now_real = util_now_real(), now_mono = util_now_mono();
+
+	return ts_add_ns(now_real, ts_diff_ns(mono, now_mono));
+}
+
+static struct timespec player_clock_after(const struct player *p, struct timespec start,
+                                          int64_t frames)
+{
+	return ts_add_ns(start, frames * 1000000000 / p->rate);
+}
+
+/* --- events ------------------------------------------------------------ */
+
+/* Move what the pipe will take from the backlog. Caller holds the lock. */
+static void player_backlog_flush(struct player *p)
+{
+	while (p->backlog_n > 0) {
+		if (write(p->pipe_wr, &p->backlog[p->backlog_head], sizeof *p->backlog) !=
+		    (ssize_t)sizeof *p->backlog)
+			break;
+		p->backlog_head++;
+		p->backlog_n--;
+	}
+	if (p->backlog_n == 0)
+		p->backlog_head = 0;
+}
+
+/*
+ * Events are written whole (smaller than PIPE_BUF, so a write is atomic) and
+ * in order; when the pipe is full they wait in the backlog, which the reader
+ * moves into the pipe as it drains it, so the descriptor stays readable
+ * until the last one is read. Caller holds the lock.
+ */
+static void player_emit(struct player *p, const struct player_event *ev)
+{
+	player_backlog_flush(p);
+	if (p->backlog_n == 0 && write(p->pipe_wr, ev, sizeof *ev) == (ssize_t)sizeof *ev)
+		return;
+	if (p->backlog_head + p->backlog_n == p->backlog_cap) {
+		if (p->backlog_head > 0) {
+			memmove(p->backlog, p->backlog + p->backlog_head,
+			        p->backlog_n * sizeof *p->backlog);
+			p->backlog_head = 0;
+		} else {
+			p->backlog_cap = p->backlog_cap ? 2 * p->backlog_cap : 16;
+			p->backlog = xreallocarray(p->backlog, p->backlog_cap, sizeof *p->backlog);
+		}
+	}
+	p->backlog[p->backlog_head + p->backlog_n++] = *ev;
+}
+
+int player_read(struct player *p, struct player_event *ev)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (read(p->pipe_rd, ev, sizeof *ev) == (ssize_t)sizeof *ev) {
+		got = 1;
+		player_backlog_flush(p);
+	} else if (p->backlog_n > 0) {
+		*ev = p->backlog[p->backlog_head++];
+		p->backlog_n--;
+		got = 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return got;
+}
+
+int player_fd(const struct player *p)
+{
+	return p->pipe_rd;
+}
+
+/* --- queue ------------------------------------------------------------- */
+
+static void player_drop_queue(struct player *p)
+{
+	while (p->qcount > 0) {
+		free(p->queue[p->qhead].path);
+		p->qhead = (p->qhead + 1) % PLAYER_QUEUE_MAX;
+		p->qcount--;
+	}
+	p->qhead = 0;
+}
+
+static bool player_is_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 64;
+}
+
+int player_enqueue(struct player *p, const struct player_item *it)
+{
+	struct player_qitem *q;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->qcount == PLAYER_QUEUE_MAX) {
+		pthread_mutex_unlock(&p->lock);
+		return -1;
+	}
+	q = &p->queue[(p->qhead + p->qcount) % PLAYER_QUEUE_MAX];
+	q->tag = it->tag;
+	q->path = xstrdup(it->path);
+	q->gain_db = it->gain_db;
+	q->at = it->at;
+	q->sha256[0] = '\0';
+	if (it->sha256 && player_is_hex64(it->sha256))
+		memcpy(q->sha256, it->sha256, sizeof q->sha256);
+	p->qcount++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* Caller holds the lock. */
+static void player_interrupt_locked(struct player *p, const char *reason)
+{
+	player_drop_queue(p);
+	if (p->playing) {
+		p->interrupt = true;
+		snprintf(p->interrupt_reason, sizeof p->interrupt_reason, "%s",
+		         reason ? reason : "");
+	}
+	p->linger = true;
+	pthread_cond_broadcast(&p->cond);
+}
+
+void player_flush(struct player *p, const char *reason)
+{
+	pthread_mutex_lock(&p->lock);
+	player_interrupt_locked(p, reason);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int player_pending(struct player *p)
+{
+	int n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->qcount + (p->playing ? 1 : 0);
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+/* --- the thread: waiting ----------------------------------------------- */
+
+/* Sleep until deadline on clk unless told to stop; false when told. */
+static bool player_sleep_until(struct player *p, clockid_t clk, struct timespec deadline)
+{
+	bool go_on;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->interrupt && !p->stopping) {
+		if (pthread_cond_clockwait(&p->cond, &p->lock, clk, &deadline) == ETIMEDOUT)
+			break;
+	}
+	go_on = !p->interrupt && !p->stopping;
+	pthread_mutex_unlock(&p->lock);
+	return go_on;
+}
+
+static bool player_should_go_on(struct player *p)
+{
+	bool go_on;
+
+	pthread_mutex_lock(&p->lock);
+	go_on = !p->interrupt && !p->stopping;
+	pthread_mutex_unlock(&p->lock);
+	return go_on;
+}
+
+/* --- the thread: device ------------------------------------------------ */
+
+static int player_device_open(struct player *p)
+{
+	if (p->file_driver)
+		p->dev = ao_open_file(p->driver_id, p->file, 1, &p->format, p->options);
+	else
+		p->dev = ao_open_live(p->driver_id, &p->format, p->options);
+	if (!p->dev) {
+		log_warnx(_("audio device: cannot open (driver %s): %s"), p->driver,
+		          player_ao_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void player_device_close(struct player *p)
+{
+	if (p->dev) {
+		ao_close(p->dev);
+		p->dev = NULL;
+		/* whatever was written has sounded, or never will */
+		p->clock = util_now_mono();
+	}
+}
+
+/* --- the thread: one item ---------------------------------------------- */
+
+/* Gain, int16 with clipping (clamp, never wrap), and the block's level. */
+static void player_convert(struct player_run *r, const float *in, int16_t *out, size_t n)
+{
+	const float scale = r->scale;
+	uint64_t sumsq = 0;
+	int peak = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		float v = in[i] * scale;
+		int s, a;
+
+		if (v >= 32767.0f)
+			s = 32767;
+		else if (v <= -32768.0f)
+			s = -32768;
+		else if (!isnan(v))
+			s = (int)(v < 0.0f ? v - 0.5f : v + 0.5f);
+		else
+			s = 0; /* from a broken float file */
+		out[i] = (int16_t)htole16((uint16_t)s);
+		a = s < 0 ? -s : s;
+		if (a > peak)
+			peak = a;
+		sumsq += (uint64_t)((int64_t)s * s);
+	}
+	r->block_peak = peak;
+	r->block_sumsq = sumsq;
+}
+
+static void player_decode_block(struct player *p, struct player_run *r)
+{
+	r->block_n = decode_read(r->dec, p->fbuf, p->block_frames);
+	if (r->block_n > 0)
+		player_convert(r, p->fbuf, p->sbuf, (size_t)r->block_n * (size_t)p->channels);
+}
+
+/*
+ * The file's SHA-256 is taken a slice at a time between blocks (and while
+ * waiting for a start time), so a large file never delays the item after it.
+ */
+static void player_hash_begin(struct player_run *r)
+{
+	r->hash_fd = -1;
+	if (r->it->sha256[0])
+		return;
+	r->hash_fd = open(r->it->path, O_RDONLY | O_CLOEXEC);
+	if (r->hash_fd < 0) {
+		log_warn(_("cannot hash %s"), r->it->path);
+		return;
+	}
+	crypto_hash_sha256_init(&r->hash);
+}
+
+/* Hash up to max bytes more; finishes r->sha256 at the end of the file. */
+static void player_hash_step(struct player *p, struct player_run *r, size_t max)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	while (r->hash_fd >= 0 && max > 0) {
+		size_t want = max < PLAYER_HASH_STEP ? max : PLAYER_HASH_STEP;
+		ssize_t got = read(r->hash_fd, p->hashbuf, want);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			log_warn(_("cannot hash %s"), r->it->path);
+			close(r->hash_fd);
+			r->hash_fd = -1;
+			return;
+		}
+		if (got == 0) {
+			crypto_hash_sha256_final(&r->hash, h);
+			util_hex(h, sizeof h, r->sha256);
+			close(r->hash_fd);
+			r->hash_fd = -1;
+			return;
+		}
+		crypto_hash_sha256_update(&r->hash, p->hashbuf, (unsigned long long)got);
+		max -= (size_t)got;
+	}
+}
+
+/*
+ * Wait for the item's start time, if it has one later than where the
+ * stream is; then the clock says when its first sample sounds. The first
+ * block is decoded already, so the write follows the wake-up at once.
+ */
+static bool player_wait_start(struct player *p, struct player_run *r)
+{
+	struct timespec at = ts_is_set(r->it->at) ? r->it->at : p->not_before;
+	struct timespec now_mono = util_now_mono();
+
+	if (ts_is_set(at)) {
+		struct timespec now_real = util_now_real();
+		struct timespec at_mono = ts_add_ns(now_mono, ts_diff_ns(at, now_real));
+
+		if (ts_diff_ns(at_mono, p->clock) > 0 && ts_diff_ns(at_mono, now_mono) > 0) {
+			while (r->hash_fd >= 0 &&
+			       ts_diff_ns(at, util_now_real()) > PLAYER_HASH_BUSY_NS) {
+				player_hash_step(p, r, 4 * PLAYER_HASH_STEP);
+				if (!player_should_go_on(p))
+					return false;
+			}
+			if (!player_sleep_until(p, CLOCK_REALTIME, at))
+				return false;
+			p->clock = util_now_mono();
+			return true;
+		}
+	}
+	if (ts_diff_ns(now_mono, p->clock) > 0)
+		p->clock = now_mono;
+	return player_should_go_on(p);
+}
+
+static void player_emit_start(struct player *p, struct player_run *r)
+{
+	struct player_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = PLAYER_START;
+	ev.tag = r->it->tag;
+	ev.start = r->start_wall;
+	ev.end = ev.start;
+	ev.duration_s = decode_info(r->dec)->duration_s;
+	memcpy(ev.sha256, r->sha256, sizeof ev.sha256);
+	pthread_mutex_lock(&p->lock);
+	player_emit(p, &ev);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static double player_dbfs(double level)
+{
+	return level > 0.0 ? 20.0 * log10(level / 32768.0) : -INFINITY;
+}
+
+/* Finish the item: its END event, and what the next item inherits. */
+static void player_end(struct player *p, struct player_run *r, enum player_status status,
+                       const char *reason)
+{
+	struct player_event ev;
+	uint64_t samples = (uint64_t)r->frames * (uint64_t)p->channels;
+
+	/* The rest of the hash would hold up what interrupted the item (an
+	 * emergency): an interrupted item not fully hashed yet goes without. */
+	if (r->hash_fd >= 0 && status != PLAYER_INTERRUPTED)
+		player_hash_step(p, r, SIZE_MAX);
+	memset(&ev, 0, sizeof ev);
+	ev.kind = PLAYER_END;
+	ev.tag = r->it->tag;
+	ev.status = status;
+	snprintf(ev.reason, sizeof ev.reason, "%s", reason ? reason : "");
+	if (r->started) {
+		ev.start = r->start_wall;
+		ev.end = ts_add_ns(ev.start, r->frames * 1000000000 / p->rate);
+	} else {
+		ev.start = ev.end = util_now_real();
+	}
+	ev.played_s = (double)r->frames / p->rate;
+	ev.duration_s = r->dec ? decode_info(r->dec)->duration_s : 0.0;
+	ev.peak_dbfs = player_dbfs(r->peak);
+	ev.rms_dbfs = samples ? player_dbfs(sqrt((double)r->sumsq / (double)samples)) : -INFINITY;
+	memcpy(ev.sha256, r->sha256, sizeof ev.sha256);
+
+	/* An item that never started still holds its place in time: one that
+	 * follows it directly does not start before its start time. */
+	if (!r->started && status != PLAYER_INTERRUPTED)
+		p->not_before = ts_is_set(r->it->at) ? r->it->at : p->not_before;
+	else
+		p->not_before = (struct timespec){0, 0};
+
+	pthread_mutex_lock(&p->lock);
+	p->playing = false;
+	p->interrupt = false;
+	player_emit(p, &ev);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void player_end_interrupted(struct player *p, struct player_run *r)
+{
+	char reason[sizeof p->interrupt_reason];
+
+	pthread_mutex_lock(&p->lock);
+	memcpy(reason, p->interrupt_reason, sizeof reason);
+	pthread_mutex_unlock(&p->lock);
+	player_end(p, r, PLAYER_INTERRUPTED, reason);
+}
+
+/* Open the item's file; false (and the item ended) when it cannot play. */
+static bool player_open_item(struct player *p, struct player_run *r)
+{
+	const char *path = r->it->path;
+	char why[200], reason[256];
+
+	switch (decode_open(&r->dec, path, p->rate, p->channels, why, sizeof why)) {
+	case DECODE_OK:
+		return true;
+	case DECODE_MISSING:
+		log_warnx(_("file not found: %s"), path);
+		snprintf(reason, sizeof reason, "file not found: %s", path);
+		player_end(p, r, PLAYER_SKIPPED, reason);
+		return false;
+	case DECODE_UNREADABLE:
+		log_warnx(_("cannot read %s: %s"), path, why);
+		snprintf(reason, sizeof reason, "cannot read %s: %s", path, why);
+		player_end(p, r, PLAYER_SKIPPED, reason);
+		return false;
+	case DECODE_NOT_AUDIO:
+	default:
+		log_warnx(_("%s: not audio: %s"), path, why);
+		if (!r->it->sha256[0] && util_sha256_file(path, r->sha256) < 0)
+			r->sha256[0] = '\0';
+		snprintf(reason, sizeof reason, "not audio: %s", why);
+		player_end(p, r, PLAYER_FAILED, reason);
+		return false;
+	}
+}
+
+static void player_play_item(struct player *p, const struct player_qitem *it)
+{
+	struct player_run r;
+	char reason[256];
+
+	memset(&r, 0, sizeof r);
+	r.it = it;
+	r.hash_fd = -1;
+	memcpy(r.sha256, it->sha256, sizeof r.sha256); /* known, or "" */
+	r.scale = (float)(32768.0 * pow(10.0, it->gain_db / 20.0));
+	if (!player_open_item(p, &r))
+		return;
+	if (!p->dev && player_device_open(p) < 0) {
+		snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)", p->driver);
+		player_end(p, &r, PLAYER_FAILED, reason);
+		goto out;
+	}
+	player_hash_begin(&r);
+	player_decode_block(p, &r);
+	if (!player_wait_start(p, &r)) {
+		player_end_interrupted(p, &r);
+		goto out;
+	}
+	while (r.block_n > 0) {
+		uint32_t bytes =
+		    (uint32_t)((size_t)r.block_n * (size_t)p->channels * sizeof(int16_t));
+		int64_t lead = ts_diff_ns(p->clock, util_now_mono()) +
+		               (int64_t)r.block_n * 1000000000 / p->rate;
+
+		/* Pacing: a sink faster than real time must not run ahead. */
+		if (lead > PLAYER_AHEAD_NS) {
+			if (!player_sleep_until(p, CLOCK_MONOTONIC,
+			                        ts_add_ns(p->clock, -PLAYER_LOW_NS)))
+				break;
+		} else if (!player_should_go_on(p)) {
+			break;
+		}
+		if (!ao_play(p->dev, (char *)p->sbuf, bytes)) {
+			log_warnx(_("audio device lost (driver %s) while playing %s"), p->driver,
+			          it->path);
+			player_device_close(p);
+			player_end(p, &r, PLAYER_FAILED, "audio device lost");
+			goto out;
+		}
+		if (!r.started) {
+			r.started = true;
+			r.start = p->clock;
+			r.start_wall = player_wall(r.start);
+			player_emit_start(p, &r);
+		}
+		r.frames += r.block_n;
+		if (r.block_peak > r.peak)
+			r.peak = r.block_peak;
+		r.sumsq += r.block_sumsq;
+		p->clock = player_clock_after(p, r.start, r.frames);
+		player_hash_step(p, &r, PLAYER_HASH_STEP);
+		player_decode_block(p, &r);
+	}
+	if (r.block_n > 0) {
+		player_end_interrupted(p, &r);
+	} else if (decode_truncated(r.dec)) {
+		log_warnx(_("%s: %s after %.3f s"), it->path, decode_error(r.dec),
+		          (double)r.frames / p->rate);
+		snprintf(reason, sizeof reason, "truncated: played %.3f of %.3f s",
+		         (double)r.frames / p->rate, decode_info(r.dec)->duration_s);
+		player_end(p, &r, PLAYER_FAILED, reason);
+	} else {
+		player_end(p, &r, PLAYER_COMPLETE, NULL);
+	}
+out:
+	if (r.hash_fd >= 0)
+		close(r.hash_fd);
+	decode_close(r.dec);
+}
+
+/* --- the thread --------------------------------------------------------- */
+
+/* Wait for work with the lock held; true when an item was taken into *it. */
+static bool player_next_item(struct player *p, struct player_qitem *it)
+{
+	if (p->qcount == 0 && p->dev && !p->file_driver) {
+		/* A live device closes when the queue runs dry. */
+		if (p->linger) {
+			struct timespec until = ts_add_ns(util_now_mono(), PLAYER_LINGER_NS);
+
+			while (!p->stopping && p->qcount == 0 &&
+			       pthread_cond_clockwait(&p->cond, &p->lock, CLOCK_MONOTONIC,
+			                              &until) != ETIMEDOUT)
+				;
+		}
+		if (p->qcount == 0 && !p->stopping) {
+			pthread_mutex_unlock(&p->lock);
+			player_device_close(p);
+			pthread_mutex_lock(&p->lock);
+		}
+	}
+	if (p->qcount == 0)
+		p->not_before = (struct timespec){0, 0};
+	while (!p->stopping && p->qcount == 0)
+		pthread_cond_wait(&p->cond, &p->lock);
+	if (p->stopping)
+		return false;
+	*it = p->queue[p->qhead];
+	p->qhead = (p->qhead + 1) % PLAYER_QUEUE_MAX;
+	p->qcount--;
+	p->playing = true;
+	p->interrupt = false;
+	p->linger = false;
+	return true;
+}
+
+static void *player_main(void *arg)
+{
+	struct player *p = arg;
+	struct player_qitem it;
+
+	pthread_mutex_lock(&p->lock);
+	while (player_next_item(p, &it)) {
+		pthread_mutex_unlock(&p->lock);
+		player_play_item(p, &it);
+		free(it.path);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	/* A file driver finishes its header on close. */
+	player_device_close(p);
+	return NULL;
+}
+
+/* --- start and stop ----------------------------------------------------- */
+
+static void player_free(struct player *p)
+{
+	if (p->options)
+		ao_free_options(p->options);
+	if (p->pipe_rd >= 0)
+		close(p->pipe_rd);
+	if (p->pipe_wr >= 0)
+		close(p->pipe_wr);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p->backlog);
+	free(p->fbuf);
+	free(p->sbuf);
+	free(p->hashbuf);
+	free(p->driver);
+	free(p->file);
+	free(p);
+	player_ao_release();
+}
+
+struct player *player_start(const struct player_config *cfg)
+{
+	struct player *p;
+	ao_info *info;
+	int fds[2];
+	sigset_t all, old;
+	bool buffer_time_set = false;
+	int err;
+
+	if (!cfg->driver || cfg->rate < 8000 || cfg->rate > 192000 || cfg->channels < 1 ||
+	    cfg->channels > 8) {
+		log_errx(_("audio: bad output format (%d Hz, %d channels)"), cfg->rate,
+		         cfg->channels);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->pipe_rd = p->pipe_wr = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	player_ao_acquire();
+	p->driver = xstrdup(cfg->driver);
+	p->driver_id = ao_driver_id(cfg->driver);
+	if (p->driver_id < 0) {
+		log_errx(_("audio driver \"%s\" is not available"), cfg->driver);
+		goto fail;
+	}
+	info = ao_driver_info(p->driver_id);
+	p->file_driver = info && info->type == AO_TYPE_FILE;
+	if (p->file_driver) {
+		if (!cfg->file || !cfg->file[0]) {
+			log_errx(_("audio driver \"%s\" writes a file: audio.file is not set"),
+			         cfg->driver);
+			goto fail;
+		}
+		p->file = xstrdup(cfg->file);
+	}
+	for (int i = 0; i < cfg->noptions; i++) {
+		if (!ao_append_option(&p->options, cfg->options[i].key, cfg->options[i].value)) {
+			log_errx(_("audio: cannot set option %s"), cfg->options[i].key);
+			goto fail;
+		}
+		if (strcmp(cfg->options[i].key, "buffer_time") == 0)
+			buffer_time_set = true;
+	}
+	/* libao asks ALSA for a 20 ms buffer: one late wake-up of a busy Pi and
+	 * the loudspeakers click. Pacing keeps at most ~50 ms of it filled. */
+	if (strcmp(cfg->driver, "alsa") == 0 && !buffer_time_set)
+		ao_append_option(&p->options, "buffer_time", PLAYER_ALSA_BUFFER_US);
+	p->rate = cfg->rate;
+	p->channels = cfg->channels;
+	p->format.bits = 16;
+	p->format.rate = cfg->rate;
+	p->format.channels = cfg->channels;
+	p->format.byte_format = AO_FMT_LITTLE;
+	p->format.matrix = cfg->channels == 2 ? "L,R" : cfg->channels == 1 ? "M" : NULL;
+	p->block_frames = cfg->rate / PLAYER_BLOCKS_PER_S;
+	p->fbuf =
+	    xreallocarray(NULL, (size_t)p->block_frames * (size_t)p->channels, sizeof *p->fbuf);
+	p->sbuf =
+	    xreallocarray(NULL, (size_t)p->block_frames * (size_t)p->channels, sizeof *p->sbuf);
+	p->hashbuf = xmalloc(PLAYER_HASH_STEP);
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_err("player: pipe");
+		goto fail;
+	}
+	p->pipe_rd = fds[0];
+	p->pipe_wr = fds[1];
+
+	/* Signals are the event loop's business, not the audio thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&p->thread, NULL, player_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		log_err("player: cannot start the playback thread");
+		goto fail;
+	}
+	return p;
+fail:
+	player_free(p);
+	return NULL;
+}
+
+void player_stop(struct player *p, const char *reason)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	player_interrupt_locked(p, reason);
+	p->stopping = true;
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	player_free(p);
+}
