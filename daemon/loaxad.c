@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "airlog.h"
+#include "amp.h"
 #include "catalog.h"
 #include "conf.h"
 #include "control.h"
@@ -313,12 +314,15 @@ int main(int argc, char **argv)
 	struct player_config pc;
 	struct control *control;
 	struct daemon dm;
+	struct amp *amp;
 	sigset_t mask;
-	int sfd, tfd, o;
+	uint64_t watchdog_us = 0;
+	int sfd, tfd, wfd, o;
 	char *dir;
 
 	setlocale(LC_ALL, "");
-	bindtextdomain("loaxa", LOCALEDIR);
+	/* LOAXA_LOCALEDIR: translations of an uninstalled build (tests) */
+	bindtextdomain("loaxa", getenv("LOAXA_LOCALEDIR") ? getenv("LOAXA_LOCALEDIR") : LOCALEDIR);
 	textdomain("loaxa");
 	while ((o = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (o) {
@@ -377,6 +381,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -403,23 +408,49 @@ int main(int argc, char **argv)
 	station_reload(station, &d);
 	diag_free(&d);
 	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf)};
+	amp = amp_new(&conf);
 	control = control_open(conf.control_socket, handle_control, &dm);
 	if (!control)
 		log_errx("the control socket is not available; loaxactl cannot reach the daemon");
 	sd_notify(0, "READY=1");
+	/* systemd's watchdog is fed from this loop, so a loop that hangs is
+	 * restarted; the timer is a periodic monotonic one at half the period. */
+	wfd = -1;
+	if (sd_watchdog_enabled(0, &watchdog_us) > 0 && watchdog_us > 0) {
+		struct itimerspec its = {0};
+
+		watchdog_us /= 2;
+		its.it_value.tv_sec = (time_t)(watchdog_us / 1000000);
+		its.it_value.tv_nsec = (long)(watchdog_us % 1000000) * 1000;
+		its.it_interval = its.it_value;
+		wfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (wfd < 0 || timerfd_settime(wfd, 0, &its, NULL) < 0)
+			log_warn("watchdog timer");
+	}
 
 	while (running) {
-		struct pollfd pfd[5] = {{.fd = sfd, .events = POLLIN},
+		struct pollfd pfd[6] = {{.fd = sfd, .events = POLLIN},
 					{.fd = tfd, .events = POLLIN},
 					{.fd = player_fd(player), .events = POLLIN},
 					{.fd = control ? control_fd(control) : -1, .events = POLLIN},
-					{.fd = dm.sync ? sync_fd(dm.sync) : -1, .events = POLLIN}};
+					{.fd = dm.sync ? sync_fd(dm.sync) : -1, .events = POLLIN},
+					{.fd = wfd, .events = POLLIN}};
 		struct player_event ev;
 		struct sync_event sev;
 
-		arm_timer(tfd, station_step(station, util_now_real()));
+		{
+			struct timespec now = util_now_real(), wake, amp_wake;
+			struct station_now sn;
+
+			wake = station_step(station, now);
+			station_status(station, &sn);
+			amp_wake = amp_step(amp, now, station_busy(station), sn.next);
+			if (amp_wake.tv_sec && (!wake.tv_sec || util_ts_diff(amp_wake, wake) < 0))
+				wake = amp_wake;
+			arm_timer(tfd, wake);
+		}
 		publish_status(&dm);
-		if (poll(pfd, 5, -1) < 0) {
+		if (poll(pfd, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -436,6 +467,12 @@ int main(int argc, char **argv)
 			station_player_event(station, &ev);
 		if (pfd[3].revents & POLLIN)
 			control_serve(control);
+		if (pfd[5].revents & POLLIN) {
+			uint64_t n;
+
+			if (read(wfd, &n, sizeof n) > 0)
+				sd_notify(0, "WATCHDOG=1");
+		}
 		while (dm.sync && sync_read(dm.sync, &sev) == 1) {
 			if (sev.outcome == SYNC_ACTIVATED) {
 				log_notice("province manifest version %llu is active: reloading",
@@ -450,7 +487,9 @@ int main(int argc, char **argv)
 			struct signalfd_siginfo si;
 
 			while (read(sfd, &si, sizeof si) == sizeof si) {
-				if (si.ssi_signo == SIGHUP) {
+				if (si.ssi_signo == SIGCHLD) {
+					amp_reap(amp);
+				} else if (si.ssi_signo == SIGHUP) {
 					log_notice("SIGHUP: reloading the schedules");
 					station_reload(station, &d);
 					diag_free(&d);
@@ -467,6 +506,8 @@ int main(int argc, char **argv)
 		sync_stop(dm.sync);
 	station_shutdown(station, "loaxad stopped", 3000);
 	player_stop(player, "loaxad stopped");
+	amp_shutdown(amp);
+	amp_free(amp);
 	write_marker(log, &conf, AIRLOG_STOP, NULL);
 	if (dm.upload) {
 		publish_status(&dm);
@@ -477,6 +518,8 @@ int main(int argc, char **argv)
 	airlog_close(log);
 	close(sfd);
 	close(tfd);
+	if (wfd >= 0)
+		close(wfd);
 	conf_free(&conf);
 	return 0;
 }

@@ -81,6 +81,7 @@ struct station {
 	struct timespec clock_floor; /* the newest log line when we last looked */
 	struct timespec prev_last;   /* the newest log line before this run began */
 	bool preempting;
+	bool stopping; /* the operator stopped the session on air */
 	struct entry *head;
 	uint64_t next_tag;
 };
@@ -786,14 +787,24 @@ void station_player_event(struct station *s, const struct player_event *ev)
 	}
 	s->head = e->next;
 	if (ev->status == PLAYER_INTERRUPTED) {
-		/* the player dropped what was queued behind it */
+		/* The player dropped what was queued behind it. After an operator's
+		 * stop the rest of the session does not air: say so in the log. */
 		s->preempting = false;
 		while (s->head) {
 			struct entry *x = s->head;
 
 			s->head = x->next;
+			if (s->stopping) {
+				free(x->status);
+				free(x->reason);
+				x->status = xstrdup("skipped");
+				x->reason = xstrdup(ev->reason);
+				log_entry(s, x, NULL);
+				run_advance(s, x->run_key, x->item);
+			}
 			entry_free(x);
 		}
+		s->stopping = false;
 	} else {
 		flush_records(s);
 	}
@@ -862,8 +873,10 @@ int station_play_now(struct station *s, const char *what, int prio, char *err, s
 
 void station_stop_now(struct station *s, const char *reason)
 {
-	if (s->head)
+	if (s->head) {
+		s->stopping = true;
 		player_flush(s->player, reason);
+	}
 }
 
 void station_status(const struct station *s, struct station_now *n)
@@ -890,4 +903,9 @@ void station_status(const struct station *s, struct station_now *n)
 	}
 	if (isfinite(next))
 		n->next = from_civil(next);
+}
+
+bool station_busy(const struct station *s)
+{
+	return s->head != NULL;
 }

@@ -72,5 +72,7 @@ struct station_now {
 	char next_slot[128];
 };
 void station_status(const struct station *s, struct station_now *n);
+/* Something is on air or queued for the player. */
+bool station_busy(const struct station *s);
 
 #endif

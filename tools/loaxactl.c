@@ -417,7 +417,8 @@ int main(int argc, char **argv)
 	int o;
 
 	setlocale(LC_ALL, "");
-	bindtextdomain("loaxa", LOCALEDIR);
+	/* LOAXA_LOCALEDIR: translations of an uninstalled build (tests) */
+	bindtextdomain("loaxa", getenv("LOAXA_LOCALEDIR") ? getenv("LOAXA_LOCALEDIR") : LOCALEDIR);
 	textdomain("loaxa");
 	msg_init("loaxactl", false, MSG_WARNING);
 	while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
