@@ -51,7 +51,15 @@ all: $(BINS)
 deps:
 	@tools/install-deps check
 
-$(BUILD)/%.o: %.c
+# Objects depend on the flags they were built with (LOCALEDIR follows PREFIX),
+# so "make install PREFIX=/usr" after "make" rebuilds what it must.
+FLAGS_STAMP := $(BUILD)/.flags-$(shell echo '$(ALL_CFLAGS)' | cksum | cut -d' ' -f1)
+$(FLAGS_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/.flags-*
+	@touch $@
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -82,22 +90,24 @@ $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libloaxa.a
 PROVE ?= prove
 export LOAXA_BUILD = $(abspath $(BUILD))
 
+PROVE_JOBS ?= 2
+
 unit: $(UNIT_BINS)
 	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e '' $(UNIT_BINS)
 
 system: all $(HELPER_BINS)
-	$(PROVE) -e bash tests/system/t[0-9]*.sh
+	$(PROVE) -j$(PROVE_JOBS) -e bash tests/system/t[0-9]*.sh
 
 test: all $(UNIT_BINS) $(HELPER_BINS)
 	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e '' $(UNIT_BINS)
-	$(PROVE) -e bash tests/system/t[0-9]*.sh
+	$(PROVE) -j$(PROVE_JOBS) -e bash tests/system/t[0-9]*.sh
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 test
 
 valgrind: all $(UNIT_BINS) $(HELPER_BINS)
 	LOAXA_VALGRIND=1 CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e tests/valgrind-run $(UNIT_BINS)
-	LOAXA_VALGRIND=1 LOAXA_TOL_SCALE=6 $(PROVE) -e bash tests/system/t[0-9]*.sh
+	LOAXA_VALGRIND=1 LOAXA_TOL_SCALE=6 $(PROVE) -j$(PROVE_JOBS) -e bash tests/system/t[0-9]*.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
@@ -131,10 +141,15 @@ install: all
 	for f in schedules/weekly.cfg; do \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules/$${f##*/} ] || \
 		install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules/; done
-	install -d $(DESTDIR)$(PREFIX)/share/loaxa/schedules $(DESTDIR)$(PREFIX)/share/loaxa/audio
+	install -d $(DESTDIR)$(PREFIX)/share/loaxa/schedules
 	install -m 0644 schedules/*.cfg schedules/*.example $(DESTDIR)$(PREFIX)/share/loaxa/schedules/
-	install -d $(DESTDIR)$(UNITDIR)
-	install -m 0644 systemd/*.service $(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	sed 's|/usr/sbin/loaxad|$(SBINDIR)/loaxad|; s|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' \
+		systemd/loaxad.service >$(DESTDIR)$(UNITDIR)/loaxad.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxad.service
+	install -m 0644 systemd/loaxa.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/loaxa.conf
+	sed 's|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' systemd/loaxa.tmpfiles \
+		>$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/loaxa.conf
 
 clean:
 	rm -rf build
@@ -143,3 +158,4 @@ clean:
 
 # Rules kept beside what they build: man pages, translations, packaging.
 -include man/rules.mk po/rules.mk debian/rules.mk
+-include tests/fuzz/rules.mk

@@ -43,7 +43,7 @@ static void msg_vlog(enum msg_level level, int errnum, const char *fmt, va_list 
 		int saved = errno;                                                                 \
 		va_list ap;                                                                        \
 		va_start(ap, fmt);                                                                 \
-		msg_vlog(level, with_errno ? saved : 0, fmt, ap);                                  \
+		msg_vlog(level, (with_errno) ? saved : 0, fmt, ap);                                \
 		va_end(ap);                                                                        \
 		errno = saved;                                                                     \
 	}

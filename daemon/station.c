@@ -165,6 +165,7 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 	r->path = r->owned_path;
 	if (access(r->path, R_OK) < 0) {
 		snprintf(r->reason, sizeof r->reason, _("file not found: %s"), r->path);
+		r->path = NULL;
 		return;
 	}
 	r->duration_s = probe_duration(r->path);

@@ -915,7 +915,8 @@ static int run_sync(struct run *run)
 		fail(run, _("manifest.json: 304 Not Modified to an unconditional request"));
 		goto out;
 	}
-	if (code == 304 || (a.parsed && man.len == a.len && memcmp(man.data, a.buf, a.len) == 0)) {
+	if (code == 304 || (a.parsed && a.len > 0 && man.len == a.len &&
+	                    memcmp(man.data, a.buf, a.len) == 0)) {
 		/* The active manifest is current; make sure its files still are. */
 		if (fetch_files(run, &a.m, false) < 0)
 			goto out;

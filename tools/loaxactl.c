@@ -214,9 +214,19 @@ static int cmd_today(int argc, char **argv)
 	       c.station_name ? c.station_name : c.station_id);
 	if (!ntl)
 		printf("%s\n", _("Nothing is scheduled."));
-	else
-		printf("%-8s  %-24s  %-32s  %6s  %-9s  %s\n", _("TIME"), _("SESSION"),
-		       _("PROGRAMME"), _("LENGTH"), _("CLASS"), _("NOTE"));
+	else {
+		/* headers are translated: pad by characters */
+		put_col(_("TIME"), 8);
+		printf("  ");
+		put_col(_("SESSION"), 24);
+		printf("  ");
+		put_col(_("PROGRAMME"), 32);
+		printf("  ");
+		put_col(_("LENGTH"), 6);
+		printf("  ");
+		put_col(_("CLASS"), 9);
+		printf("  %s\n", _("NOTE"));
+	}
 	for (size_t i = 0; i < ntl; i++) {
 		const struct sched_timed *t = &tl[i];
 		const struct sched_slot *slot = occ[t->occ].slot;
