@@ -12,6 +12,8 @@ mkdir -p "$T/src/programmes" "$T/src/schedules"
 tone "$T/src/programmes/p-normal.wav" 1.0 600
 tone "$T/src/programmes/p-prio.wav" 0.8 1200
 tone "$T/src/programmes/p-emerg.wav" 1.5 2400
+tone "$T/src/programmes/p-new.wav" 0.5 3000
+echo '{ "title": "Phóng sự mới" }' >"$T/src/programmes/p-new.json"
 echo '{ "title": "Tin ưu tiên", "class": "priority" }' >"$T/src/programmes/p-prio.json"
 echo '{ "title": "Cảnh báo bão", "class": "emergency" }' >"$T/src/programmes/p-emerg.json"
 d=$(today)
@@ -38,6 +40,8 @@ slots = ( { name = "Bản tin xã"; start = "$(hms $S)"; items = ( "p-normal", {
 EOC
 loaxad_start "$T"
 check "the station synced the manifest" wait_for 10 grep -q "manifest version 1 .*active" "$T/daemon.log"
+check "loaxactl today lists the plan with province classes" bash -c "loaxactl -c $T/loaxad.conf today >$T/today.out; grep -q 'p-prio.*priority' $T/today.out && grep -q 'p-emerg.*emergency' $T/today.out"
+check "loaxactl today shows the unscheduled programme as new" bash -c "sed -n '/New from the province/,\$p' $T/today.out | grep -q 'p-new.*Phóng sự mới'"
 check "five items logged" wait_plays "$T" 5 40
 loaxad_stop "$T"
 play_lines "$T" >"$T/plays"
