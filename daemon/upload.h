@@ -6,9 +6,18 @@
  * waiting segment (and its .minisig) to log_url, and removes it from the
  * outbox only after a 2xx; then PUTs status.json. The station key is made
  * on the daemon's first start, whether or not the station uploads.
+ *
+ * Files in state_dir that belong to this module:
+ *   station.key, station.pub        the station's minisign key pair
+ *   outbox/<station>-<first>-<last>.jsonl (+ .minisig)   waiting segments
+ *   outbox/.cut                     the last seq cut into a segment
+ *   outbox/sent/                    delivered segments, the newest kept
+ * The as-run log itself (state_dir/airlog/) is only ever read.
  */
 #ifndef LOAXA_UPLOAD_H
 #define LOAXA_UPLOAD_H
+
+#include <stdbool.h>
 
 #include "conf.h"
 
@@ -27,5 +36,33 @@ void upload_now(struct upload *u);
 int upload_outbox(struct upload *u);
 /* Stop the thread (an upload in flight is abandoned; it is sent again later). */
 void upload_stop(struct upload *u);
+
+/* --- one round, synchronously (what the thread runs; for tools and tests) --- */
+
+struct upload_opts {
+	int connect_timeout; /* seconds; 0: 30 */
+	int low_speed_time;  /* seconds below low_speed_limit before giving up; 0: 60 */
+	int low_speed_limit; /* bytes/s; 0: 100 */
+	/* Told of each step: ("cut", name), ("sent", name), ("status",
+	 * "status.json"), ("adopted", name). May be NULL. */
+	void (*note)(void *ctx, const char *what, const char *name);
+	void *ctx;
+};
+
+struct upload_report {
+	int cut;          /* segments cut in this round */
+	int sent;         /* segments delivered in this round */
+	int outbox;       /* segments still waiting */
+	bool status_sent; /* status.json was delivered */
+	char reason[512]; /* why the round stopped early; "" when it did not */
+};
+
+/* Cut what is new into segments (nothing is sent). 0 or -1 (r->reason). */
+int upload_cut(const char *state_dir, const char *station_id, const struct upload_opts *o,
+               struct upload_report *r);
+/* Cut, PUT the outbox in seq order, PUT status.json with status_json (a
+ * JSON object as text, or NULL). 0, or -1 with r->reason. */
+int upload_run_once(const struct conf *c, const struct upload_opts *o, const char *status_json,
+                    struct upload_report *r);
 
 #endif

@@ -152,6 +152,7 @@ static void usage_report(FILE *out)
 	          "  -F, --format csv|html    the kind of report\n"
 	          "  -o, --out FILE           write it to FILE (default: standard output)\n"
 	          "  -p, --priority-out FILE  CSV: the priority table to FILE\n"
+	          "  -c, --cache FILE         as for verify\n"
 	          "  -h, --help               this help\n"
 	          "\n"
 	          "CSV, first table: one row per registered station and day of the period:\n"
@@ -1177,17 +1178,21 @@ static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"stations", required_argument, NULL, 's'},
+	    {"cache", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct provreport_stations st;
-	const char *stations = NULL;
+	const char *stations = NULL, *cache = NULL;
 	int o, r;
 
-	while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			stations = optarg;
+			break;
+		case 'c':
+			cache = optarg;
 			break;
 		case 'h':
 			usage_verify(stdout);
@@ -1205,7 +1210,7 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (load_stations(stations, &st) < 0)
 		return EXIT_USAGE;
-	r = provreport_verify(&st, argv[optind], stdout);
+	r = provreport_verify(&st, argv[optind], cache, stdout);
 	provreport_stations_free(&st);
 	if (fflush(stdout) != 0)
 		return 1;
@@ -1280,6 +1285,7 @@ static int cmd_report(int argc, char **argv)
 	    {"format", required_argument, NULL, 'F'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"priority-out", required_argument, NULL, 'p'},
+	    {"cache", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1291,7 +1297,7 @@ static int cmd_report(int argc, char **argv)
 	char *prio_default = NULL;
 	int o, r, ret = 1;
 
-	while ((o = getopt_long(argc, argv, "s:f:t:F:o:p:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:f:t:F:o:p:c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			stations = optarg;
@@ -1310,6 +1316,9 @@ static int cmd_report(int argc, char **argv)
 			break;
 		case 'p':
 			prio_out = optarg;
+			break;
+		case 'c':
+			ro.cache = optarg;
 			break;
 		case 'h':
 			usage_report(stdout);

@@ -1,0 +1,1316 @@
+/*
+ * provreport: the province's side of the as-run logs.
+ *
+ * Owns reading stations.cfg, walking LOGDIR one station folder at a time
+ * (segments in seq order, each read once into one reused buffer and handed
+ * to the segment verifier), the verify verdicts, and the report: per
+ * station and day the items by status and minutes on air, the priority
+ * programmes aired or not, silent and offline stations, written as CSV or
+ * as one self-contained HTML page with a timeline per station.
+ *
+ * Everything in LOGDIR came from the network: names are parsed before use,
+ * sizes are capped, text from the logs is escaped for CSV and HTML.
+ */
+#include "provreport.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "schedule.h"
+#include "segment.h"
+#include "util.h"
+
+/* A segment holds at most what a station cuts after weeks offline. */
+#define SEGMENT_MAX_BYTES  (256 * 1024 * 1024)
+#define SIG_MAX_BYTES      16384
+#define STATUS_MAX_BYTES   (64 * 1024)
+#define STATIONS_MAX_BYTES (16 * 1024 * 1024)
+/* A report covers at most ten years. */
+#define MAX_DAYS        3660
+#define OFFLINE_AFTER_S (24 * 3600)
+
+enum { ST_COMPLETE, ST_INTERRUPTED, ST_FAILED, ST_SKIPPED, ST_MISSED, ST_COUNT };
+
+static const char *const status_names[ST_COUNT] = {"complete", "interrupted", "failed", "skipped",
+                                                   "missed"};
+
+/* --- stations.cfg ----------------------------------------------------------------- */
+
+static const char *setting_file(const config_setting_t *s, const char *path)
+{
+	const char *f = config_setting_source_file(s);
+
+	return f ? f : path;
+}
+
+static int string_member(const config_setting_t *g, const char *key, const char *path,
+                         struct diag *d, const char **out)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+
+	*out = NULL;
+	if (!m) {
+		diag_add(d, setting_file(g, path), (int)config_setting_source_line(g),
+		         _("station: %s missing"), key);
+		return -1;
+	}
+	if (config_setting_type(m) != CONFIG_TYPE_STRING) {
+		diag_add(d, setting_file(m, path), (int)config_setting_source_line(m),
+		         _("station: %s must be a string"), key);
+		return -1;
+	}
+	*out = config_setting_get_string(m);
+	return 0;
+}
+
+static int load_station(config_setting_t *g, const char *path, struct provreport_stations *s,
+                        struct diag *d)
+{
+	static const char *const keys[] = {"id", "name", "district", "public_key"};
+	const char *id, *name, *district, *key;
+	struct provreport_station *st;
+	int line = (int)config_setting_source_line(g);
+	const char *file = setting_file(g, path);
+	size_t before = d->n;
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		diag_add(d, file, line,
+		         _("stations: each entry must be a group { id = ...; ... }"));
+		return -1;
+	}
+	for (int i = 0; i < config_setting_length(g); i++) {
+		config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		bool known = false;
+
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0] && !known; k++)
+			known = strcmp(config_setting_name(m), keys[k]) == 0;
+		if (!known)
+			diag_add(d, setting_file(m, path), (int)config_setting_source_line(m),
+			         _("station: unknown key %s"), config_setting_name(m));
+	}
+	string_member(g, "id", path, d, &id);
+	string_member(g, "name", path, d, &name);
+	string_member(g, "district", path, d, &district);
+	string_member(g, "public_key", path, d, &key);
+	if (id && !segment_valid_station(id))
+		diag_add(d, file, line,
+		         _("station: id \"%s\" is not a station id ([a-z0-9][a-z0-9-]*)"), id);
+	for (size_t i = 0; id && i < s->n; i++)
+		if (strcmp(s->v[i].id, id) == 0)
+			diag_add(d, file, line, _("station: id \"%s\" is listed twice"), id);
+	if (d->n > before)
+		return -1;
+	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	st = &s->v[s->n];
+	if (minisig_parse_pubkey(key, &st->pk) < 0) {
+		diag_add(d, file, line, _("station %s: public_key is not a minisign public key"),
+		         id);
+		return -1;
+	}
+	st->id = xstrdup(id);
+	st->name = xstrdup(name);
+	st->district = xstrdup(district);
+	s->n++;
+	return 0;
+}
+
+int provreport_load_stations(struct provreport_stations *s, const char *path, struct diag *d)
+{
+	config_setting_t *list, *root;
+	config_t cfg;
+	size_t before = d->n;
+	char *text;
+	size_t len;
+
+	memset(s, 0, sizeof *s);
+	if (util_read_file(path, STATIONS_MAX_BYTES, &text, &len) < 0) {
+		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		return -1;
+	}
+	config_init(&cfg);
+	if (memchr(text, '\0', len)) {
+		diag_add(d, path, 0, _("not a text file (contains a NUL byte)"));
+	} else if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+		diag_add(d, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
+	} else {
+		root = config_root_setting(&cfg);
+		for (int i = 0; i < config_setting_length(root); i++) {
+			config_setting_t *m = config_setting_get_elem(root, (unsigned)i);
+
+			if (strcmp(config_setting_name(m), "stations") != 0)
+				diag_add(d, path, (int)config_setting_source_line(m),
+				         _("unknown key %s"), config_setting_name(m));
+		}
+		list = config_lookup(&cfg, "stations");
+		if (!list)
+			diag_add(d, path, 0, _("stations missing"));
+		else if (!config_setting_is_list(list) && !config_setting_is_array(list))
+			diag_add(d, path, (int)config_setting_source_line(list),
+			         _("stations must be a list ( { ... }, ... )"));
+		else
+			for (int i = 0; i < config_setting_length(list); i++)
+				load_station(config_setting_get_elem(list, (unsigned)i), path, s,
+				             d);
+	}
+	config_destroy(&cfg);
+	free(text);
+	if (d->n > before) {
+		provreport_stations_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+void provreport_stations_free(struct provreport_stations *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].id);
+		free(s->v[i].name);
+		free(s->v[i].district);
+	}
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+/* --- reading LOGDIR ------------------------------------------------------------------ */
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static void names_add(struct names *l, const char *name)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = xstrdup(name);
+}
+
+static void names_free(struct names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The visible sub-folders of logdir: one per station that uploaded. */
+static int list_folders(const char *logdir, struct names *out)
+{
+	DIR *d = opendir(logdir);
+	struct dirent *e;
+
+	memset(out, 0, sizeof *out);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		struct stat st;
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", logdir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			names_add(out, e->d_name);
+		free(p);
+	}
+	closedir(d);
+	if (out->n)
+		qsort(out->v, out->n, sizeof *out->v, cmp_str);
+	return 0;
+}
+
+/* Whole file into *buf (grown as needed, reused between calls). */
+static int read_into(const char *path, size_t max, char **buf, size_t *cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	size_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		int saved = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (*cap < (size_t)st.st_size + 1) {
+		*cap = (size_t)st.st_size + 1;
+		free(*buf);
+		*buf = xmalloc(*cap);
+	}
+	for (;;) {
+		ssize_t r = read(fd, *buf + n, *cap - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == *cap - 1)
+			break; /* as large as fstat said; growth since is not ours */
+	}
+	close(fd);
+	(*buf)[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+/* A folder's segment names in seq order; each name is parsed once. */
+struct seg_key {
+	uint64_t first, last;
+	bool ok;
+	char *name;
+};
+
+static int cmp_seg_key(const void *a, const void *b)
+{
+	const struct seg_key *x = a, *y = b;
+
+	if (x->ok != y->ok)
+		return x->ok ? -1 : 1;
+	if (x->ok && x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->ok && x->last != y->last)
+		return x->last < y->last ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void sort_segments(struct names *segs)
+{
+	struct seg_key *k = xcalloc(segs->n, sizeof *k);
+	char st[SEGMENT_STATION_MAX + 1];
+
+	for (size_t i = 0; i < segs->n; i++) {
+		k[i].name = segs->v[i];
+		k[i].ok = segment_parse_name(k[i].name, st, &k[i].first, &k[i].last) == 0;
+	}
+	qsort(k, segs->n, sizeof *k, cmp_seg_key);
+	for (size_t i = 0; i < segs->n; i++)
+		segs->v[i] = k[i].name;
+	free(k);
+}
+
+/* What the walk over one station found, besides its problems. */
+struct walked {
+	struct segment_summary sum;
+	bool folder;
+	char status_updated[40]; /* status.json "updated", "" if none */
+};
+
+struct walk_ctx {
+	const char *station;
+	FILE *out;
+	const char *prefix; /* printed before each problem line */
+};
+
+static void print_problem(void *arg, const char *text)
+{
+	struct walk_ctx *w = arg;
+
+	fprintf(w->out, "%s%s: %s: %s\n", w->prefix, w->station, _("PROBLEM"), text);
+}
+
+static void read_status(const char *dir, struct walked *wk)
+{
+	char *path = xasprintf("%s/status.json", dir), *buf;
+	const char *updated;
+	struct timespec ts;
+	size_t len;
+	json_t *o;
+
+	wk->status_updated[0] = '\0';
+	if (util_read_file(path, STATUS_MAX_BYTES, &buf, &len) == 0) {
+		o = json_loadb(buf, len, 0, NULL);
+		updated = json_string_value(json_object_get(o, "updated"));
+		if (updated && strlen(updated) < sizeof wk->status_updated &&
+		    util_parse_time(updated, &ts) == 0)
+			snprintf(wk->status_updated, sizeof wk->status_updated, "%s", updated);
+		json_decref(o);
+		free(buf);
+	}
+	free(path);
+}
+
+/*
+ * Verify one station folder (pk NULL: a station nobody registered), calling
+ * each_line for every line that parsed. Problems go through w.
+ */
+static void walk_station(const char *logdir, const char *station, const struct minisig_pubkey *pk,
+                         struct segment_cache *cache, struct walk_ctx *w, segment_line_fn each_line,
+                         void *line_ctx, struct walked *wk)
+{
+	char *dir = xasprintf("%s/%s", logdir, station), *buf = NULL, *sig = NULL;
+	size_t cap = 0, sigcap = 0, len, siglen;
+	struct names segs = {0}, sigs = {0};
+	struct segment_verifier *v = NULL;
+	char **byname = NULL;
+	struct dirent *e;
+	DIR *d;
+
+	memset(wk, 0, sizeof *wk);
+	d = opendir(dir);
+	if (!d) {
+		free(dir);
+		return;
+	}
+	wk->folder = true;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (has_suffix(e->d_name, ".jsonl"))
+			names_add(&segs, e->d_name);
+		else if (has_suffix(e->d_name, ".jsonl.minisig"))
+			names_add(&sigs, e->d_name);
+	}
+	closedir(d);
+	read_status(dir, wk);
+	if (sigs.n)
+		qsort(sigs.v, sigs.n, sizeof *sigs.v, cmp_str);
+	/* By name, to find a signature's segment; by seq, to check them. */
+	byname = xcalloc(segs.n + 1, sizeof *byname);
+	if (segs.n) {
+		memcpy(byname, segs.v, segs.n * sizeof *byname);
+		qsort(byname, segs.n, sizeof *byname, cmp_str);
+		sort_segments(&segs);
+	}
+
+	if (!pk) {
+		char st[SEGMENT_STATION_MAX + 1], text[512];
+		uint64_t a = 0, b = 0, x;
+
+		if (segs.n) {
+			char count[64];
+
+			segment_parse_name(segs.v[0], st, &a, &x);
+			segment_parse_name(segs.v[segs.n - 1], st, &x, &b);
+			snprintf(count, sizeof count,
+			         ngettext("%zu segment", "%zu segments", segs.n), segs.n);
+			snprintf(text, sizeof text,
+			         _("station %s is not in the stations file: %s, seq %" PRIu64
+			           "-%" PRIu64 " (segment %s onwards)"),
+			         station, count, a, b, segs.v[0]);
+		} else {
+			snprintf(text, sizeof text, _("station %s is not in the stations file"),
+			         station);
+		}
+		print_problem(w, text);
+		wk->sum.problems = 1;
+		wk->sum.segments = segs.n;
+		goto out;
+	}
+
+	v = segment_verifier_new(station, pk, print_problem, w);
+	if (cache)
+		segment_verifier_use_cache(v, cache);
+	/* A signature whose segment is gone: the segment was removed. */
+	for (size_t i = 0; i < sigs.n; i++) {
+		char *base = xasprintf("%.*s", (int)(strlen(sigs.v[i]) - 8), sigs.v[i]);
+		char st[SEGMENT_STATION_MAX + 1], text[512];
+		uint64_t a, b;
+
+		if (!bsearch(&base, byname, segs.n, sizeof *byname, cmp_str)) {
+			if (segment_parse_name(base, st, &a, &b) == 0)
+				snprintf(text, sizeof text,
+				         _("segment %s seq %" PRIu64 "-%" PRIu64
+				           ": missing (only its signature is here)"),
+				         base, a, b);
+			else
+				snprintf(text, sizeof text, _("%s: a signature without its file"),
+				         sigs.v[i]);
+			segment_verifier_problem(v, text);
+		}
+		free(base);
+	}
+	for (size_t i = 0; i < segs.n; i++) {
+		char *path = xasprintf("%s/%s", dir, segs.v[i]);
+		char *sigpath = xasprintf("%s.minisig", path), text[512];
+		bool have_sig = false;
+
+		if (read_into(path, SEGMENT_MAX_BYTES, &buf, &cap, &len) < 0) {
+			snprintf(text, sizeof text, _("segment %s: cannot read: %s"), segs.v[i],
+			         strerror(errno));
+			segment_verifier_problem(v, text);
+			free(path);
+			free(sigpath);
+			continue;
+		}
+		if (read_into(sigpath, SIG_MAX_BYTES, &sig, &sigcap, &siglen) == 0)
+			have_sig = true;
+		else if (errno != ENOENT)
+			siglen = 0, have_sig = true; /* unreadable or oversized: it fails */
+		segment_verify(v, segs.v[i], buf, len, have_sig ? (sig ? sig : "") : NULL,
+		               have_sig ? siglen : 0, each_line, line_ctx);
+		free(path);
+		free(sigpath);
+	}
+	segment_verifier_summary(v, &wk->sum);
+out:
+	segment_verifier_free(v);
+	free(byname);
+	names_free(&segs);
+	names_free(&sigs);
+	free(buf);
+	free(sig);
+	free(dir);
+}
+
+/* Stations to look at: the registered ones in the file's order, then
+ * folders of stations nobody registered. */
+static const struct provreport_station *find_station(const struct provreport_stations *s,
+                                                     const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].id, id) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+/* --- the cache of verified segments --------------------------------------------------------- */
+
+#define CACHE_MAX_BYTES ((size_t)1 << 30)
+
+static struct segment_cache *cache_load(const char *path)
+{
+	struct segment_cache *c;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!path)
+		return NULL;
+	if (util_read_file(path, CACHE_MAX_BYTES, &buf, &len) < 0) {
+		if (errno != ENOENT)
+			log_warn(_("cannot read the cache %s; checking every signature"), path);
+		buf = NULL;
+		len = 0;
+	}
+	c = segment_cache_new(buf, len);
+	free(buf);
+	return c;
+}
+
+static void cache_store(struct segment_cache *c, const char *path)
+{
+	void *data;
+	size_t len;
+
+	if (!c)
+		return;
+	data = segment_cache_save(c, &len);
+	if (util_write_atomic(path, data, len, 0600) < 0)
+		log_warn(_("cannot write the cache %s"), path);
+	free(data);
+	segment_cache_free(c);
+}
+
+/* --- verify ---------------------------------------------------------------------------- */
+
+static void print_verdict(FILE *out, const char *id, const struct walked *wk)
+{
+	const struct segment_summary *s = &wk->sum;
+	char segs[64], span[128] = "", problems[64];
+
+	if (!wk->folder || (s->segments == 0 && s->problems == 0)) {
+		fprintf(out, _("%s: no logs received\n"), id);
+		return;
+	}
+	snprintf(segs, sizeof segs, ngettext("%zu segment", "%zu segments", s->segments),
+	         s->segments);
+	if (s->lines > 0)
+		snprintf(span, sizeof span, ", seq %" PRIu64 "-%" PRIu64 ", %s..%s", s->first_seq,
+		         s->last_seq, s->first_date, s->last_date);
+	if (s->problems == 0) {
+		fprintf(out, _("%s: OK, %s%s\n"), id, segs, span);
+		return;
+	}
+	snprintf(problems, sizeof problems, ngettext("%zu problem", "%zu problems", s->problems),
+	         s->problems);
+	fprintf(out, _("%s: FAILED, %s; %s%s\n"), id, problems, segs, span);
+}
+
+int provreport_verify(const struct provreport_stations *s, const char *logdir, const char *cache,
+                      FILE *out)
+{
+	struct segment_cache *c;
+	struct names folders;
+	int failed = 0;
+
+	if (list_folders(logdir, &folders) < 0) {
+		log_warn(_("cannot read the log folder %s"), logdir);
+		return -1;
+	}
+	c = cache_load(cache);
+	for (size_t i = 0; i < s->n; i++) {
+		struct walk_ctx w = {s->v[i].id, out, ""};
+		struct walked wk;
+
+		walk_station(logdir, s->v[i].id, &s->v[i].pk, c, &w, NULL, NULL, &wk);
+		print_verdict(out, s->v[i].id, &wk);
+		failed += wk.sum.problems > 0;
+	}
+	for (size_t i = 0; i < folders.n; i++) {
+		struct walk_ctx w = {folders.v[i], out, ""};
+		struct walked wk;
+
+		if (find_station(s, folders.v[i]))
+			continue;
+		walk_station(logdir, folders.v[i], NULL, NULL, &w, NULL, NULL, &wk);
+		failed++;
+	}
+	names_free(&folders);
+	cache_store(c, cache);
+	return failed;
+}
+
+/* --- report: gathering ---------------------------------------------------------------------- */
+
+struct item {
+	float start, end; /* seconds of the day; end < 0: no times (a mark at start) */
+	unsigned char status;
+	unsigned label; /* index into the report's labels */
+};
+
+struct day {
+	unsigned count[ST_COUNT];
+	double played_s;
+	char first_start[13], last_end[13]; /* "HH:MM:SS.mmm" */
+	struct item *items;
+	size_t nitems;
+};
+
+/* A priority programme as one station logged it. */
+struct prio_seen {
+	unsigned label;
+	bool emergency;
+	unsigned count[ST_COUNT];
+	char first_aired[32];
+	char *reason; /* of the first line that was not complete */
+};
+
+struct rstation {
+	const struct provreport_station *st;
+	struct walked wk;
+	struct day *days;
+	struct prio_seen *prios;
+	size_t nprios;
+	bool any_play, offline, verified;
+	char last_seen[40];
+};
+
+/* Programme names, each kept once; items refer to them by index. */
+struct labels {
+	char **v;
+	size_t n;
+	unsigned *slots; /* open addressing: index + 1, 0 = free */
+	size_t nslots;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static void labels_grow(struct labels *l)
+{
+	size_t n = l->nslots ? l->nslots * 2 : 256;
+
+	free(l->slots);
+	l->slots = xcalloc(n, sizeof *l->slots);
+	l->nslots = n;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = hash_str(l->v[i]) & (n - 1);
+
+		while (l->slots[k])
+			k = (k + 1) & (n - 1);
+		l->slots[k] = (unsigned)i + 1;
+	}
+}
+
+static unsigned label_of(struct labels *l, const char *s)
+{
+	size_t k;
+
+	if ((l->n + 1) * 2 > l->nslots)
+		labels_grow(l);
+	for (k = hash_str(s) & (l->nslots - 1); l->slots[k]; k = (k + 1) & (l->nslots - 1))
+		if (strcmp(l->v[l->slots[k] - 1], s) == 0)
+			return l->slots[k] - 1;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n] = xstrdup(s);
+	l->slots[k] = (unsigned)l->n + 1;
+	return (unsigned)l->n++;
+}
+
+struct report {
+	const struct provreport_opts *o;
+	int64_t ndays;
+	struct labels labels;
+	struct rstation *stations;
+	size_t nstations;
+	/* priority programmes logged by any station: labels, class */
+	unsigned *prio_labels;
+	bool *prio_emergency;
+	size_t nprio;
+	struct rstation *cur;
+};
+
+static int status_index(const struct segment_val *v)
+{
+	for (int i = 0; i < ST_COUNT; i++)
+		if (v->len == strlen(status_names[i]) && memcmp(v->p, status_names[i], v->len) == 0)
+			return i;
+	return -1;
+}
+
+/* "...THH:MM:SS.fff..." of a time value: seconds of the day. */
+static double clock_of(const struct segment_val *v)
+{
+	const char *s = v->p;
+	double sec;
+
+	if (!v->present || v->null || v->len < 19)
+		return -1;
+	sec = ((s[11] - '0') * 10 + (s[12] - '0')) * 3600.0 +
+	      ((s[14] - '0') * 10 + (s[15] - '0')) * 60.0 + ((s[17] - '0') * 10 + (s[18] - '0'));
+	if (v->len > 20 && s[19] == '.') {
+		double scale = 0.1;
+
+		for (size_t i = 20; i < v->len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+			sec += (s[i] - '0') * scale;
+	}
+	return sec;
+}
+
+/* "HH:MM:SS" and up to three decimals of a time value. */
+static void copy_clock(char out[13], const struct segment_val *v)
+{
+	size_t n = 8;
+
+	if (v->len > 20 && v->p[19] == '.')
+		for (n = 9; n < 12 && v->p[11 + n] >= '0' && v->p[11 + n] <= '9'; n++)
+			;
+	if (n == 9)
+		n = 8;
+	memcpy(out, v->p + 11, n);
+	out[n] = '\0';
+}
+
+static struct prio_seen *prio_of(struct report *r, struct rstation *rs, unsigned label,
+                                 bool emergency)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nprios; i++)
+		if (rs->prios[i].label == label)
+			return &rs->prios[i];
+	rs->prios = xreallocarray(rs->prios, rs->nprios + 1, sizeof *rs->prios);
+	memset(&rs->prios[rs->nprios], 0, sizeof *rs->prios);
+	rs->prios[rs->nprios].label = label;
+	rs->prios[rs->nprios].emergency = emergency;
+	for (i = 0; i < r->nprio; i++)
+		if (r->prio_labels[i] == label)
+			break;
+	if (i == r->nprio) {
+		r->prio_labels =
+		    xreallocarray(r->prio_labels, r->nprio + 1, sizeof *r->prio_labels);
+		r->prio_emergency =
+		    xreallocarray(r->prio_emergency, r->nprio + 1, sizeof *r->prio_emergency);
+		r->prio_labels[r->nprio] = label;
+		r->prio_emergency[r->nprio++] = emergency;
+	} else if (emergency) {
+		r->prio_emergency[i] = true;
+	}
+	return &rs->prios[rs->nprios++];
+}
+
+static void gather_line(void *arg, const struct segment_line *l)
+{
+	struct report *r = arg;
+	struct rstation *rs = r->cur;
+	const char *date = segment_line_date(l);
+	char name[512];
+	int64_t day;
+	struct day *dd;
+	struct item *it;
+	int st;
+	char d[11];
+
+	if (l->type != AIRLOG_PLAY || !date)
+		return;
+	memcpy(d, date, 10);
+	d[10] = '\0';
+	if (sched_parse_date(d, &day) < 0 || day < r->o->from_day || day > r->o->to_day)
+		return;
+	st = status_index(&l->status);
+	if (st < 0)
+		return;
+	dd = &rs->days[day - r->o->from_day];
+	rs->any_play = true;
+	dd->count[st]++;
+	if (l->start.present && !l->start.null) {
+		double played = segment_val_num(&l->played_s, 0);
+
+		if (isfinite(played) && played > 0 && played < 86400 * 2)
+			dd->played_s += played;
+		if (!dd->first_start[0])
+			copy_clock(dd->first_start, &l->start);
+	}
+	if (l->end.present && !l->end.null && l->end.len >= 19 && memcmp(l->end.p, date, 10) == 0) {
+		char c[13];
+
+		copy_clock(c, &l->end);
+		if (strcmp(c, dd->last_end) > 0)
+			snprintf(dd->last_end, sizeof dd->last_end, "%s", c);
+	}
+
+	if (l->programme.present && !l->programme.null)
+		segment_val_str(&l->programme, name, sizeof name);
+	else
+		segment_val_str(&l->file, name, sizeof name);
+	dd->items = xreallocarray(dd->items, dd->nitems + 1, sizeof *dd->items);
+	it = &dd->items[dd->nitems++];
+	it->status = (unsigned char)st;
+	it->label = label_of(&r->labels, name);
+	if (l->start.present && !l->start.null) {
+		double a = clock_of(&l->start), b = clock_of(&l->end);
+
+		/* An item that ran past midnight is drawn to 24:00. */
+		if (b < a || !l->end.present || l->end.null || memcmp(l->end.p, date, 10) != 0)
+			b = 86400;
+		it->start = (float)a;
+		it->end = (float)b;
+	} else {
+		it->start = (float)clock_of(&l->scheduled);
+		it->end = -1;
+	}
+
+	if (l->programme.present && !l->programme.null && l->priority.present &&
+	    !l->priority.null &&
+	    ((l->priority.len == 8 && memcmp(l->priority.p, "priority", 8) == 0) ||
+	     (l->priority.len == 9 && memcmp(l->priority.p, "emergency", 9) == 0))) {
+		bool emergency = l->priority.p[0] == 'e';
+		struct prio_seen *p = prio_of(r, rs, it->label, emergency);
+
+		p->count[st]++;
+		if (st == ST_COMPLETE && !p->first_aired[0] && l->start.len < sizeof p->first_aired)
+			memcpy(p->first_aired, l->start.p, l->start.len);
+		if (st != ST_COMPLETE && !p->reason) {
+			char why[256];
+
+			segment_val_str(&l->reason, why, sizeof why);
+			p->reason = xasprintf("%s%s%s", status_names[st], why[0] ? ": " : "", why);
+		}
+	}
+}
+
+static time_t end_of_day(int64_t day)
+{
+	int y, m, d;
+	struct tm tm = {0};
+
+	sched_civil_from_days(day + 1, &y, &m, &d);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+static void judge_offline(const struct report *r, struct rstation *rs)
+{
+	time_t ref = end_of_day(r->o->to_day);
+	struct timespec a = {0}, b = {0};
+
+	if (r->o->now && r->o->now < ref)
+		ref = r->o->now;
+	if (rs->wk.sum.last_time[0])
+		util_parse_time(rs->wk.sum.last_time, &a);
+	if (rs->wk.status_updated[0])
+		util_parse_time(rs->wk.status_updated, &b);
+	if (b.tv_sec > a.tv_sec) {
+		a = b;
+		snprintf(rs->last_seen, sizeof rs->last_seen, "%s", rs->wk.status_updated);
+	} else {
+		snprintf(rs->last_seen, sizeof rs->last_seen, "%s", rs->wk.sum.last_time);
+	}
+	rs->offline = a.tv_sec == 0 || a.tv_sec < ref - OFFLINE_AFTER_S;
+}
+
+static void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->nstations; i++) {
+		struct rstation *rs = &r->stations[i];
+
+		for (int64_t d = 0; rs->days && d < r->ndays; d++)
+			free(rs->days[d].items);
+		free(rs->days);
+		for (size_t k = 0; k < rs->nprios; k++)
+			free(rs->prios[k].reason);
+		free(rs->prios);
+	}
+	free(r->stations);
+	for (size_t i = 0; i < r->labels.n; i++)
+		free(r->labels.v[i]);
+	free(r->labels.v);
+	free(r->labels.slots);
+	free(r->prio_labels);
+	free(r->prio_emergency);
+}
+
+/* --- report: CSV ----------------------------------------------------------------------------- */
+
+/* One CSV cell (RFC 4180). Text that a spreadsheet would take for a
+ * formula gets a leading apostrophe: programme names come from stations. */
+static void csv_cell(FILE *f, const char *s, bool last)
+{
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+
+	if (quote || formula) {
+		fputc('"', f);
+		if (formula)
+			fputc('\'', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void day_text(int64_t day, char buf[11])
+{
+	int y, m, d;
+
+	sched_civil_from_days(day, &y, &m, &d);
+	snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+static const char *yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void write_csv(const struct report *r)
+{
+	FILE *f = r->o->out, *pf = r->o->priority_out ? r->o->priority_out : r->o->out;
+
+	fprintf(f, "station,name,district,date,verified,items,complete,interrupted,failed,"
+	           "skipped,missed,minutes_on_air,first_start,last_end,silent,offline,"
+	           "last_seen\n");
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+
+		for (int64_t d = 0; d < r->ndays; d++) {
+			const struct day *dd = &rs->days[d];
+			unsigned items = 0;
+			char date[11], num[32];
+
+			for (int k = 0; k < ST_COUNT; k++)
+				items += dd->count[k];
+			day_text(r->o->from_day + d, date);
+			csv_cell(f, rs->st->id, false);
+			csv_cell(f, rs->st->name, false);
+			csv_cell(f, rs->st->district, false);
+			csv_cell(f, date, false);
+			csv_cell(f, yes(rs->verified), false);
+			fprintf(f, "%u,", items);
+			for (int k = 0; k < ST_COUNT; k++)
+				fprintf(f, "%u,", dd->count[k]);
+			snprintf(num, sizeof num, "%.1f", dd->played_s / 60.0);
+			csv_cell(f, num, false);
+			csv_cell(f, dd->first_start, false);
+			csv_cell(f, dd->last_end, false);
+			csv_cell(f, yes(!rs->any_play), false);
+			csv_cell(f, yes(rs->offline), false);
+			csv_cell(f, rs->last_seen, true);
+		}
+	}
+	if (pf == f)
+		fputc('\n', f);
+	fprintf(pf, "station,name,district,programme,class,aired,complete,not_complete,"
+	            "first_aired,note\n");
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+
+		for (size_t p = 0; p < r->nprio; p++) {
+			const struct prio_seen *seen = NULL;
+			unsigned other = 0;
+
+			for (size_t k = 0; k < rs->nprios; k++)
+				if (rs->prios[k].label == r->prio_labels[p])
+					seen = &rs->prios[k];
+			for (int k = 1; seen && k < ST_COUNT; k++)
+				other += seen->count[k];
+			csv_cell(pf, rs->st->id, false);
+			csv_cell(pf, rs->st->name, false);
+			csv_cell(pf, rs->st->district, false);
+			csv_cell(pf, r->labels.v[r->prio_labels[p]], false);
+			csv_cell(pf, r->prio_emergency[p] ? "emergency" : "priority", false);
+			csv_cell(pf, yes(seen && seen->count[ST_COMPLETE] > 0), false);
+			fprintf(pf, "%u,%u,", seen ? seen->count[ST_COMPLETE] : 0, other);
+			csv_cell(pf, seen ? seen->first_aired : "", false);
+			csv_cell(pf, !seen ? "not logged" : seen->reason ? seen->reason : "", true);
+		}
+	}
+}
+
+/* --- report: HTML ----------------------------------------------------------------------------- */
+
+static void html(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static void hms(double s, char buf[16])
+{
+	long t = s < 0 ? 0 : (long)s;
+
+	snprintf(buf, 16, "%02ld:%02ld:%02ld", t / 3600 % 100, t / 60 % 60, t % 60);
+}
+
+static const char *const status_colours[ST_COUNT] = {"#2e7d32", "#f9a825", "#c62828", "#9e9e9e",
+                                                     "#6a1b9a"};
+
+#define TL_LABEL 92
+#define TL_WIDTH 864 /* 36 px an hour */
+#define TL_ROW   16
+
+static void html_timeline(FILE *f, const struct report *r, const struct rstation *rs)
+{
+	int height = (int)r->ndays * TL_ROW + 18;
+
+	fprintf(f,
+	        "<svg class=\"tl\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	        "role=\"img\">\n",
+	        TL_LABEL + TL_WIDTH + 32, height, TL_LABEL + TL_WIDTH + 32, height);
+	for (int h = 0; h <= 24; h += 3) {
+		int x = TL_LABEL + h * TL_WIDTH / 24;
+
+		fprintf(f, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" class=\"grid\"/>", x, x,
+		        height - 14);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"hour\">%02d:00</text>\n", x, height - 3,
+		        h);
+	}
+	for (int64_t d = 0; d < r->ndays; d++) {
+		const struct day *dd = &rs->days[d];
+		int y = (int)d * TL_ROW;
+		char date[11];
+
+		day_text(r->o->from_day + d, date);
+		fprintf(f, "<text x=\"0\" y=\"%d\" class=\"day\">%s</text>", y + 12, date);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"lane\"/>\n",
+		        TL_LABEL, y + 2, TL_WIDTH, TL_ROW - 4);
+		for (size_t i = 0; i < dd->nitems; i++) {
+			const struct item *it = &dd->items[i];
+			double x = TL_LABEL + it->start / 86400.0 * TL_WIDTH, w;
+			char a[16], b[16];
+
+			if (it->start < 0)
+				continue;
+			w = it->end < 0 ? 2 : (it->end - it->start) / 86400.0 * TL_WIDTH;
+			if (w < 1)
+				w = 1;
+			hms(it->start, a);
+			hms(it->end, b);
+			fprintf(f,
+			        "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+			        "fill=\"%s\"%s><title>",
+			        x, y + 2, w, TL_ROW - 4, status_colours[it->status],
+			        it->end < 0 ? " opacity=\"0.6\"" : "");
+			if (it->end < 0)
+				fprintf(f, "%s ", a);
+			else
+				fprintf(f, "%s–%s ", a, b);
+			html(f, r->labels.v[it->label]);
+			fprintf(f, " (%s)</title></rect>\n", status_names[it->status]);
+		}
+	}
+	fprintf(f, "</svg>\n");
+}
+
+static void write_html(const struct report *r)
+{
+	FILE *f = r->o->out;
+	char from[11], to[11], now[40];
+	size_t silent = 0, offline = 0, unverified = 0;
+
+	day_text(r->o->from_day, from);
+	day_text(r->o->to_day, to);
+	util_format_time(now, sizeof now, (struct timespec){r->o->now ? r->o->now : time(NULL), 0},
+	                 false);
+	fprintf(f,
+	        "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
+	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	        "<title>%s %s – %s</title>\n<style>\n"
+	        "body{font-family:sans-serif;margin:1.5em;color:#212121}\n"
+	        "table{border-collapse:collapse;margin:.5em 0 1.5em}\n"
+	        "th,td{border:1px solid #bdbdbd;padding:.2em .5em;text-align:left}\n"
+	        "td.n{text-align:right}\n"
+	        "tr.bad td{background:#ffebee}\n"
+	        ".tag{display:inline-block;padding:0 .4em;border-radius:.3em;color:#fff;"
+	        "font-size:.85em}\n"
+	        ".silent{background:#616161}.offline{background:#c62828}"
+	        ".unverified{background:#ef6c00}.ok{background:#2e7d32}\n"
+	        "svg.tl{display:block;margin-bottom:1em}\n"
+	        "svg.tl .lane{fill:#f5f5f5}svg.tl .grid{stroke:#e0e0e0}\n"
+	        "svg.tl text{font-size:10px;fill:#616161}\n"
+	        ".legend span{display:inline-block;width:1em;height:.8em;margin:0 .3em 0 1em}\n"
+	        "</style>\n</head>\n<body>\n",
+	        _("Airtime report"), from, to);
+	fprintf(f, "<h1>%s</h1>\n<p>%s %s – %s. %s %s.</p>\n", _("Airtime report"), _("Period:"),
+	        from, to, _("Made"), now);
+
+	for (size_t i = 0; i < r->nstations; i++) {
+		silent += !r->stations[i].any_play;
+		offline += r->stations[i].offline;
+		unverified += !r->stations[i].verified;
+	}
+	if (unverified)
+		fprintf(f, "<p><span class=\"tag unverified\">%s</span> %zu %s</p>\n",
+		        _("unverified"), unverified,
+		        _("stations failed verification: their logs may be incomplete or altered "
+		          "(see loaxa-province verify)."));
+
+	fprintf(f,
+	        "<h2>%s</h2>\n<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	        "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	        "<th>%s</th><th>%s</th></tr>\n",
+	        _("Summary"), _("Station"), _("District"), _("Days on air"), _("Items"),
+	        _("Complete"), _("Interrupted"), _("Failed"), _("Skipped"), _("Missed"),
+	        _("Minutes on air"), _("State"), _("Last seen"));
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+		unsigned count[ST_COUNT] = {0}, items = 0, days_on = 0;
+		double played = 0;
+		bool bad = !rs->verified || rs->offline || !rs->any_play;
+
+		for (int64_t d = 0; d < r->ndays; d++) {
+			for (int k = 0; k < ST_COUNT; k++) {
+				count[k] += rs->days[d].count[k];
+				items += rs->days[d].count[k];
+			}
+			days_on += rs->days[d].count[ST_COMPLETE] > 0;
+			played += rs->days[d].played_s;
+		}
+		fprintf(f, "<tr%s><td><a href=\"#st-%s\">", bad ? " class=\"bad\"" : "",
+		        rs->st->id);
+		html(f, rs->st->name);
+		fprintf(f, "</a> (%s)</td><td>", rs->st->id);
+		html(f, rs->st->district);
+		fprintf(f, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td>", days_on, items);
+		for (int k = 0; k < ST_COUNT; k++)
+			fprintf(f, "<td class=\"n\">%u</td>", count[k]);
+		fprintf(f, "<td class=\"n\">%.1f</td><td>", played / 60.0);
+		if (!rs->verified)
+			fprintf(f, "<span class=\"tag unverified\">%s</span> ", _("unverified"));
+		if (!rs->any_play)
+			fprintf(f, "<span class=\"tag silent\">%s</span> ", _("silent"));
+		if (rs->offline)
+			fprintf(f, "<span class=\"tag offline\">%s</span> ", _("offline"));
+		if (!bad)
+			fprintf(f, "<span class=\"tag ok\">%s</span>", _("OK"));
+		fprintf(f, "</td><td>");
+		html(f, rs->last_seen[0] ? rs->last_seen : _("never"));
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+
+	fprintf(f, "<h2>%s</h2>\n", _("Silent and offline stations"));
+	if (!silent && !offline)
+		fprintf(f, "<p>%s</p>\n",
+		        _("None: every station aired something and was heard "
+		          "from in the last 24 hours of the period."));
+	else {
+		fprintf(f, "<ul>\n");
+		for (size_t i = 0; i < r->nstations; i++) {
+			const struct rstation *rs = &r->stations[i];
+
+			if (rs->any_play && !rs->offline)
+				continue;
+			fprintf(f, "<li>");
+			html(f, rs->st->name);
+			fprintf(f, " (%s): ", rs->st->id);
+			if (!rs->any_play)
+				fprintf(f, "<span class=\"tag silent\">%s</span> %s ", _("silent"),
+				        _("no play line in the period;"));
+			if (rs->offline) {
+				fprintf(f, "<span class=\"tag offline\">%s</span> %s ",
+				        _("offline"), _("last heard from"));
+				html(f, rs->last_seen[0] ? rs->last_seen : _("never"));
+			}
+			fprintf(f, "</li>\n");
+		}
+		fprintf(f, "</ul>\n");
+	}
+
+	fprintf(f, "<h2>%s</h2>\n", _("Priority programmes"));
+	if (r->nprio == 0)
+		fprintf(f, "<p>%s</p>\n", _("No priority or emergency programme in the period."));
+	else
+		fprintf(f, "<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+		        _("Programme"), _("Class"), _("Aired by"), _("Not aired by"));
+	for (size_t p = 0; p < r->nprio; p++) {
+		unsigned aired = 0;
+		bool first = true;
+
+		for (size_t i = 0; i < r->nstations; i++)
+			for (size_t k = 0; k < r->stations[i].nprios; k++)
+				aired += r->stations[i].prios[k].label == r->prio_labels[p] &&
+				         r->stations[i].prios[k].count[ST_COMPLETE] > 0;
+		fprintf(f, "<tr><td>");
+		html(f, r->labels.v[r->prio_labels[p]]);
+		fprintf(f, "</td><td>%s</td><td class=\"n\">%u / %zu</td><td>",
+		        r->prio_emergency[p] ? _("emergency") : _("priority"), aired, r->nstations);
+		for (size_t i = 0; i < r->nstations; i++) {
+			const struct rstation *rs = &r->stations[i];
+			const struct prio_seen *seen = NULL;
+
+			for (size_t k = 0; k < rs->nprios; k++)
+				if (rs->prios[k].label == r->prio_labels[p])
+					seen = &rs->prios[k];
+			if (seen && seen->count[ST_COMPLETE] > 0)
+				continue;
+			fprintf(f, "%s", first ? "" : "; ");
+			first = false;
+			html(f, rs->st->name);
+			fprintf(f, " (%s: ", rs->st->id);
+			html(f, seen && seen->reason ? seen->reason : _("not logged"));
+			fprintf(f, ")");
+		}
+		fprintf(f, "%s</td></tr>\n", first ? "–" : "");
+	}
+	if (r->nprio)
+		fprintf(f, "</table>\n");
+
+	fprintf(f, "<h2>%s</h2>\n<p class=\"legend\">", _("Timelines"));
+	for (int k = 0; k < ST_COUNT; k++)
+		fprintf(f, "<span style=\"background:%s\"></span>%s", status_colours[k],
+		        status_names[k]);
+	fprintf(f, "</p>\n");
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+
+		fprintf(f, "<h3 id=\"st-%s\">", rs->st->id);
+		html(f, rs->st->name);
+		fprintf(f, " (%s)%s</h3>\n", rs->st->id,
+		        rs->verified ? "" : " <span class=\"tag unverified\">unverified</span>");
+		html_timeline(f, r, rs);
+	}
+	fprintf(f, "</body>\n</html>\n");
+}
+
+/* --- report -------------------------------------------------------------------------------- */
+
+int provreport_report(const struct provreport_stations *s, const char *logdir,
+                      const struct provreport_opts *o)
+{
+	struct report r = {.o = o};
+	struct segment_cache *c;
+	struct names folders;
+	int failed = 0;
+
+	if (o->to_day < o->from_day || o->to_day - o->from_day >= MAX_DAYS) {
+		log_warnx(_("the period must be from 1 to %d days"), MAX_DAYS);
+		return -1;
+	}
+	if (list_folders(logdir, &folders) < 0) {
+		log_warn(_("cannot read the log folder %s"), logdir);
+		return -1;
+	}
+	c = cache_load(o->cache);
+	r.ndays = o->to_day - o->from_day + 1;
+	r.stations = xcalloc(s->n, sizeof *r.stations);
+	r.nstations = s->n;
+	for (size_t i = 0; i < s->n; i++) {
+		struct rstation *rs = &r.stations[i];
+		struct walk_ctx w = {s->v[i].id, o->warn, _("warning: ")};
+
+		rs->st = &s->v[i];
+		rs->days = xcalloc((size_t)r.ndays, sizeof *rs->days);
+		r.cur = rs;
+		walk_station(logdir, s->v[i].id, &s->v[i].pk, c, &w, gather_line, &r, &rs->wk);
+		rs->verified = rs->wk.sum.problems == 0;
+		failed += !rs->verified;
+		judge_offline(&r, rs);
+	}
+	for (size_t i = 0; i < folders.n; i++) {
+		struct walk_ctx w = {folders.v[i], o->warn, _("warning: ")};
+		struct walked wk;
+
+		if (find_station(s, folders.v[i]))
+			continue;
+		walk_station(logdir, folders.v[i], NULL, NULL, &w, NULL, NULL, &wk);
+	}
+	names_free(&folders);
+	cache_store(c, o->cache);
+	if (failed)
+		fprintf(o->warn,
+		        _("warning: %d stations failed verification; they are marked in the "
+		          "report\n"),
+		        failed);
+	if (o->format == PROVREPORT_CSV)
+		write_csv(&r);
+	else
+		write_html(&r);
+	report_free(&r);
+	return failed;
+}

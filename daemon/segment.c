@@ -1,0 +1,1379 @@
+/*
+ * segment: names, cutting, the strict line parser and the verifier.
+ *
+ * The verifier is what the province trusts, and it has to keep up with a
+ * year of logs from every commune: each line is hashed once (SHA-256, the
+ * chain) and read once by a small parser that checks the JSON as it goes
+ * and keeps only pointers into the line, never building a tree.
+ */
+#include "segment.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "util.h"
+
+/* Past this many problems in one segment the rest are only counted: one
+ * damaged segment must not bury every other finding. */
+#define PROBLEMS_PER_SEGMENT 8
+/* Unknown fields a line may carry (kept to catch duplicates). */
+#define MAX_UNKNOWN_FIELDS 16
+/* Nesting allowed inside an unknown field's value. */
+#define MAX_DEPTH 16
+
+/* --- names ---------------------------------------------------------------- */
+
+void segment_name(char *buf, size_t n, const char *station, uint64_t first, uint64_t last)
+{
+	snprintf(buf, n, "%s-%010" PRIu64 "-%010" PRIu64 ".jsonl", station, first, last);
+}
+
+bool segment_valid_station(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > SEGMENT_STATION_MAX || id[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
+		      id[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Digits of s[0..n) as a number (10 to 20 digits, no overflow). */
+static int parse_seq_digits(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n < 10 || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int segment_parse_name(const char *name, char *station, uint64_t *first, uint64_t *last)
+{
+	size_t n = strlen(name), end, dash2, dash1;
+
+	if (n < 6 || strcmp(name + n - 6, ".jsonl") != 0)
+		return -1;
+	end = n - 6;
+	for (dash2 = end; dash2 > 0 && name[dash2 - 1] != '-'; dash2--)
+		;
+	if (dash2 == 0)
+		return -1;
+	dash2--;
+	for (dash1 = dash2; dash1 > 0 && name[dash1 - 1] != '-'; dash1--)
+		;
+	if (dash1 == 0)
+		return -1;
+	dash1--;
+	if (parse_seq_digits(name + dash2 + 1, end - dash2 - 1, last) < 0 ||
+	    parse_seq_digits(name + dash1 + 1, dash2 - dash1 - 1, first) < 0 || *first < 1 ||
+	    *first > *last || dash1 > SEGMENT_STATION_MAX)
+		return -1;
+	memcpy(station, name, dash1);
+	station[dash1] = '\0';
+	return segment_valid_station(station) ? 0 : -1;
+}
+
+int segment_cmp_names(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	char sx[SEGMENT_STATION_MAX + 1], sy[SEGMENT_STATION_MAX + 1];
+	uint64_t fx, lx, fy, ly;
+	int okx = segment_parse_name(x, sx, &fx, &lx) == 0;
+	int oky = segment_parse_name(y, sy, &fy, &ly) == 0;
+
+	if (okx != oky)
+		return okx ? -1 : 1;
+	if (okx) {
+		if (fx != fy)
+			return fx < fy ? -1 : 1;
+		if (lx != ly)
+			return lx < ly ? -1 : 1;
+	}
+	return strcmp(x, y);
+}
+
+/* --- cutting -------------------------------------------------------------- */
+
+uint64_t segment_line_seq(const char *line, size_t len)
+{
+	static const char head[] = "{\"seq\":";
+	uint64_t v = 0;
+	size_t i = sizeof head - 1;
+
+	if (len < sizeof head || memcmp(line, head, sizeof head - 1) != 0)
+		return 0;
+	if (line[i] < '1' || line[i] > '9')
+		return 0;
+	for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(line[i] - '0');
+	}
+	return i < len && line[i] == ',' ? v : 0;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct segment_ref *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return 0;
+}
+
+size_t segment_pick(struct segment_ref *refs, size_t n, uint64_t after, uint64_t allow_gap,
+                    size_t max_lines, size_t *start, uint64_t *first, uint64_t *last, uint64_t *gap)
+{
+	uint64_t expect = after + 1;
+	size_t i = 0, k, lines = 0;
+
+	*first = *last = *gap = 0;
+	if (n > 1)
+		qsort(refs, n, sizeof *refs, cmp_ref);
+	while (i < n && refs[i].seq <= after)
+		i++;
+	*start = i;
+	for (k = i; k < n; k++) {
+		const struct segment_ref *r = &refs[k];
+
+		/* Orphans and repeats belong right after the line before them. */
+		if (r->orphan || r->seq < expect) {
+			if (lines == 0)
+				break; /* nothing of the run yet to travel with */
+			continue;
+		}
+		if (r->seq > expect) {
+			if (expect != allow_gap) {
+				*gap = expect;
+				break;
+			}
+			expect = r->seq;
+		}
+		if (lines == max_lines)
+			break;
+		if (lines == 0)
+			*first = r->seq;
+		*last = r->seq;
+		lines++;
+		expect++;
+	}
+	return lines ? k - i : 0;
+}
+
+/* --- the line parser -------------------------------------------------------- */
+
+struct jp {
+	const unsigned char *p;
+	const unsigned char *end;
+	const char *why;
+};
+
+/* Byte classes, so that the two loops every line spends its time in (the
+ * text of strings, and the 64 hex digits of prev and sha256) cost one
+ * table lookup a byte. */
+enum { C_PLAIN = 1, C_HEX = 2 };
+
+/* The byte b in each of a word's eight bytes. */
+#define BYTES_OF(b) (0x0101010101010101ULL * (uint64_t)(b))
+
+static const unsigned char byte_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+    1, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
+};
+
+static void skip_ws(struct jp *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t'))
+		j->p++;
+}
+
+static int bad(struct jp *j, const char *why)
+{
+	if (!j->why)
+		j->why = why;
+	return -1;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* \uXXXX at p (p[0] == '\\', p[1] == 'u'): the code unit, or -1. */
+static long read_u16(const unsigned char *p, const unsigned char *end)
+{
+	long v = 0;
+
+	if (end - p < 6)
+		return -1;
+	for (int i = 2; i < 6; i++) {
+		int h = hexval(p[i]);
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/* Length of the valid UTF-8 sequence of 2-4 bytes at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0];
+	size_t left = (size_t)(end - p);
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (left < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A string at j->p (on its opening quote). */
+static int scan_string(struct jp *j, struct segment_val *v)
+{
+	const unsigned char *p = j->p + 1, *end = j->end;
+
+	v->p = (const char *)p;
+	v->string = true;
+	v->escaped = false;
+	for (;;) {
+		/* Eight bytes at a time while none is a quote, a backslash, a
+		 * control character or part of a multi-byte character. */
+		while (end - p >= 8) {
+			uint64_t x, q, b;
+
+			memcpy(&x, p, 8);
+			q = x ^ (BYTES_OF(0x22));
+			b = x ^ (BYTES_OF(0x5c));
+			if ((((q - BYTES_OF(1)) & ~q) | ((b - BYTES_OF(1)) & ~b) |
+			     ((x - BYTES_OF(0x20)) & ~x) | x) &
+			    BYTES_OF(0x80))
+				break;
+			p += 8;
+		}
+		while (p < end && (byte_class[*p] & C_PLAIN))
+			p++;
+		if (p >= end)
+			return bad(j, "unterminated string");
+		if (*p == '"')
+			break;
+		if (*p < 0x20)
+			return bad(j, "control character in a string");
+		if (*p == '\\') {
+			long u;
+
+			v->escaped = true;
+			if (end - p < 2)
+				return bad(j, "unterminated string");
+			if (p[1] != '\0' && strchr("\"\\/bfnrt", p[1])) {
+				p += 2;
+				continue;
+			}
+			if (p[1] != 'u' || (u = read_u16(p, end)) < 0)
+				return bad(j, "bad escape in a string");
+			if (u == 0)
+				return bad(j, "\\u0000 in a string");
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return bad(j, "lone surrogate in a string");
+			if (u >= 0xd800 && u <= 0xdbff) {
+				long lo = p + 7 < end && p[6] == '\\' && p[7] == 'u'
+				              ? read_u16(p + 6, end)
+				              : -1;
+
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return bad(j, "lone surrogate in a string");
+				p += 6;
+			}
+			p += 6;
+			continue;
+		}
+		{
+			size_t k = utf8_len(p, end);
+
+			if (k == 0)
+				return bad(j, "invalid UTF-8");
+			p += k;
+		}
+	}
+	v->len = (size_t)(p - (const unsigned char *)v->p);
+	v->present = true;
+	v->null = false;
+	j->p = p + 1;
+	return 0;
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A number per RFC 8259 at j->p. */
+static int scan_number(struct jp *j, struct segment_val *v)
+{
+	const unsigned char *p = j->p, *end = j->end;
+
+	v->p = (const char *)p;
+	if (p < end && *p == '-')
+		p++;
+	if (p >= end || !is_digit(*p))
+		return bad(j, "bad number");
+	if (*p == '0')
+		p++;
+	else
+		while (p < end && is_digit(*p))
+			p++;
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || !is_digit(*p))
+			return bad(j, "bad number");
+		while (p < end && is_digit(*p))
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || !is_digit(*p))
+			return bad(j, "bad number");
+		while (p < end && is_digit(*p))
+			p++;
+	}
+	v->len = (size_t)(p - j->p);
+	v->present = true;
+	v->null = false;
+	v->escaped = false;
+	j->p = p;
+	return 0;
+}
+
+static bool take_word(struct jp *j, const char *w, size_t n)
+{
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
+		return false;
+	j->p += n;
+	return true;
+}
+
+static int skip_value(struct jp *j, int depth);
+
+/* Any value; v (may be NULL) gets strings, numbers and null. */
+static int scan_value(struct jp *j, struct segment_val *v, int depth)
+{
+	struct segment_val dummy;
+
+	if (!v)
+		v = &dummy;
+	memset(v, 0, sizeof *v);
+	if (j->p >= j->end)
+		return bad(j, "value expected");
+	switch (*j->p) {
+	case '"':
+		return scan_string(j, v);
+	case 'n':
+		if (!take_word(j, "null", 4))
+			return bad(j, "bad literal");
+		v->present = v->null = true;
+		return 0;
+	case 't':
+	case 'f':
+		if (!take_word(j, "true", 4) && !take_word(j, "false", 5))
+			return bad(j, "bad literal");
+		v->present = true;
+		v->p = NULL; /* neither string nor number: the type checks refuse it */
+		return 0;
+	case '[':
+	case '{':
+		v->present = true;
+		return skip_value(j, depth);
+	default:
+		return scan_number(j, v);
+	}
+}
+
+/* An array or object inside an unknown field: checked, not kept. */
+static int skip_value(struct jp *j, int depth)
+{
+	bool object = *j->p == '{';
+	unsigned char close = object ? '}' : ']';
+
+	if (depth >= MAX_DEPTH)
+		return bad(j, "nested too deep");
+	j->p++;
+	skip_ws(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return 0;
+	}
+	for (;;) {
+		if (object) {
+			struct segment_val key;
+
+			if (j->p >= j->end || *j->p != '"' || scan_string(j, &key) < 0)
+				return bad(j, "object key expected");
+			skip_ws(j);
+			if (j->p >= j->end || *j->p != ':')
+				return bad(j, "':' expected");
+			j->p++;
+			skip_ws(j);
+		}
+		if (scan_value(j, NULL, depth + 1) < 0)
+			return -1;
+		skip_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			skip_ws(j);
+			continue;
+		}
+		if (j->p < j->end && *j->p == close) {
+			j->p++;
+			return 0;
+		}
+		return bad(j, "',' or end of array/object expected");
+	}
+}
+
+enum field {
+	F_SEQ,
+	F_PREV,
+	F_TYPE,
+	F_STATION,
+	F_PROGRAMME,
+	F_FILE,
+	F_SHA256,
+	F_SLOT,
+	F_PRIORITY,
+	F_SCHEDULED,
+	F_START,
+	F_END,
+	F_PLAYED_S,
+	F_DURATION_S,
+	F_STATUS,
+	F_REASON,
+	F_PEAK_DBFS,
+	F_RMS_DBFS,
+	F_CLOCK,
+	F_TIME,
+	F_VERSION,
+	F_UNKNOWN
+};
+
+#define KEY_IS(lit) (n == sizeof(lit) - 1 && memcmp(k, lit, n) == 0)
+
+static enum field field_of(const char *k, size_t n)
+{
+	switch (k[0]) {
+	case 'c':
+		return KEY_IS("clock") ? F_CLOCK : F_UNKNOWN;
+	case 'd':
+		return KEY_IS("duration_s") ? F_DURATION_S : F_UNKNOWN;
+	case 'e':
+		return KEY_IS("end") ? F_END : F_UNKNOWN;
+	case 'f':
+		return KEY_IS("file") ? F_FILE : F_UNKNOWN;
+	case 'p':
+		if (KEY_IS("prev"))
+			return F_PREV;
+		if (KEY_IS("programme"))
+			return F_PROGRAMME;
+		if (KEY_IS("priority"))
+			return F_PRIORITY;
+		if (KEY_IS("played_s"))
+			return F_PLAYED_S;
+		return KEY_IS("peak_dbfs") ? F_PEAK_DBFS : F_UNKNOWN;
+	case 'r':
+		if (KEY_IS("reason"))
+			return F_REASON;
+		return KEY_IS("rms_dbfs") ? F_RMS_DBFS : F_UNKNOWN;
+	case 's':
+		if (KEY_IS("seq"))
+			return F_SEQ;
+		if (KEY_IS("station"))
+			return F_STATION;
+		if (KEY_IS("sha256"))
+			return F_SHA256;
+		if (KEY_IS("slot"))
+			return F_SLOT;
+		if (KEY_IS("scheduled"))
+			return F_SCHEDULED;
+		if (KEY_IS("start"))
+			return F_START;
+		return KEY_IS("status") ? F_STATUS : F_UNKNOWN;
+	case 't':
+		if (KEY_IS("type"))
+			return F_TYPE;
+		return KEY_IS("time") ? F_TIME : F_UNKNOWN;
+	case 'v':
+		return KEY_IS("version") ? F_VERSION : F_UNKNOWN;
+	default:
+		return F_UNKNOWN;
+	}
+}
+
+#undef KEY_IS
+
+static bool val_is_string(const struct segment_val *v)
+{
+	return v->present && !v->null && v->string;
+}
+
+static bool val_is_number(const struct segment_val *v)
+{
+	return v->present && !v->null && !v->string && v->p;
+}
+
+static bool val_equals(const struct segment_val *v, const char *s)
+{
+	size_t n = strlen(s);
+
+	return val_is_string(v) && !v->escaped && v->len == n && memcmp(v->p, s, n) == 0;
+}
+
+static bool is_lower_hex64(const char *s, size_t n)
+{
+	unsigned char all = C_HEX;
+
+	if (n != 64)
+		return false;
+	for (size_t i = 0; i < 64; i++)
+		all &= byte_class[(unsigned char)s[i]];
+	return all != 0;
+}
+
+static int two(const char *s)
+{
+	if (!is_digit((unsigned char)s[0]) || !is_digit((unsigned char)s[1]))
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.f+](Z|+HH:MM|-HH:MM)", with real dates. */
+static bool valid_time(const struct segment_val *v)
+{
+	static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	const char *s = v->p;
+	size_t n = v->len, i = 19;
+	int y, mo, d;
+
+	if (!val_is_string(v) || v->escaped || n < 20)
+		return false;
+	if (two(s) < 0 || two(s + 2) < 0 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':')
+		return false;
+	y = two(s) * 100 + two(s + 2);
+	mo = two(s + 5);
+	d = two(s + 8);
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+		return false;
+	if (two(s + 11) < 0 || two(s + 11) > 23 || two(s + 14) < 0 || two(s + 14) > 59 ||
+	    two(s + 17) < 0 || two(s + 17) > 60)
+		return false;
+	if (s[i] == '.') {
+		size_t digits = 0;
+
+		for (i++; i < n && is_digit((unsigned char)s[i]); i++)
+			digits++;
+		if (digits < 1 || digits > 9)
+			return false;
+	}
+	if (i < n && s[i] == 'Z')
+		return i + 1 == n;
+	if (i + 6 != n || (s[i] != '+' && s[i] != '-') || s[i + 3] != ':')
+		return false;
+	return two(s + i + 1) >= 0 && two(s + i + 1) <= 14 && two(s + i + 4) >= 0 &&
+	       two(s + i + 4) <= 59;
+}
+
+static bool string_or_null(const struct segment_val *v)
+{
+	return v->present && (v->null || val_is_string(v));
+}
+
+static bool number_or_null(const struct segment_val *v)
+{
+	return v->present && (v->null || val_is_number(v));
+}
+
+static bool time_or_null(const struct segment_val *v)
+{
+	return v->present && (v->null || valid_time(v));
+}
+
+/* The §5 rules for each field, once the object has been read. */
+static const char *check_fields(struct segment_line *l, const struct segment_val *type)
+{
+	static const char *const statuses[] = {"complete", "interrupted", "failed", "skipped",
+	                                       "missed"};
+	bool ok = false;
+
+	if (val_equals(type, "play"))
+		l->type = AIRLOG_PLAY;
+	else if (val_equals(type, "start"))
+		l->type = AIRLOG_START;
+	else if (val_equals(type, "stop"))
+		l->type = AIRLOG_STOP;
+	else
+		return "type is not play, start or stop";
+	if (!val_is_string(&l->station))
+		return "station missing";
+	if (!val_equals(&l->clock, "synced") && !val_equals(&l->clock, "unsynced"))
+		return "clock is not synced or unsynced";
+	if (l->type != AIRLOG_PLAY) {
+		if (!time_or_null(&l->time))
+			return "time missing or not a time";
+		if (!string_or_null(&l->version))
+			return "version missing";
+		if (l->reason.present && !string_or_null(&l->reason))
+			return "reason is not a string";
+		return NULL;
+	}
+	if (!string_or_null(&l->programme))
+		return "programme missing";
+	if (l->file.present && !string_or_null(&l->file))
+		return "file is not a string";
+	if (l->programme.null && !val_is_string(&l->file))
+		return "neither programme nor file";
+	if (!l->sha256.present || !(l->sha256.null || (val_is_string(&l->sha256) &&
+	                                               is_lower_hex64(l->sha256.p, l->sha256.len))))
+		return "sha256 missing or not 64 hex digits";
+	if (!string_or_null(&l->slot))
+		return "slot missing";
+	if (!l->priority.present ||
+	    !(l->priority.null || val_equals(&l->priority, "normal") ||
+	      val_equals(&l->priority, "priority") || val_equals(&l->priority, "emergency")))
+		return "priority is not normal, priority or emergency";
+	if (!time_or_null(&l->scheduled) || !time_or_null(&l->start) || !time_or_null(&l->end))
+		return "scheduled, start or end missing or not a time";
+	if (!number_or_null(&l->played_s) || !number_or_null(&l->duration_s) ||
+	    !number_or_null(&l->peak_dbfs) || !number_or_null(&l->rms_dbfs))
+		return "played_s, duration_s, peak_dbfs or rms_dbfs missing or not a number";
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0] && !ok; i++)
+		ok = val_equals(&l->status, statuses[i]);
+	if (!ok)
+		return "status is not complete, interrupted, failed, skipped or missed";
+	if (!string_or_null(&l->reason))
+		return "reason missing";
+	return NULL;
+}
+
+static int seq_value(const struct segment_val *v, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (!val_is_number(v) || v->p[0] < '1' || v->p[0] > '9')
+		return -1;
+	for (size_t i = 0; i < v->len; i++) {
+		if (!is_digit((unsigned char)v->p[i]) || x > (UINT64_MAX / 2 - 9) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(v->p[i] - '0');
+	}
+	*out = x;
+	return 0;
+}
+
+int segment_parse_line(const char *line, size_t len, struct segment_line *l, const char **why)
+{
+	struct jp j = {(const unsigned char *)line, (const unsigned char *)line + len, NULL};
+	struct segment_val unknown[MAX_UNKNOWN_FIELDS], type, seq, prev;
+	struct segment_val *slots[F_UNKNOWN] = {
+	    [F_SEQ] = &seq,
+	    [F_PREV] = &prev,
+	    [F_TYPE] = &type,
+	    [F_STATION] = &l->station,
+	    [F_PROGRAMME] = &l->programme,
+	    [F_FILE] = &l->file,
+	    [F_SHA256] = &l->sha256,
+	    [F_SLOT] = &l->slot,
+	    [F_PRIORITY] = &l->priority,
+	    [F_SCHEDULED] = &l->scheduled,
+	    [F_START] = &l->start,
+	    [F_END] = &l->end,
+	    [F_PLAYED_S] = &l->played_s,
+	    [F_DURATION_S] = &l->duration_s,
+	    [F_STATUS] = &l->status,
+	    [F_REASON] = &l->reason,
+	    [F_PEAK_DBFS] = &l->peak_dbfs,
+	    [F_RMS_DBFS] = &l->rms_dbfs,
+	    [F_CLOCK] = &l->clock,
+	    [F_TIME] = &l->time,
+	    [F_VERSION] = &l->version,
+	};
+	size_t nunknown = 0;
+	const char *problem;
+
+	memset(l, 0, sizeof *l);
+	memset(&type, 0, sizeof type);
+	memset(&seq, 0, sizeof seq);
+	memset(&prev, 0, sizeof prev);
+	*why = NULL;
+	skip_ws(&j);
+	if (j.p >= j.end || *j.p != '{') {
+		*why = "not a JSON object";
+		return -1;
+	}
+	j.p++;
+	skip_ws(&j);
+	if (j.p < j.end && *j.p == '}') {
+		*why = "empty object";
+		return -1;
+	}
+	for (;;) {
+		struct segment_val key, *dst;
+		enum field f;
+
+		if (j.p >= j.end || *j.p != '"' || scan_string(&j, &key) < 0) {
+			*why = j.why ? j.why : "field name expected";
+			return -1;
+		}
+		/* Names are plain ASCII in the format; an escaped one could
+		 * spell a field twice. */
+		if (key.escaped || key.len == 0) {
+			*why = "escaped or empty field name";
+			return -1;
+		}
+		skip_ws(&j);
+		if (j.p >= j.end || *j.p != ':') {
+			*why = "':' expected";
+			return -1;
+		}
+		j.p++;
+		skip_ws(&j);
+		f = field_of(key.p, key.len);
+		if (f == F_UNKNOWN) {
+			for (size_t i = 0; i < nunknown; i++) {
+				if (unknown[i].len == key.len &&
+				    memcmp(unknown[i].p, key.p, key.len) == 0) {
+					*why = "duplicate field";
+					return -1;
+				}
+			}
+			if (nunknown == MAX_UNKNOWN_FIELDS) {
+				*why = "too many unknown fields";
+				return -1;
+			}
+			unknown[nunknown++] = key;
+			dst = NULL;
+		} else {
+			dst = slots[f];
+			if (dst->present) {
+				*why = "duplicate field";
+				return -1;
+			}
+		}
+		if (scan_value(&j, dst, 0) < 0) {
+			*why = j.why;
+			return -1;
+		}
+		skip_ws(&j);
+		if (j.p < j.end && *j.p == ',') {
+			j.p++;
+			skip_ws(&j);
+			continue;
+		}
+		if (j.p < j.end && *j.p == '}') {
+			j.p++;
+			break;
+		}
+		*why = "',' or '}' expected";
+		return -1;
+	}
+	skip_ws(&j);
+	if (j.p != j.end) {
+		*why = "text after the object";
+		return -1;
+	}
+	if (seq_value(&seq, &l->seq) < 0) {
+		*why = "seq missing or not a positive integer";
+		return -1;
+	}
+	if (!val_is_string(&prev) || !is_lower_hex64(prev.p, prev.len)) {
+		*why = "prev missing or not 64 hex digits";
+		return -1;
+	}
+	l->prev = prev.p;
+	problem = check_fields(l, &type);
+	if (problem) {
+		*why = problem;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t put_utf8(char *o, unsigned long cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+char *segment_val_str(const struct segment_val *v, char *buf, size_t n)
+{
+	const unsigned char *p, *end;
+	size_t o = 0;
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (!v->present || v->null || !v->p)
+		return buf;
+	p = (const unsigned char *)v->p;
+	end = p + v->len;
+	while (p < end) {
+		char tmp[4];
+		size_t k = 1;
+
+		if (*p != '\\') {
+			tmp[0] = (char)*p++;
+		} else if (p[1] != 'u') {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+
+			tmp[0] = to[strchr(from, p[1]) - from];
+			p += 2;
+		} else {
+			/* Checked by the parser: a valid unit or surrogate pair. */
+			unsigned long cp = (unsigned long)read_u16(p, end);
+
+			p += 6;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				     ((unsigned long)read_u16(p, end) - 0xdc00);
+				p += 6;
+			}
+			k = put_utf8(tmp, cp);
+		}
+		if (o + k >= n)
+			break;
+		memcpy(buf + o, tmp, k);
+		o += k;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+double segment_val_num(const struct segment_val *v, double fallback)
+{
+	char tmp[64];
+
+	if (!val_is_number(v) || v->len >= sizeof tmp)
+		return fallback;
+	memcpy(tmp, v->p, v->len);
+	tmp[v->len] = '\0';
+	return strtod(tmp, NULL);
+}
+
+const char *segment_line_date(const struct segment_line *l)
+{
+	const struct segment_val *v;
+
+	if (l->type != AIRLOG_PLAY)
+		v = &l->time;
+	else if (val_is_string(&l->start))
+		v = &l->start;
+	else if (val_is_string(&l->scheduled))
+		v = &l->scheduled;
+	else
+		v = &l->end;
+	return val_is_string(v) ? v->p : NULL;
+}
+
+/* --- the cache of verified segments -------------------------------------------- */
+
+#define CACHE_MAGIC "loaxa-verified-1\n"
+#define CACHE_KEY   32
+
+struct segment_cache {
+	unsigned char *old; /* sorted keys of the saved cache */
+	size_t nold;
+	unsigned char *now; /* keys found good in this run */
+	size_t nnow, cap;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, CACHE_KEY);
+}
+
+struct segment_cache *segment_cache_new(const void *data, size_t len)
+{
+	struct segment_cache *c = xcalloc(1, sizeof *c);
+	size_t head = sizeof CACHE_MAGIC - 1;
+
+	if (data && len >= head && memcmp(data, CACHE_MAGIC, head) == 0 &&
+	    (len - head) % CACHE_KEY == 0) {
+		c->nold = (len - head) / CACHE_KEY;
+		c->old = xmalloc(len - head);
+		memcpy(c->old, (const char *)data + head, len - head);
+		qsort(c->old, c->nold, CACHE_KEY, cmp_key);
+	}
+	return c;
+}
+
+void *segment_cache_save(const struct segment_cache *c, size_t *len)
+{
+	size_t head = sizeof CACHE_MAGIC - 1;
+	unsigned char *out = xmalloc(head + c->nnow * CACHE_KEY);
+
+	memcpy(out, CACHE_MAGIC, head);
+	if (c->nnow)
+		memcpy(out + head, c->now, c->nnow * CACHE_KEY);
+	qsort(out + head, c->nnow, CACHE_KEY, cmp_key);
+	*len = head + c->nnow * CACHE_KEY;
+	return out;
+}
+
+void segment_cache_free(struct segment_cache *c)
+{
+	if (!c)
+		return;
+	free(c->old);
+	free(c->now);
+	free(c);
+}
+
+static void cache_key(const struct segment_verifier *v, const char *name, const char *sig,
+                      size_t sig_len, const unsigned char last[crypto_hash_sha256_BYTES],
+                      unsigned char key[CACHE_KEY]);
+
+static bool cache_has(const struct segment_cache *c, const unsigned char key[CACHE_KEY])
+{
+	return c->nold && bsearch(key, c->old, c->nold, CACHE_KEY, cmp_key);
+}
+
+static void cache_add(struct segment_cache *c, const unsigned char key[CACHE_KEY])
+{
+	if (c->nnow == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->now = xreallocarray(c->now, c->cap, CACHE_KEY);
+	}
+	memcpy(c->now + c->nnow++ * CACHE_KEY, key, CACHE_KEY);
+}
+
+/* --- the verifier ------------------------------------------------------------ */
+
+struct cover {
+	uint64_t first, last;
+	char *name;
+};
+
+struct segment_verifier {
+	char station[SEGMENT_STATION_MAX + 1];
+	struct minisig_pubkey pk;
+	segment_problem_fn problem;
+	void *ctx;
+	uint64_t expect;   /* the main chain's next seq */
+	char prev_hex[65]; /* hash of the main chain's last line */
+	bool have_prev;    /* false after a gap: the next link is unknown */
+	char prev_name[SEGMENT_NAME_MAX];
+	struct cover *covers; /* segments seen, in order, for naming forks */
+	size_t ncovers;
+	struct segment_summary sum;
+	struct segment_cache *cache; /* NULL: every signature is checked */
+	/* the segment being checked */
+	const char *name;
+	size_t seg_problems;
+};
+
+static void report(struct segment_verifier *v, const char *fmt, ...) MSG_PRINTF(2, 3);
+
+static void report(struct segment_verifier *v, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	v->sum.problems++;
+	if (v->name && ++v->seg_problems > PROBLEMS_PER_SEGMENT)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	v->problem(v->ctx, text);
+}
+
+struct segment_verifier *segment_verifier_new(const char *station, const struct minisig_pubkey *pk,
+                                              segment_problem_fn problem, void *ctx)
+{
+	struct segment_verifier *v = xcalloc(1, sizeof *v);
+
+	if (sodium_init() < 0)
+		fatalx("libsodium cannot be initialised");
+	snprintf(v->station, sizeof v->station, "%s", station);
+	v->pk = *pk;
+	v->problem = problem;
+	v->ctx = ctx;
+	v->expect = 1;
+	return v;
+}
+
+void segment_verifier_use_cache(struct segment_verifier *v, struct segment_cache *c)
+{
+	v->cache = c;
+}
+
+static void cache_key(const struct segment_verifier *v, const char *name, const char *sig,
+                      size_t sig_len, const unsigned char last[crypto_hash_sha256_BYTES],
+                      unsigned char key[CACHE_KEY])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, CACHE_KEY);
+	crypto_generichash_update(&st, (const unsigned char *)CACHE_MAGIC, sizeof CACHE_MAGIC - 1);
+	crypto_generichash_update(&st, v->pk.keyid, sizeof v->pk.keyid);
+	crypto_generichash_update(&st, v->pk.pk, sizeof v->pk.pk);
+	crypto_generichash_update(&st, (const unsigned char *)v->station, strlen(v->station) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)name, strlen(name) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)sig, sig_len);
+	crypto_generichash_update(&st, last, crypto_hash_sha256_BYTES);
+	crypto_generichash_final(&st, key, CACHE_KEY);
+}
+
+void segment_verifier_problem(struct segment_verifier *v, const char *text)
+{
+	v->sum.problems++;
+	v->problem(v->ctx, text);
+}
+
+void segment_verifier_free(struct segment_verifier *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->ncovers; i++)
+		free(v->covers[i].name);
+	free(v->covers);
+	free(v);
+}
+
+void segment_verifier_summary(const struct segment_verifier *v, struct segment_summary *s)
+{
+	*s = v->sum;
+}
+
+/* "seq N" or "seq A-B" */
+static void seq_range(char *buf, size_t n, uint64_t a, uint64_t b)
+{
+	if (a == b)
+		snprintf(buf, n, "seq %" PRIu64, a);
+	else
+		snprintf(buf, n, "seq %" PRIu64 "-%" PRIu64, a, b);
+}
+
+/* 0 when sig is the station's signature of data, made for this name. */
+static int check_signature(struct segment_verifier *v, const char *name, const char *range,
+                           const char *data, size_t len, const char *sig, size_t sig_len)
+{
+	const char *why;
+	char *tc = NULL, *file;
+	int ret = 0;
+
+	if (!sig) {
+		report(v, _("segment %s %s: no signature (%s.minisig is missing)"), name, range,
+		       name);
+		return -1;
+	}
+	if (minisig_verify(&v->pk, data, len, sig, sig_len, &tc, &why) < 0) {
+		report(v, _("segment %s %s: the signature is not the station's (%s)"), name, range,
+		       _(why));
+		return -1;
+	}
+	/* A valid signature moved onto another file name would still verify
+	 * the bytes; the trusted comment says which file it was made for. */
+	file = strstr(tc, "file:");
+	if (file) {
+		size_t n = strcspn(file + 5, " \t");
+
+		if (n != strlen(name) || strncmp(file + 5, name, n) != 0) {
+			report(v, _("segment %s %s: the signature was made for file %.*s"), name,
+			       range, (int)n, file + 5);
+			ret = -1;
+		}
+	}
+	free(tc);
+	return ret;
+}
+
+static const struct cover *cover_of(const struct segment_verifier *v, uint64_t seq)
+{
+	for (size_t i = v->ncovers; i-- > 0;)
+		if (v->covers[i].first <= seq && seq <= v->covers[i].last)
+			return &v->covers[i];
+	return NULL;
+}
+
+/* Keep the earliest and latest date and time written in a line. */
+static void note_times(struct segment_summary *s, const struct segment_line *l)
+{
+	const char *date = segment_line_date(l);
+	const struct segment_val *t = l->type == AIRLOG_PLAY ? &l->end : &l->time;
+
+	if (date) {
+		if (!s->first_date[0] || memcmp(date, s->first_date, 10) < 0)
+			memcpy(s->first_date, date, 10);
+		if (!s->last_date[0] || memcmp(date, s->last_date, 10) > 0)
+			memcpy(s->last_date, date, 10);
+	}
+	if (!val_is_string(t) && l->type == AIRLOG_PLAY)
+		t = val_is_string(&l->start) ? &l->start : &l->scheduled;
+	if (val_is_string(t) && t->len < sizeof s->last_time &&
+	    (!s->last_time[0] || strncmp(t->p, s->last_time, t->len) > 0)) {
+		memcpy(s->last_time, t->p, t->len);
+		s->last_time[t->len] = '\0';
+	}
+}
+
+void segment_verify(struct segment_verifier *v, const char *name, const char *data, size_t len,
+                    const char *sig, size_t sig_len, segment_line_fn each_line, void *line_ctx)
+{
+	char station[SEGMENT_STATION_MAX + 1], range[64], hex[65], lrange[64];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	const char *p = data, *end = data + len, *why;
+	uint64_t first, last, prev_seq = 0, nlines = 0;
+	bool have_line_hash = false, chained = true;
+
+	v->name = name;
+	v->seg_problems = 0;
+	if (segment_parse_name(name, station, &first, &last) < 0) {
+		report(v, _("segment %s: not a segment name (STATION-FIRST-LAST.jsonl)"), name);
+		goto out;
+	}
+	v->sum.segments++;
+	seq_range(range, sizeof range, first, last);
+	if (strcmp(station, v->station) != 0)
+		report(v, _("segment %s %s: named for station %s"), name, range, station);
+
+	if (first > v->expect) {
+		seq_range(lrange, sizeof lrange, v->expect, first - 1);
+		report(v, _("segment %s %s: missing before this segment (no segment holds them)"),
+		       name, lrange);
+		v->have_prev = false;
+	} else if (first < v->expect) {
+		const struct cover *c = cover_of(v, first);
+
+		seq_range(lrange, sizeof lrange, first,
+		          last < v->expect - 1 ? last : v->expect - 1);
+		if (c)
+			report(v, _("segment %s %s: fork: segment %s holds the same seqs"), name,
+			       lrange, c->name);
+		else
+			report(v, _("segment %s %s: fork: those seqs were seen before"), name,
+			       lrange);
+	}
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		uint64_t expected = nlines == 0 ? first : prev_seq + 1;
+		struct segment_line l;
+		bool advance = true;
+		size_t n;
+
+		if (!nl) {
+			report(v,
+			       _("segment %s seq %" PRIu64 ": the last line has no newline "
+			         "(the file is cut short)"),
+			       name, expected);
+			chained = false;
+			break;
+		}
+		n = (size_t)(nl - p);
+		if (segment_parse_line(p, n, &l, &why) < 0) {
+			report(v, _("segment %s seq %" PRIu64 ": not a valid as-run line (%s)"),
+			       name, expected, _(why));
+			/* It still takes a place in the chain: the next line
+			 * must follow it. */
+			l.seq = expected;
+			chained = false;
+			goto next;
+		}
+		if (l.seq != expected) {
+			chained = false;
+			if (nlines == 0)
+				report(v,
+				       _("segment %s seq %" PRIu64
+				         ": the first line has seq %" PRIu64
+				         ", not the one the name gives"),
+				       name, first, l.seq);
+			else if (l.seq > expected)
+				report(v,
+				       _("segment %s seq %" PRIu64 ": missing (a line removed?); "
+				         "the next line has seq %" PRIu64),
+				       name, expected, l.seq);
+			else
+				report(v,
+				       _("segment %s seq %" PRIu64 ": out of order or repeated "
+				         "(it follows seq %" PRIu64 ")"),
+				       name, l.seq, prev_seq);
+			/* The chain goes on from the highest seq so far, so one
+			 * line out of place is one problem, not a cascade. */
+			advance = nlines == 0 || l.seq > prev_seq;
+		} else {
+			const char *want = NULL, *before = NULL;
+
+			if (nlines > 0 && have_line_hash) {
+				want = hex;
+			} else if (nlines == 0 && l.seq == 1) {
+				want = AIRLOG_ZERO_PREV;
+			} else if (nlines == 0 && l.seq == v->expect && v->have_prev) {
+				want = v->prev_hex;
+				before = v->prev_name;
+			}
+			if (want && memcmp(l.prev, want, 64) != 0) {
+				chained = chained && nlines == 0;
+				if (before)
+					report(v,
+					       _("segment %s seq %" PRIu64 ": prev does not match "
+					         "the last line of segment %s (a line edited or "
+					         "removed)"),
+					       name, l.seq, before);
+				else if (l.seq == 1)
+					report(v,
+					       _("segment %s seq 1: prev is not 64 zeros (the log "
+					         "does not start here)"),
+					       name);
+				else
+					report(v,
+					       _("segment %s seq %" PRIu64 ": prev does not match "
+					         "the line before (seq %" PRIu64
+					         " edited, or a line "
+					         "removed)"),
+					       name, l.seq, l.seq - 1);
+			}
+		}
+		if (l.station.len != strlen(v->station) || l.station.escaped ||
+		    memcmp(l.station.p, v->station, l.station.len) != 0)
+			report(v, _("segment %s seq %" PRIu64 ": the line is for another station"),
+			       name, l.seq);
+		note_times(&v->sum, &l);
+		if (each_line)
+			each_line(line_ctx, &l);
+	next:
+		if (advance) {
+			/* The chain hash of this line is the next line's prev. */
+			crypto_hash_sha256(h, (const unsigned char *)p, n + 1);
+			util_hex(h, sizeof h, hex);
+			have_line_hash = true;
+			prev_seq = l.seq;
+		}
+		nlines++;
+		p = nl + 1;
+	}
+	v->sum.lines += nlines;
+	/* Lines that chain are committed to by the last one's hash: a
+	 * segment seen good before, unchanged, needs no signature check. */
+	if (v->cache && chained && nlines > 0 && sig) {
+		unsigned char key[CACHE_KEY];
+
+		cache_key(v, name, sig, sig_len, h, key);
+		if (cache_has(v->cache, key)) {
+			v->sum.cache_hits++;
+			cache_add(v->cache, key);
+		} else if (check_signature(v, name, range, data, len, sig, sig_len) == 0) {
+			cache_add(v->cache, key);
+		}
+	} else {
+		check_signature(v, name, range, data, len, sig, sig_len);
+	}
+	if (nlines == 0) {
+		report(v, _("segment %s %s: holds no line"), name, range);
+	} else {
+		if (prev_seq != last)
+			report(v,
+			       _("segment %s seq %" PRIu64 ": the last line has seq %" PRIu64
+			         ", not the one the name gives"),
+			       name, last, prev_seq);
+		if (!v->sum.first_seq || first < v->sum.first_seq)
+			v->sum.first_seq = first;
+		if (prev_seq > v->sum.last_seq)
+			v->sum.last_seq = prev_seq;
+		/* The chain goes on from this segment when it reaches further. */
+		if (prev_seq >= v->expect) {
+			v->expect = prev_seq + 1;
+			memcpy(v->prev_hex, hex, sizeof hex);
+			v->have_prev = have_line_hash;
+			snprintf(v->prev_name, sizeof v->prev_name, "%s", name);
+		}
+	}
+	v->covers = xreallocarray(v->covers, v->ncovers + 1, sizeof *v->covers);
+	v->covers[v->ncovers++] = (struct cover){first, last, xstrdup(name)};
+	if (v->seg_problems > PROBLEMS_PER_SEGMENT) {
+		char text[256];
+
+		snprintf(text, sizeof text, _("segment %s %s: %zu more problems not shown"), name,
+		         range, v->seg_problems - PROBLEMS_PER_SEGMENT);
+		v->problem(v->ctx, text);
+	}
+out:
+	v->name = NULL;
+}

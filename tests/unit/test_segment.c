@@ -1,0 +1,1061 @@
+/*
+ * Unit tests for segment (names, the line parser, choosing a segment's
+ * lines, the verifier) and for provreport's verify over a generated log
+ * folder: the untouched fixture passes, and every kind of damage a province
+ * must catch (a deleted line, two lines swapped, an edited field, a segment
+ * forged and signed with another key, a missing segment or signature, a
+ * fork, an unknown station) is named with its station, segment and seq.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "airlog.h"
+#include "diag.h"
+#include "minisig.h"
+#include "provreport.h"
+#include "segment.h"
+#include "util.h"
+
+/* The fixture generator, compiled in (its main() left out). */
+#define GENLOGS_NO_MAIN
+#include "../helpers/genlogs.c"
+
+#define SEED 7
+
+static char tmpdir[] = "/tmp/loaxa-test-segment.XXXXXX";
+static char *pristine; /* the generated log folder, never changed */
+static char *stations_cfg;
+static int case_no;
+
+/* --- helpers ----------------------------------------------------------------- */
+
+static void rm_rf(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *p;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (unlink(p) < 0)
+			rm_rf(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void copy_tree(const char *src, const char *dst)
+{
+	DIR *d = opendir(src);
+	struct dirent *de;
+
+	assert_non_null(d);
+	assert_int_equal(util_mkdirs(dst, 0755), 0);
+	while ((de = readdir(d))) {
+		char *a, *b, *buf;
+		struct stat st;
+		size_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		a = xasprintf("%s/%s", src, de->d_name);
+		b = xasprintf("%s/%s", dst, de->d_name);
+		assert_int_equal(stat(a, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			copy_tree(a, b);
+		} else {
+			assert_int_equal(util_read_file(a, 1 << 26, &buf, &len), 0);
+			assert_int_equal(util_write_atomic(b, buf, len, 0644), 0);
+			free(buf);
+		}
+		free(a);
+		free(b);
+	}
+	closedir(d);
+}
+
+/* A fresh copy of the fixture for one test. */
+static char *fresh_copy(void)
+{
+	char *dir = xasprintf("%s/case%d", tmpdir, ++case_no);
+
+	copy_tree(pristine, dir);
+	return dir;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	return segment_cmp_names(a, b);
+}
+
+/* The station's segment names, in seq order (NULL-terminated). */
+static char **segments_of(const char *logdir, const char *station, size_t *n)
+{
+	char *dir = xasprintf("%s/%s", logdir, station);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = xcalloc(1, sizeof *v);
+
+	*n = 0;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		size_t k = strlen(de->d_name);
+
+		if (k > 6 && strcmp(de->d_name + k - 6, ".jsonl") == 0) {
+			v = xreallocarray(v, *n + 2, sizeof *v);
+			v[(*n)++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	free(dir);
+	qsort(v, *n, sizeof *v, cmp_seg);
+	v[*n] = NULL;
+	return v;
+}
+
+static void free_list(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	char *buf = NULL;
+
+	if (util_read_file(path, 1 << 26, &buf, len) < 0)
+		fail_msg("cannot read %s: %s", path, strerror(errno));
+	return buf;
+}
+
+static void spit(const char *path, const char *buf, size_t len)
+{
+	assert_int_equal(util_write_atomic(path, buf, len, 0644), 0);
+}
+
+/* Sign dir/station/name again with sk, as the station would. */
+static void resign(const char *logdir, const char *station, const char *name,
+                   const struct minisig_seckey *sk)
+{
+	char *path = xasprintf("%s/%s/%s", logdir, station, name), *sigpath, *data, *sig, *tc;
+	size_t len;
+
+	data = slurp(path, &len);
+	tc = xasprintf("station:%s file:%s", station, name);
+	sig = minisig_sign(sk, data, len, "test", tc);
+	assert_non_null(sig);
+	sigpath = xasprintf("%s.minisig", path);
+	spit(sigpath, sig, strlen(sig));
+	free(sigpath);
+	free(sig);
+	free(tc);
+	free(data);
+	free(path);
+}
+
+static void station_key(const char *station, struct minisig_seckey *sk)
+{
+	struct minisig_pubkey pk;
+
+	genlogs_station_key(SEED, station, sk, &pk);
+}
+
+/* Offsets of the lines of buf: starts[i], with starts[n] = len. */
+static size_t line_starts(const char *buf, size_t len, size_t *starts, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t off = 0; off < len && n < max - 1;) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+
+		starts[n++] = off;
+		off = nl ? (size_t)(nl - buf) + 1 : len;
+	}
+	starts[n] = len;
+	return n;
+}
+
+/* The seq of line i of a segment (the fixture's lines are all well formed). */
+static uint64_t seq_at(const char *buf, const size_t *starts, size_t i)
+{
+	return segment_line_seq(buf + starts[i], starts[i + 1] - starts[i]);
+}
+
+/* A segment of the station, not its last, with at least 4 lines. */
+static size_t long_segment(const char *logdir, const char *station, char **segs, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		char *path = xasprintf("%s/%s/%s", logdir, station, segs[i]), *buf;
+		size_t len, starts[4096], k;
+
+		buf = slurp(path, &len);
+		k = line_starts(buf, len, starts, 4096);
+		free(buf);
+		free(path);
+		if (k >= 4)
+			return i;
+	}
+	fail_msg("%s has no segment of 4 lines", station);
+	return 0;
+}
+
+static void problem_to_file(void *f, const char *text)
+{
+	fprintf(f, "%s\n", text);
+}
+
+/* Run verify over logdir; returns the failed stations, *out the text. */
+static int verify(const char *logdir, char **out)
+{
+	struct provreport_stations st;
+	struct diag d = {0};
+	size_t len;
+	FILE *f;
+	int r;
+
+	assert_int_equal(provreport_load_stations(&st, stations_cfg, &d), 0);
+	f = open_memstream(out, &len);
+	assert_non_null(f);
+	r = provreport_verify(&st, logdir, NULL, f);
+	fclose(f);
+	provreport_stations_free(&st);
+	diag_free(&d);
+	return r;
+}
+
+/* The output has a line holding every one of the given pieces. */
+static bool has_line(const char *text, ...)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xasprintf("%.*s", (int)n, p);
+		bool all = true;
+		va_list ap;
+		const char *piece;
+
+		va_start(ap, text);
+		while ((piece = va_arg(ap, const char *)))
+			all = all && strstr(line, piece);
+		va_end(ap);
+		free(line);
+		if (all)
+			return true;
+		p += n + (nl ? 1 : 0);
+	}
+	return false;
+}
+
+#define assert_line(text, ...)                                                                     \
+	do {                                                                                       \
+		if (!has_line(text, __VA_ARGS__, (const char *)NULL)) {                            \
+			print_error("no line with every piece of: %s\nin:\n%s\n", #__VA_ARGS__,    \
+			            text);                                                         \
+			fail();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+static int group_setup(void **state)
+{
+	struct genlogs_opts o = {
+	    .nstations = 3, .days = 4, .seed = SEED, .cut = GENLOGS_CUT_SESSION};
+	struct genlogs_stats st;
+
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	pristine = xasprintf("%s/pristine", tmpdir);
+	stations_cfg = xasprintf("%s/stations.cfg", tmpdir);
+	o.out = pristine;
+	o.stations_cfg = stations_cfg;
+	sched_parse_date("2026-11-01", &o.from_day);
+	msg_init("test_segment", false, MSG_WARNING);
+	return genlogs_run(&o, &st) == 0 && st.segments > 12 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	rm_rf(tmpdir);
+	free(pristine);
+	free(stations_cfg);
+	return 0;
+}
+
+/* --- names, lines, picking ------------------------------------------------------- */
+
+static void test_names(void **state)
+{
+	char buf[SEGMENT_NAME_MAX], st[SEGMENT_STATION_MAX + 1];
+	uint64_t a, b;
+
+	(void)state;
+	segment_name(buf, sizeof buf, "tan-quang", 101, 200);
+	assert_string_equal(buf, "tan-quang-0000000101-0000000200.jsonl");
+	assert_int_equal(segment_parse_name(buf, st, &a, &b), 0);
+	assert_string_equal(st, "tan-quang");
+	assert_true(a == 101 && b == 200);
+	segment_name(buf, sizeof buf, "x", 12345678901ULL, 12345678901ULL);
+	assert_string_equal(buf, "x-12345678901-12345678901.jsonl");
+	assert_int_equal(segment_parse_name(buf, st, &a, &b), 0);
+	assert_true(a == 12345678901ULL);
+
+	assert_int_equal(segment_parse_name("tan-quang-0000000101-0000000200.json", st, &a, &b),
+	                 -1);
+	assert_int_equal(segment_parse_name("tan-quang-0000000201-0000000200.jsonl", st, &a, &b),
+	                 -1);
+	assert_int_equal(segment_parse_name("tan-quang-0000000000-0000000200.jsonl", st, &a, &b),
+	                 -1);
+	assert_int_equal(segment_parse_name("tan-quang-000000101-0000000200.jsonl", st, &a, &b),
+	                 -1);
+	assert_int_equal(segment_parse_name("Tan-0000000001-0000000002.jsonl", st, &a, &b), -1);
+	assert_int_equal(segment_parse_name("-0000000001-0000000002.jsonl", st, &a, &b), -1);
+	assert_int_equal(segment_parse_name("../x-0000000001-0000000002.jsonl", st, &a, &b), -1);
+	assert_true(segment_valid_station("tan-quang"));
+	assert_false(segment_valid_station("tan_quang"));
+	assert_false(segment_valid_station(""));
+}
+
+static struct airlog_entry play_entry(void)
+{
+	struct airlog_entry e = {0};
+
+	e.type = AIRLOG_PLAY;
+	e.station = "tan-quang";
+	e.programme = "ban-tin-giam-ngheo-2026-11-27";
+	e.sha256 = "9f2c1e0a7b3d5f4e6a8c9b0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9ee2";
+	e.slot = "Bản tin sáng";
+	e.priority = "normal";
+	util_parse_time("2026-11-27T05:30:00+07:00", &e.scheduled);
+	util_parse_time("2026-11-27T05:30:00.004+07:00", &e.start);
+	util_parse_time("2026-11-27T05:35:12.460+07:00", &e.end);
+	e.played_s = 312.456;
+	e.duration_s = 312.5;
+	e.status = "complete";
+	e.peak_dbfs = -1.2;
+	e.rms_dbfs = -19.8;
+	e.clock_synced = true;
+	return e;
+}
+
+static int parse(const char *line, struct segment_line *l, const char **why)
+{
+	size_t n = strlen(line);
+
+	if (n && line[n - 1] == '\n')
+		n--;
+	return segment_parse_line(line, n, l, why);
+}
+
+static void test_parse_line(void **state)
+{
+	struct airlog_entry e = play_entry();
+	struct segment_line l;
+	const char *why;
+	char buf[256], *line;
+
+	(void)state;
+	line = airlog_format_line(&e, 17, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_true(l.seq == 17 && l.type == AIRLOG_PLAY);
+	assert_memory_equal(l.prev, AIRLOG_ZERO_PREV, 64);
+	assert_string_equal(segment_val_str(&l.slot, buf, sizeof buf), "Bản tin sáng");
+	assert_memory_equal(segment_line_date(&l), "2026-11-27", 10);
+	assert_true(fabs(segment_val_num(&l.played_s, 0) - 312.456) < 1e-9);
+	assert_int_equal(segment_line_seq(line, strlen(line)), 17);
+	free(line);
+
+	/* a file item, escapes in the reason, nulls */
+	e.programme = NULL;
+	e.file = "thong-bao-xa.ogg";
+	e.status = "interrupted";
+	e.reason = "emergency \"bão số 3\"\n\t\\";
+	e.peak_dbfs = -INFINITY;
+	e.duration_s = NAN;
+	line = airlog_format_line(&e, 2, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_true(l.programme.null && l.duration_s.null && l.peak_dbfs.null);
+	assert_string_equal(segment_val_str(&l.reason, buf, sizeof buf),
+	                    "emergency \"bão số 3\"\n\t\\");
+	assert_string_equal(segment_val_str(&l.file, buf, sizeof buf), "thong-bao-xa.ogg");
+	free(line);
+
+	/* start and stop lines */
+	e = (struct airlog_entry){.type = AIRLOG_STOP, .station = "tan-quang", .version = "0.1.0"};
+	util_parse_time("2026-11-27T21:00:00.5+07:00", &e.time);
+	e.reason = "SIGTERM";
+	line = airlog_format_line(&e, 3, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_int_equal(l.type, AIRLOG_STOP);
+	assert_memory_equal(segment_line_date(&l), "2026-11-27T21:00:00.500+07:00", 29);
+	free(line);
+}
+
+/* A valid line with one substitution: from -> to. */
+static char *mutate(const char *from, const char *to)
+{
+	struct airlog_entry e = play_entry();
+	char *line = airlog_format_line(&e, 5, AIRLOG_ZERO_PREV), *p = strstr(line, from), *out;
+
+	assert_non_null(p);
+	out = xasprintf("%.*s%s%s", (int)(p - line), line, to, p + strlen(from));
+	free(line);
+	return out;
+}
+
+static void test_parse_line_rejects(void **state)
+{
+	static const struct {
+		const char *from, *to, *why;
+	} cases[] = {
+	    {"\"seq\":5", "\"seq\":0", "seq"},
+	    {"\"seq\":5", "\"seq\":5.0", "seq"},
+	    {"\"seq\":5", "\"seq\":\"5\"", "seq"},
+	    {"\"seq\":5,", "", "seq"},
+	    {"\"prev\":\"0000", "\"prev\":\"000", "prev"},
+	    {"\"prev\":\"0000", "\"prev\":\"A000", "prev"},
+	    {"\"type\":\"play\"", "\"type\":\"pause\"", "type"},
+	    {"\"status\":\"complete\"", "\"status\":\"done\"", "status"},
+	    {"\"status\":\"complete\"", "\"status\":null", "status"},
+	    {"\"priority\":\"normal\"", "\"priority\":\"urgent\"", "priority"},
+	    {"\"clock\":\"synced\"", "\"clock\":true", "clock"},
+	    {"\"station\":\"tan-quang\"", "\"station\":null", "station"},
+	    {"\"start\":\"2026-11-27T05:30:00.004+07:00\"", "\"start\":\"2026-11-27 05:30\"",
+	     "time"},
+	    {"\"start\":\"2026-11-27T05:30:00.004+07:00\"",
+	     "\"start\":\"2026-02-30T05:30:00+07:00\"", "time"},
+	    {"\"end\":\"2026-11-27T05:35:12.460+07:00\",", "", "end"},
+	    {"\"played_s\":312.456", "\"played_s\":\"312\"", "played_s"},
+	    {"\"played_s\":312.456", "\"played_s\":312.", "number"},
+	    {"\"played_s\":312.456", "\"played_s\":0312", "','"},
+	    {"\"sha256\":\"9f2c", "\"sha256\":\"9F2c", "sha256"},
+	    {"\"slot\":\"B", "\"slot\":\"\xff", "UTF-8"},
+	    {"\"slot\":\"B", "\"slot\":\"\xc0\xaf", "UTF-8"},
+	    {"\"slot\":\"B", "\"slot\":\"\xed\xa0\x80", "UTF-8"},
+	    {"\"slot\":\"B", "\"slot\":\"\\ud800", "surrogate"},
+	    {"\"slot\":\"B", "\"slot\":\"\\u0000", "u0000"},
+	    {"\"slot\":\"B", "\"slot\":\"\\x", "escape"},
+	    {"\"slot\":\"B", "\"slot\":\"\t", "control"},
+	    {"\"reason\":null", "\"reason\":null,\"reason\":null", "duplicate"},
+	    {"\"reason\":null", "\"reason\":null,\"x\":1,\"x\":2", "duplicate"},
+	    {"\"reason\":null", "\"rea\\u0073on\":null", "escaped"},
+	    {"\"clock\":\"synced\"}", "\"clock\":\"synced\"}x", "after"},
+	    {"\"clock\":\"synced\"}", "\"clock\":\"synced\"", "'}'"},
+	    {"{\"seq\"", "[\"seq\"", "object"},
+	};
+	struct segment_line l;
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *line = mutate(cases[i].from, cases[i].to);
+
+		if (parse(line, &l, &why) != -1 || !why || !strstr(why, cases[i].why)) {
+			print_error("case %zu accepted or wrong reason (%s): %s\n", i,
+			            why ? why : "-", line);
+			fail();
+		}
+		free(line);
+	}
+	/* unknown fields, nested, are fine; so is JSON whitespace */
+	{
+		char *line =
+		    mutate("\"reason\":null",
+		           "\"reason\" : null, \"extra\":{\"a\":[1,2,{\"b\":null}],\"c\":true}");
+
+		assert_int_equal(parse(line, &l, &why), 0);
+		free(line);
+	}
+}
+
+/* Every line genlogs writes is read the same way by both parsers. */
+static void test_parse_agrees_with_airlog(void **state)
+{
+	size_t n;
+	char **segs = segments_of(pristine, "xa-002", &n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/xa-002/%s", pristine, segs[i]), *buf;
+		size_t len, starts[4096], k = 0;
+
+		buf = slurp(path, &len);
+		k = line_starts(buf, len, starts, 4096);
+		for (size_t j = 0; j < k; j++) {
+			struct airlog_record rec;
+			struct segment_line l;
+			const char *why;
+			size_t ll = starts[j + 1] - starts[j] - 1;
+			char tmp[512];
+
+			assert_int_equal(airlog_parse_line(buf + starts[j], ll, &rec), 0);
+			assert_int_equal(segment_parse_line(buf + starts[j], ll, &l, &why), 0);
+			assert_true(rec.e.seq == l.seq);
+			assert_int_equal(rec.e.type, l.type);
+			if (l.type == AIRLOG_PLAY) {
+				assert_string_equal(rec.e.status,
+				                    segment_val_str(&l.status, tmp, sizeof tmp));
+				assert_true(fabs(rec.e.played_s - segment_val_num(&l.played_s, 0)) <
+				            1e-9);
+			}
+			airlog_record_free(&rec);
+		}
+		free(buf);
+		free(path);
+	}
+	free_list(segs);
+}
+
+static void test_pick(void **state)
+{
+	static const char text[] = "a\nb\nc\nd\ne\nf\n";
+	struct segment_ref refs[6];
+	uint64_t seqs[6] = {3, 1, 2, 5, 6, 0}, first, last, gap;
+	size_t start, k;
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++)
+		refs[i] = (struct segment_ref){text + 2 * i, 2, seqs[i], false, i};
+	/* the orphan (no seq) travels after seq 6, the line before it */
+	refs[5].seq = 6;
+	refs[5].orphan = true;
+
+	k = segment_pick(refs, 6, 0, 0, 100, &start, &first, &last, &gap);
+	assert_int_equal(start, 0);
+	assert_int_equal(k, 3); /* 1 2 3, then 4 is missing */
+	assert_true(first == 1 && last == 3 && gap == 4);
+	assert_true(refs[0].seq == 1 && refs[1].seq == 2 && refs[2].seq == 3);
+
+	/* the same gap again: it is real, the run goes on past it */
+	k = segment_pick(refs, 6, 0, 4, 100, &start, &first, &last, &gap);
+	assert_int_equal(k, 6);
+	assert_true(first == 1 && last == 6 && gap == 0);
+	assert_true(refs[5].orphan && refs[4].seq == 6);
+
+	/* a cap on lines; then the rest after the last cut */
+	k = segment_pick(refs, 6, 0, 4, 2, &start, &first, &last, &gap);
+	assert_int_equal(k, 2);
+	assert_true(first == 1 && last == 2);
+	k = segment_pick(refs, 6, 2, 4, 2, &start, &first, &last, &gap);
+	assert_int_equal(start, 2);
+	assert_int_equal(k, 2);
+	assert_true(first == 3 && last == 5);
+	k = segment_pick(refs, 6, 5, 0, 2, &start, &first, &last, &gap);
+	assert_int_equal(k, 2); /* seq 6 and its orphan */
+	assert_true(first == 6 && last == 6);
+	k = segment_pick(refs, 6, 6, 0, 2, &start, &first, &last, &gap);
+	assert_int_equal(k, 0);
+}
+
+/* --- verify ---------------------------------------------------------------------- */
+
+static void test_verify_ok(void **state)
+{
+	char *out, *dir = fresh_copy();
+	size_t n;
+	char **segs = segments_of(dir, "xa-001", &n);
+	char want[128];
+	uint64_t a, b;
+	char st[SEGMENT_STATION_MAX + 1];
+
+	(void)state;
+	assert_int_equal(verify(dir, &out), 0);
+	segment_parse_name(segs[n - 1], st, &a, &b);
+	snprintf(want, sizeof want, "xa-001: OK, %zu segments, seq 1-%" PRIu64 ", ", n, b);
+	assert_line(out, want, "2026-11-01..2026-11-04");
+	assert_line(out, "xa-002: OK");
+	assert_line(out, "xa-003: OK");
+	assert_null(strstr(out, "PROBLEM"));
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+/* Change one segment of a copy: drop or swap lines (then re-signed with the
+ * station's own key), or edit a byte (signature left alone). */
+enum damage { DELETE_LINE, SWAP_LINES, EDIT_FIELD };
+
+static void damage(const char *dir, const char *station, const char *name, enum damage what,
+                   uint64_t *seq)
+{
+	char *path = xasprintf("%s/%s/%s", dir, station, name), *buf, *out, *p;
+	size_t len, starts[4096], n, o = 0;
+	struct minisig_seckey sk;
+
+	buf = slurp(path, &len);
+	n = line_starts(buf, len, starts, 4096);
+	assert_true(n >= 4);
+	out = xmalloc(len + 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t src = i, l;
+
+		if (what == DELETE_LINE && i == 2) {
+			*seq = seq_at(buf, starts, i);
+			continue;
+		}
+		if (what == SWAP_LINES && (i == 1 || i == 2))
+			src = i == 1 ? 2 : 1;
+		l = starts[src + 1] - starts[src];
+		memcpy(out + o, buf + starts[src], l);
+		o += l;
+	}
+	if (what == SWAP_LINES)
+		*seq = seq_at(buf, starts, 1);
+	if (what == EDIT_FIELD) {
+		/* line 1's first time moves by ten hours; it stays valid JSON */
+		*seq = seq_at(buf, starts, 1);
+		p = strchr(out + starts[1], 'T');
+		assert_non_null(p);
+		p[1] = p[1] == '1' ? '0' : '1';
+	}
+	spit(path, out, o);
+	if (what != EDIT_FIELD) {
+		station_key(station, &sk);
+		resign(dir, station, name, &sk);
+	}
+	free(out);
+	free(buf);
+	free(path);
+}
+
+static void test_deleted_line(void **state)
+{
+	char *out, *dir = fresh_copy(), want[64];
+	size_t n;
+	char **segs = segments_of(dir, "xa-002", &n);
+	uint64_t seq;
+
+	size_t i = long_segment(dir, "xa-002", segs, n);
+
+	(void)state;
+	damage(dir, "xa-002", segs[i], DELETE_LINE, &seq);
+	assert_int_equal(verify(dir, &out), 1);
+	snprintf(want, sizeof want, "seq %" PRIu64 ": missing", seq);
+	assert_line(out, "xa-002: PROBLEM: segment ", segs[i], want);
+	assert_line(out, "xa-002: FAILED");
+	assert_line(out, "xa-001: OK");
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+static void test_swapped_lines(void **state)
+{
+	char *out, *dir = fresh_copy(), want[64];
+	size_t n;
+	char **segs = segments_of(dir, "xa-001", &n);
+	uint64_t seq;
+
+	size_t i = long_segment(dir, "xa-001", segs, n);
+
+	(void)state;
+	damage(dir, "xa-001", segs[i], SWAP_LINES, &seq);
+	assert_int_equal(verify(dir, &out), 1);
+	snprintf(want, sizeof want, "seq %" PRIu64 ": missing", seq);
+	assert_line(out, "xa-001: PROBLEM: segment ", segs[i], want);
+	snprintf(want, sizeof want, "seq %" PRIu64 ": out of order", seq);
+	assert_line(out, "xa-001: PROBLEM: segment ", segs[i], want);
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+static void test_edited_field(void **state)
+{
+	char *out, *dir = fresh_copy(), want[64];
+	size_t n;
+	char **segs = segments_of(dir, "xa-003", &n);
+	uint64_t seq;
+
+	size_t i = long_segment(dir, "xa-003", segs, n);
+
+	(void)state;
+	damage(dir, "xa-003", segs[i], EDIT_FIELD, &seq);
+	assert_int_equal(verify(dir, &out), 1);
+	/* the signature no longer covers the bytes ... */
+	assert_line(out, "xa-003: PROBLEM: segment ", segs[i], "seq ", "signature is not");
+	/* ... and the next line's prev no longer matches the edited one */
+	snprintf(want, sizeof want, "seq %" PRIu64 ": prev does not match", seq + 1);
+	assert_line(out, "xa-003: PROBLEM: segment ", segs[i], want);
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+/* The station's last segment rewritten (the chain even recomputed) and
+ * signed with another key: only the signature can tell, and does. */
+static void test_forged_other_key(void **state)
+{
+	char *out, *dir = fresh_copy(), *path, *buf, *p, range[64];
+	size_t n, len;
+	char **segs = segments_of(dir, "xa-001", &n);
+	struct minisig_seckey rogue, own;
+	struct minisig_pubkey pk;
+	char st[SEGMENT_STATION_MAX + 1];
+	uint64_t a, b;
+
+	(void)state;
+	path = xasprintf("%s/xa-001/%s", dir, segs[n - 1]);
+	buf = slurp(path, &len);
+	/* its last line tells another time */
+	p = strrchr(buf, '{');
+	assert_non_null(p);
+	p = strchr(p, 'T');
+	assert_non_null(p);
+	p[1] = p[1] == '1' ? '0' : '1';
+	spit(path, buf, len);
+	minisig_keygen(&pk, &rogue);
+	resign(dir, "xa-001", segs[n - 1], &rogue);
+	segment_parse_name(segs[n - 1], st, &a, &b);
+	snprintf(range, sizeof range, "seq %" PRIu64 "-%" PRIu64, a, b);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-001: PROBLEM: segment ", segs[n - 1], range,
+	            "signature is not the station's", "key id mismatch");
+	free(out);
+
+	/* the same with the station's key id copied in: the signature itself fails */
+	station_key("xa-001", &own);
+	memcpy(rogue.keyid, own.keyid, sizeof rogue.keyid);
+	resign(dir, "xa-001", segs[n - 1], &rogue);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-001: PROBLEM: segment ", segs[n - 1], range, "does not verify");
+	free(out);
+	free(buf);
+	free(path);
+	free_list(segs);
+	free(dir);
+}
+
+static void test_missing_segment(void **state)
+{
+	char *out, *dir = fresh_copy(), *path, want[64];
+	size_t n;
+	char **segs = segments_of(dir, "xa-002", &n);
+	char st[SEGMENT_STATION_MAX + 1];
+	uint64_t a, b, c, d;
+
+	(void)state;
+	segment_parse_name(segs[2], st, &a, &b);
+	segment_parse_name(segs[3], st, &c, &d);
+	path = xasprintf("%s/xa-002/%s", dir, segs[2]);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	path = xasprintf("%s/xa-002/%s.minisig", dir, segs[2]);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	assert_int_equal(verify(dir, &out), 1);
+	if (a == b)
+		snprintf(want, sizeof want, "seq %" PRIu64 ": missing before", a);
+	else
+		snprintf(want, sizeof want, "seq %" PRIu64 "-%" PRIu64 ": missing before", a, b);
+	assert_line(out, "xa-002: PROBLEM: segment ", segs[3], want);
+	free(out);
+
+	/* a segment gone with its signature left behind is named itself */
+	path = xasprintf("%s/xa-002/%s", dir, segs[5]);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-002: PROBLEM: segment ", segs[5], "missing (only its signature");
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+static void test_missing_signature(void **state)
+{
+	char *out, *dir = fresh_copy(), *path;
+	size_t n;
+	char **segs = segments_of(dir, "xa-003", &n);
+
+	(void)state;
+	path = xasprintf("%s/xa-003/%s.minisig", dir, segs[0]);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-003: PROBLEM: segment ", segs[0], "seq 1", "no signature");
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+/* A second, different segment over seqs another one holds: a fork. */
+static void test_fork(void **state)
+{
+	char *out, *dir = fresh_copy(), *path, *buf, name[SEGMENT_NAME_MAX], want[64];
+	size_t n, len, starts[4096], k;
+	char **segs = segments_of(dir, "xa-001", &n);
+	char st[SEGMENT_STATION_MAX + 1];
+	struct minisig_seckey sk;
+	uint64_t a, b;
+
+	(void)state;
+	segment_parse_name(segs[1], st, &a, &b);
+	path = xasprintf("%s/xa-001/%s", dir, segs[1]);
+	buf = slurp(path, &len);
+	free(path);
+	k = line_starts(buf, len, starts, 4096);
+	assert_true(k >= 3);
+	/* the first two lines of segment 1 again, as if cut a second time */
+	segment_name(name, sizeof name, "xa-001", a, a + 1);
+	path = xasprintf("%s/xa-001/%s", dir, name);
+	spit(path, buf, starts[2]);
+	free(path);
+	station_key("xa-001", &sk);
+	resign(dir, "xa-001", name, &sk);
+	assert_int_equal(verify(dir, &out), 1);
+	snprintf(want, sizeof want, "seq %" PRIu64 "-%" PRIu64 ": fork", a, a + 1);
+	/* sorted by seq, the shorter one comes first: the longer forks from it */
+	assert_line(out, "xa-001: PROBLEM: segment ", segs[1], want, name);
+	free(out);
+	free(buf);
+	free_list(segs);
+	free(dir);
+}
+
+static void test_unknown_station(void **state)
+{
+	char *out, *dir = fresh_copy(), *a, *b, *buf;
+	size_t n, len;
+	char **segs = segments_of(dir, "xa-003", &n);
+
+	(void)state;
+	a = xasprintf("%s/xa-003/%s", dir, segs[0]);
+	b = xasprintf("%s/xa-404", dir);
+	assert_int_equal(mkdir(b, 0755), 0);
+	free(b);
+	b = xasprintf("%s/xa-404/xa-404-0000000001-0000000009.jsonl", dir);
+	buf = slurp(a, &len);
+	spit(b, buf, len);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-404: PROBLEM: ", "not in the stations file",
+	            "xa-404-0000000001-0000000009.jsonl", "seq 1-9");
+	assert_line(out, "xa-003: OK");
+	free(out);
+	free(buf);
+	free(a);
+	free(b);
+	free_list(segs);
+	free(dir);
+}
+
+/* A segment put into another station's folder, and lines of another
+ * station: both named. */
+static void test_wrong_station(void **state)
+{
+	char *out, *dir = fresh_copy(), *path, *buf, *p;
+	size_t n, len;
+	char **segs = segments_of(dir, "xa-002", &n);
+	struct minisig_seckey sk;
+
+	(void)state;
+	path = xasprintf("%s/xa-002/%s", dir, segs[1]);
+	buf = slurp(path, &len);
+	while ((p = strstr(buf, "\"station\":\"xa-002\"")))
+		p[16] = '3';
+	spit(path, buf, len);
+	station_key("xa-002", &sk);
+	resign(dir, "xa-002", segs[1], &sk);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-002: PROBLEM: segment ", segs[1], "seq ",
+	            "the line is for another station");
+	free(out);
+	free(buf);
+	free(path);
+	free_list(segs);
+	free(dir);
+}
+
+/* Verify one station with a cache (path); returns its summary. */
+static void verify_cached(const char *logdir, const char *station, const char *path,
+                          struct segment_summary *sum, char **out)
+{
+	struct segment_cache *c;
+	struct segment_verifier *v;
+	struct minisig_seckey sk;
+	struct minisig_pubkey pk;
+	size_t n, len, olen;
+	char **segs = segments_of(logdir, station, &n), *buf = NULL;
+	FILE *f = open_memstream(out, &olen);
+	void *saved;
+
+	genlogs_station_key(SEED, station, &sk, &pk);
+	if (util_read_file(path, 1 << 26, &buf, &len) < 0)
+		len = 0;
+	c = segment_cache_new(buf, len);
+	free(buf);
+	v = segment_verifier_new(station, &pk, problem_to_file, f);
+	segment_verifier_use_cache(v, c);
+	for (size_t i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s/%s", logdir, station, segs[i]), *sp, *data, *sig = NULL;
+		size_t dl, sl = 0;
+
+		sp = xasprintf("%s.minisig", p);
+		data = slurp(p, &dl);
+		if (util_read_file(sp, 1 << 20, &sig, &sl) < 0)
+			sig = NULL;
+		segment_verify(v, segs[i], data, dl, sig, sl, NULL, NULL);
+		free(data);
+		free(sig);
+		free(p);
+		free(sp);
+	}
+	segment_verifier_summary(v, sum);
+	segment_verifier_free(v);
+	saved = segment_cache_save(c, &len);
+	spit(path, saved, len);
+	free(saved);
+	segment_cache_free(c);
+	fclose(f);
+	free_list(segs);
+}
+
+/* The cache spares the signature check of segments seen good before, and
+ * nothing else: a changed segment or signature is checked in full. */
+static void test_cache(void **state)
+{
+	char *dir = fresh_copy(), *cache = xasprintf("%s.cache", dir), *out, *path, *buf, *p;
+	struct segment_summary sum;
+	size_t n, len;
+	char **segs = segments_of(dir, "xa-001", &n);
+
+	(void)state;
+	verify_cached(dir, "xa-001", cache, &sum, &out);
+	assert_int_equal(sum.problems, 0);
+	assert_int_equal(sum.cache_hits, 0);
+	free(out);
+	verify_cached(dir, "xa-001", cache, &sum, &out);
+	assert_int_equal(sum.problems, 0);
+	assert_int_equal(sum.cache_hits, n);
+	free(out);
+
+	/* the last line of the last segment edited: nothing chains after it,
+	 * only the signature can tell, and the cache does not hide it */
+	path = xasprintf("%s/xa-001/%s", dir, segs[n - 1]);
+	buf = slurp(path, &len);
+	p = strchr(strrchr(buf, '{'), 'T');
+	p[1] = p[1] == '1' ? '0' : '1';
+	spit(path, buf, len);
+	verify_cached(dir, "xa-001", cache, &sum, &out);
+	assert_int_equal(sum.cache_hits, n - 1);
+	assert_int_equal(sum.problems, 1);
+	assert_line(out, "segment ", segs[n - 1], "signature is not the station's");
+	free(out);
+	free(buf);
+	free(path);
+
+	/* a signature file replaced: checked again */
+	path = xasprintf("%s/xa-001/%s.minisig", dir, segs[0]);
+	buf = slurp(path, &len);
+	buf[len - 3] = buf[len - 3] == 'A' ? 'B' : 'A';
+	spit(path, buf, len);
+	verify_cached(dir, "xa-001", cache, &sum, &out);
+	assert_int_equal(sum.cache_hits, n - 2);
+	assert_line(out, "segment ", segs[0], "signature is not the station's");
+	free(out);
+	free(buf);
+	free(path);
+	free_list(segs);
+	free(cache);
+	free(dir);
+}
+
+static void test_stations_cfg_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+	    {"stations = ( { id = \"a\"; name = \"A\"; district = \"D\";\n public_key = \"x\"; } "
+	     ");",
+	     ":1: station a: public_key"},
+	    {"stations = (\n { id = \"A\"; name = \"A\"; district = \"D\"; public_key = \"x\"; } "
+	     ");",
+	     ":2: station: id \"A\""},
+	    {"stations = (\n { id = \"a\"; name = \"A\"; district = \"D\";\n colour = 1; } );",
+	     ":3: station: unknown key colour"},
+	    {"stations = (\n { id = \"a\"; district = \"D\"; public_key = \"x\"; } );",
+	     ":2: station: name missing"},
+	    {"stations = ( { id = \"a\"; name = 5; } );", ":1: station: name must be a string"},
+	    {"stations = (\n\n { id = \"a\" name = \"b\"; } );", ":3: "},
+	    {"station = ();", ":1: unknown key station"},
+	};
+	char *path = xasprintf("%s/bad.cfg", tmpdir), *good, *text;
+	struct provreport_stations st;
+	struct diag d = {0};
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool found = false;
+
+		spit(path, cases[i].text, strlen(cases[i].text));
+		assert_int_equal(provreport_load_stations(&st, path, &d), -1);
+		for (size_t k = 0; k < d.n; k++)
+			found =
+			    found || (strstr(d.msgs[k], path) && strstr(d.msgs[k], cases[i].want));
+		if (!found) {
+			diag_print(&d, stderr);
+			print_error("case %zu: no \"%s\"\n", i, cases[i].want);
+			fail();
+		}
+		diag_free(&d);
+	}
+	/* a station listed twice */
+	good = slurp(stations_cfg, &len);
+	text = xasprintf("%.*s,\n%s", (int)(strstr(good, "\n);") - good), good,
+	                 strstr(good, "  { id = \"xa-002\""));
+	spit(path, text, strlen(text));
+	assert_int_equal(provreport_load_stations(&st, path, &d), -1);
+	assert_non_null(strstr(d.msgs[0], "\"xa-002\" is listed twice"));
+	diag_free(&d);
+	free(text);
+	free(good);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_parse_line),
+	    cmocka_unit_test(test_parse_line_rejects),
+	    cmocka_unit_test(test_parse_agrees_with_airlog),
+	    cmocka_unit_test(test_pick),
+	    cmocka_unit_test(test_verify_ok),
+	    cmocka_unit_test(test_deleted_line),
+	    cmocka_unit_test(test_swapped_lines),
+	    cmocka_unit_test(test_edited_field),
+	    cmocka_unit_test(test_forged_other_key),
+	    cmocka_unit_test(test_missing_segment),
+	    cmocka_unit_test(test_missing_signature),
+	    cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_unknown_station),
+	    cmocka_unit_test(test_wrong_station),
+	    cmocka_unit_test(test_cache),
+	    cmocka_unit_test(test_stations_cfg_errors),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
