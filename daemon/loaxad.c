@@ -258,9 +258,10 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 	if (strcmp(cmd, "load") == 0)
 		return load_schedule(dm, req);
 	if (strcmp(cmd, "sync") == 0) {
-		if (!dm->sync)
+		if (!dm->sync && !dm->upload)
 			return answer(false, "%s", _("this station has no province configured"));
-		sync_now(dm->sync);
+		if (dm->sync)
+			sync_now(dm->sync);
 		if (dm->upload)
 			upload_now(dm->upload);
 		return answer(true, "%s", _("sync started; see loaxactl status"));
