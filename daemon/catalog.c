@@ -87,6 +87,7 @@ int catalog_load(struct catalog *c, const char *state_dir, const char *station_i
 		p->bytes = e->bytes;
 		p->duration_s = e->duration_s;
 		p->loudness_lufs = e->loudness_lufs;
+		p->peak_dbfs = e->peak_dbfs;
 		p->valid_until = e->valid_until;
 		c->nprogrammes++;
 	}

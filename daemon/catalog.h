@@ -18,6 +18,7 @@ struct catalog_programme {
 	int64_t bytes;
 	double duration_s;
 	double loudness_lufs; /* NAN when not given */
+	double peak_dbfs;     /* sample peak, NAN when not given */
 	int64_t valid_until;  /* civil day number (days since 1970-01-01), INT64_MAX if none */
 };
 

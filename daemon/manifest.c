@@ -303,6 +303,7 @@ static bool parse_programme(struct parse *p, json_t *o, size_t i, struct manifes
 
 	snprintf(where, sizeof where, "programmes[%zu]", i);
 	e->loudness_lufs = NAN;
+	e->peak_dbfs = NAN;
 	e->valid_until = INT64_MAX;
 	if (!json_is_object(o)) {
 		reason(p, _("%s: not an object"), where);
@@ -363,6 +364,16 @@ static bool parse_programme(struct parse *p, json_t *o, size_t i, struct manifes
 			e->loudness_lufs = l;
 		}
 	}
+	if ((v = json_object_get(o, "peak_dbfs"))) {
+		double pk = json_number_value(v);
+
+		if (!json_is_number(v) || !isfinite(pk) || pk < -200 || pk > 20) {
+			reason(p, _("%s: \"peak_dbfs\" must be a number"), where);
+			ok = false;
+		} else {
+			e->peak_dbfs = pk;
+		}
+	}
 	bad = false;
 	until = opt_string(o, "valid_until", &bad);
 	if (bad || (until && manifest_parse_day(until, &e->valid_until) < 0)) {
@@ -378,6 +389,7 @@ static bool parse_schedule(struct parse *p, json_t *o, size_t i, struct manifest
 
 	snprintf(where, sizeof where, "schedules[%zu]", i);
 	e->loudness_lufs = NAN;
+	e->peak_dbfs = NAN;
 	e->valid_until = INT64_MAX;
 	if (!json_is_object(o)) {
 		reason(p, _("%s: not an object"), where);

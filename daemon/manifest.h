@@ -33,6 +33,7 @@ struct manifest_entry {
 	int64_t bytes;        /* 1 .. max_bytes */
 	double duration_s;    /* 0 when not given */
 	double loudness_lufs; /* NAN when not given */
+	double peak_dbfs;     /* sample peak, NAN when not given (loaxa extension) */
 	int64_t valid_until;  /* civil day (days since 1970-01-01), INT64_MAX if none */
 	bool for_station;     /* "stations" holds the station's id or "*" */
 };

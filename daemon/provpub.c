@@ -262,7 +262,8 @@ void provpub_meta_free(struct provpub_meta *m)
 	memset(m, 0, sizeof *m);
 }
 
-int provpub_measure(const char *path, double *duration_s, double *loudness_lufs, char *err,
+int provpub_measure(const char *path, double *duration_s, double *loudness_lufs,
+                    double *peak_dbfs, char *err,
                     size_t errlen)
 {
 	SF_INFO info = {0};
@@ -286,7 +287,10 @@ int provpub_measure(const char *path, double *duration_s, double *loudness_lufs,
 		         info.channels);
 		goto out;
 	}
-	st = ebur128_init((unsigned)info.channels, (unsigned long)info.samplerate, EBUR128_MODE_I);
+	/* the sample peak lets a station raise a quiet programme's gain
+	 * without clipping it */
+	st = ebur128_init((unsigned)info.channels, (unsigned long)info.samplerate,
+	                  EBUR128_MODE_I | EBUR128_MODE_SAMPLE_PEAK);
 	if (!st) {
 		snprintf(err, errlen, _("cannot measure loudness (out of memory?)"));
 		goto out;
@@ -320,6 +324,17 @@ int provpub_measure(const char *path, double *duration_s, double *loudness_lufs,
 		*loudness_lufs = round(lufs * 10.0) / 10.0;
 	else
 		*loudness_lufs = NAN;
+	{
+		double peak = 0;
+
+		for (unsigned ch = 0; ch < (unsigned)info.channels; ch++) {
+			double p;
+
+			if (ebur128_sample_peak(st, ch, &p) == EBUR128_SUCCESS && p > peak)
+				peak = p;
+		}
+		*peak_dbfs = peak > 0 ? round(20 * log10(peak) * 10.0) / 10.0 : NAN;
+	}
 	ret = 0;
 out:
 	free(buf);
@@ -398,6 +413,8 @@ char *provpub_manifest_json(const struct provpub_manifest *m)
 		json_object_set_new(o, "duration_s", json_real(p->duration_s));
 		if (isfinite(p->loudness_lufs))
 			json_object_set_new(o, "loudness_lufs", json_real(p->loudness_lufs));
+		if (isfinite(p->peak_dbfs))
+			json_object_set_new(o, "peak_dbfs", json_real(p->peak_dbfs));
 		if (p->meta.valid_until)
 			json_object_set_new(o, "valid_until", json_string(p->meta.valid_until));
 		json_object_set_new(o, "stations", stations_json(&p->meta));

@@ -154,8 +154,17 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 		r->path = p->path;
 		r->sha256 = p->sha256;
 		r->duration_s = p->duration_s;
-		if (!isnan(p->loudness_lufs))
-			r->gain_db += c->audio.target_lufs - p->loudness_lufs;
+		if (!isnan(p->loudness_lufs)) {
+			/* Raise a quiet programme only as far as its peak allows
+			 * (1 dB below full scale), and not at all when its peak is
+			 * unknown: normalisation must never clip. */
+			double norm = c->audio.target_lufs - p->loudness_lufs;
+			double room = isnan(p->peak_dbfs) ? 0 : -1.0 - p->peak_dbfs - c->audio.gain_db;
+
+			if (norm > room)
+				norm = room > 0 ? room : (norm > 0 ? 0 : norm);
+			r->gain_db += norm;
+		}
 		return;
 	}
 	if (it->file[0] == '/')

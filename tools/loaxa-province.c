@@ -510,8 +510,8 @@ static int scan_programmes(const struct pub_opts *o, struct publication *pub, st
 			         p->id);
 		} else if (stat(path, &st) < 0 || util_sha256_file(path, p->sha256) < 0) {
 			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
-		} else if (provpub_measure(path, &p->duration_s, &p->loudness_lufs, err,
-		                           sizeof err) < 0) {
+		} else if (provpub_measure(path, &p->duration_s, &p->loudness_lufs, &p->peak_dbfs,
+		                           err, sizeof err) < 0) {
 			diag_add(d, path, 0, "%s", err);
 		} else {
 			provpub_meta_copy(&p->meta, &pub->defaults);

@@ -55,6 +55,13 @@ em=$(jq -c 'select(.programme == "p-emerg")' "$T/plays")
 check "the emergency started on its second" near_t "$(seconds_between "$(jq -r .scheduled <<<"$em")" "$(jq -r .start <<<"$em")")" 0 0.05
 check "programme lines carry the catalog hash" test "$(jq -r 'select(.programme == "p-normal") | .sha256' "$T/plays")" = \
 	"$(sha256sum "$T/src/programmes/p-normal.wav" | cut -d' ' -f1)"
+# loudness normalisation: gain = target (-16) - loudness, so the peak heard
+# is the published peak moved by that gain
+pk=$(jq -r '.programmes[] | select(.id == "p-normal") | .peak_dbfs' "$P/manifest.json")
+ld=$(jq -r '.programmes[] | select(.id == "p-normal") | .loudness_lufs' "$P/manifest.json")
+check "the manifest carries the sample peak ($pk dBFS)" near "$pk" -6.0 0.2
+heard=$(jq -r 'select(.programme == "p-normal") | .peak_dbfs' "$T/plays")
+check "normalised to -16 LUFS: peak $heard dBFS" near "$heard" "$(awk -v p="$pk" -v l="$ld" 'BEGIN { print p + (-16 - l) }')" 0.3
 segments "$T/out.wav" >"$T/segs"
 diag "$(cat "$T/segs")"
 tones_only "$T/segs" | awk '{ print $3 }' >"$T/freqs"

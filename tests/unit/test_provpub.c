@@ -182,45 +182,48 @@ static void test_sidecar(void **state)
 
 static void test_measure(void **state)
 {
-	double dur = 0, lufs = 0;
+	double dur = 0, lufs = 0, peak = 0;
 	char err[256], *p;
 
 	(void)state;
 	/* EBU Tech 3341 case 1: a stereo 1 kHz sine at -23 dBFS reads -23 LUFS;
 	 * -20 dBFS then reads -20. */
 	p = write_sine("stereo.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 2, 2.5, 1000, 0.1);
-	assert_int_equal(provpub_measure(p, &dur, &lufs, err, sizeof err), 0);
+	assert_int_equal(provpub_measure(p, &dur, &lufs, &peak, err, sizeof err), 0);
 	assert_float_equal(dur, 2.5, 1e-9);
 	assert_float_equal(lufs, -20.0, 0.15);
 	assert_float_equal(lufs * 10, round(lufs * 10), 1e-9);
+	/* amplitude 0.1 peaks at -20 dBFS */
+	assert_float_equal(peak, -20.0, 0.15);
 	free(p);
 	/* Mono is measured as it sounds on both output channels. */
 	p = write_sine("mono.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 44100, 1, 1.25, 1000, 0.1);
-	assert_int_equal(provpub_measure(p, &dur, &lufs, err, sizeof err), 0);
+	assert_int_equal(provpub_measure(p, &dur, &lufs, &peak, err, sizeof err), 0);
 	assert_float_equal(dur, 1.25, 1e-9);
 	assert_float_equal(lufs, -20.0, 0.15);
 	free(p);
 	/* Duration to the millisecond, whatever the rate. */
 	p = write_sine("odd.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 22050, 1, 0.7777, 440, 0.5);
-	assert_int_equal(provpub_measure(p, &dur, &lufs, err, sizeof err), 0);
+	assert_int_equal(provpub_measure(p, &dur, &lufs, &peak, err, sizeof err), 0);
 	assert_float_equal(dur, 0.778, 1e-9);
 	free(p);
 	/* Silence has no loudness. */
 	p = write_sine("silence.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 1, 1.0, 0, 0);
-	assert_int_equal(provpub_measure(p, &dur, &lufs, err, sizeof err), 0);
+	assert_int_equal(provpub_measure(p, &dur, &lufs, &peak, err, sizeof err), 0);
 	assert_true(isnan(lufs));
+	assert_true(isnan(peak));
 	free(p);
 	/* No frames, not audio, not there. */
 	p = write_sine("empty.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 1, 0, 0, 0);
-	assert_int_equal(provpub_measure(p, &dur, &lufs, err, sizeof err), -1);
+	assert_int_equal(provpub_measure(p, &dur, &lufs, &peak, err, sizeof err), -1);
 	assert_non_null(strstr(err, "no audio"));
 	free(p);
 	p = xasprintf("%s/text.wav", tmpdir);
 	assert_int_equal(util_write_atomic(p, "not audio at all", 16, 0644), 0);
-	assert_int_equal(provpub_measure(p, &dur, &lufs, err, sizeof err), -1);
+	assert_int_equal(provpub_measure(p, &dur, &lufs, &peak, err, sizeof err), -1);
 	assert_non_null(strstr(err, "libsndfile"));
 	free(p);
-	assert_int_equal(provpub_measure("/nonexistent/x.wav", &dur, &lufs, err, sizeof err), -1);
+	assert_int_equal(provpub_measure("/nonexistent/x.wav", &dur, &lufs, &peak, err, sizeof err), -1);
 }
 
 static void test_previous(void **state)
