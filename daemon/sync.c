@@ -38,6 +38,7 @@
 
 #include "i18n.h"
 #include "manifest.h"
+#include "net.h"
 #include "minisig.h"
 #include "util.h"
 
@@ -193,17 +194,6 @@ static void saved_store(const struct target *t, const struct saved *s)
 
 /* --- curl ------------------------------------------------------------------ */
 
-static int xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-	atomic_bool *cancel = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return cancel && atomic_load(cancel) ? 1 : 0;
-}
 
 static void header_value(char *out, const char *line, size_t n, size_t skip)
 {
@@ -251,16 +241,18 @@ static size_t header_cb(char *line, size_t size, size_t n, void *arg)
 
 static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct headers *h)
 {
-	CURL *c = curl_easy_init();
 	const struct target *t = run->t;
+	struct net_opts no = {.protocols = "http,https,file",
+			      .ca_file = t->ca_file,
+			      .pinned_public_key = t->pinned_public_key,
+			      .connect_timeout = run->o.connect_timeout,
+			      .low_speed_limit = run->o.low_speed_limit,
+			      .low_speed_time = run->o.low_speed_time,
+			      .cancel = run->cancel};
+	CURL *c = net_easy(url, &no, errbuf);
 
 	if (!c)
 		return NULL;
-	errbuf[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
 	if (strncasecmp(url, "https://", 8) == 0) {
 		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -269,29 +261,12 @@ static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct hea
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	}
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (t->ca_file && *t->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
-	if (t->pinned_public_key && *t->pinned_public_key)
-		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, t->pinned_public_key);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)run->o.connect_timeout);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)run->o.low_speed_limit);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)run->o.low_speed_time);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxad/" LOAXA_VERSION);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, run->cancel);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
 	return c;
 }
 
-static const char *curl_reason(CURLcode rc, const char *errbuf)
-{
-	return errbuf[0] ? errbuf : curl_easy_strerror(rc);
-}
 
 struct membuf {
 	char *data;
@@ -362,7 +337,7 @@ static long fetch_small(struct run *run, const char *what, const char *url, size
 	if (out->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
 		fail(run, _("%s: larger than %zu bytes"), what, max);
 	} else if (rc != CURLE_OK) {
-		fail(run, "%s: %s", what, curl_reason(rc, errbuf));
+		fail(run, "%s: %s", what, net_reason(rc, errbuf));
 	} else if (code != 200 && code != 304) {
 		fail(run, _("%s: unexpected HTTP status %ld"), what, code);
 	} else {
@@ -505,7 +480,7 @@ static int transfer(struct run *run, const struct manifest_entry *e, int fd, int
 		fail(run, _("%s: the server has fewer bytes than we already have"), e->path);
 		d.discard = true;
 	} else if (rc != CURLE_OK) {
-		fail(run, "%s: %s", e->path, curl_reason(rc, errbuf));
+		fail(run, "%s: %s", e->path, net_reason(rc, errbuf));
 	} else if (d.pos != e->bytes) {
 		fail(run, _("%s: %" PRId64 " bytes of %" PRId64 " arrived"), e->path, d.pos,
 		     e->bytes);

@@ -34,6 +34,7 @@
 #include "airlog.h"
 #include "i18n.h"
 #include "minisig.h"
+#include "net.h"
 #include "segment.h"
 #include "util.h"
 
@@ -114,24 +115,6 @@ static bool cancelled(const struct round *rd)
 
 /* --- files ------------------------------------------------------------------ */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* dir/name from buf: a hidden temporary file, fsync, rename. The caller
  * fsyncs dir once the files that belong together are all in. */
 static int put_file(const char *dir, const char *name, const void *buf, size_t len)
@@ -140,7 +123,7 @@ static int put_file(const char *dir, const char *name, const void *buf, size_t l
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640), ret = -1, saved;
 
 	if (fd >= 0) {
-		if (write_all(fd, buf, len) == 0 && fsync(fd) == 0) {
+		if (util_write_all(fd, buf, len) == 0 && fsync(fd) == 0) {
 			if (close(fd) == 0 && rename(tmp, path) == 0)
 				ret = 0;
 		} else {
@@ -288,7 +271,7 @@ static int make_key(const char *state_dir, const char *key_path, const char *sta
 	minisig_keygen(&pk, &sk);
 	text = minisig_format_seckey(&sk, comment);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (fd < 0 || util_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		log_warn(_("cannot write %s"), tmp);
 	} else if (link(tmp, key_path) < 0 && errno != EEXIST) {
 		log_warn(_("cannot create %s"), key_path);
@@ -684,17 +667,6 @@ static int cut(struct round *rd)
 
 /* --- delivery ------------------------------------------------------------------- */
 
-static int xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-	atomic_bool *cancel = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return cancel && atomic_load(cancel) ? 1 : 0;
-}
 
 static size_t discard_cb(char *p, size_t size, size_t n, void *arg)
 {
@@ -711,9 +683,16 @@ static int put(struct round *rd, const char *url, FILE *body, curl_off_t size, c
 	char errbuf[CURL_ERROR_SIZE] = "", *ct = xasprintf("Content-Type: %s", type);
 	struct curl_slist *hdrs = NULL;
 	const struct target *t = rd->t;
+	struct net_opts no = {.protocols = "http,https",
+			      .ca_file = t->ca_file,
+			      .pinned_public_key = t->pinned_public_key,
+			      .connect_timeout = rd->o.connect_timeout,
+			      .low_speed_limit = rd->o.low_speed_limit,
+			      .low_speed_time = rd->o.low_speed_time,
+			      .cancel = rd->cancel};
 	long code = 0;
 	CURLcode rc;
-	CURL *c = curl_easy_init();
+	CURL *c = net_easy(url, &no, errbuf);
 
 	if (!c) {
 		free(ct);
@@ -723,27 +702,10 @@ static int put(struct round *rd, const char *url, FILE *body, curl_off_t size, c
 	hdrs = curl_slist_append(hdrs, ct);
 	/* No "100 Continue" round trip before each small body. */
 	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READDATA, body);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, size);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (t->ca_file && *t->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
-	if (t->pinned_public_key && *t->pinned_public_key)
-		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, t->pinned_public_key);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)rd->o.connect_timeout);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)rd->o.low_speed_limit);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)rd->o.low_speed_time);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxad/" LOAXA_VERSION);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, rd->cancel);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -751,7 +713,7 @@ static int put(struct round *rd, const char *url, FILE *body, curl_off_t size, c
 	curl_slist_free_all(hdrs);
 	free(ct);
 	if (rc != CURLE_OK) {
-		fail(rd, "%s: %s", what, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		fail(rd, "%s: %s", what, net_reason(rc, errbuf));
 		return -1;
 	}
 	if (code < 200 || code > 299) {

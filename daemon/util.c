@@ -78,7 +78,7 @@ int util_fsync_dir(const char *dir)
 	return r;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int util_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -105,7 +105,7 @@ int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (util_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);

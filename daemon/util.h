@@ -23,6 +23,8 @@ char *xasprintf(const char *fmt, ...) MSG_PRINTF(1, 2);
  * rename over path, fsync the folder. Returns 0, or -1 with errno set. */
 int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 int util_fsync_dir(const char *dir);
+/* write() all of buf, retrying after EINTR and short writes. 0 or -1. */
+int util_write_all(int fd, const void *buf, size_t len);
 /* mkdir -p; existing folders are fine. */
 int util_mkdirs(const char *path, mode_t mode);
 /* Read a whole file (at most max bytes; larger is an error, errno EFBIG).

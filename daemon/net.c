@@ -1,0 +1,48 @@
+/*
+ * net: common libcurl settings.
+ */
+#include "net.h"
+
+static int net_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			curl_off_t ulnow)
+{
+	atomic_bool *cancel = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return cancel && atomic_load(cancel) ? 1 : 0;
+}
+
+CURL *net_easy(const char *url, const struct net_opts *o, char *errbuf)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return NULL;
+	errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o->protocols);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file && *o->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+	if (o->pinned_public_key && *o->pinned_public_key)
+		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, o->pinned_public_key);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxad/" LOAXA_VERSION);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, net_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, o->cancel);
+	return c;
+}
+
+const char *net_reason(CURLcode rc, const char *errbuf)
+{
+	return errbuf[0] ? errbuf : curl_easy_strerror(rc);
+}
