@@ -414,6 +414,7 @@ int main(int argc, char **argv)
 	if (!control)
 		log_errx("the control socket is not available; loaxactl cannot reach the daemon");
 	sd_notify(0, "READY=1");
+	log_info("ready: control socket %s", control ? conf.control_socket : "(none)");
 	/* systemd's watchdog is fed from this loop, so a loop that hangs is
 	 * restarted; the timer is a periodic monotonic one at half the period. */
 	wfd = -1;

@@ -23,9 +23,14 @@ at_exit() { _cleanups+=("$1"); }
 
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
 not_ok() { _tap_n=$((_tap_n + 1)); _tap_fail=$((_tap_fail + 1)); echo "not ok $_tap_n - $*"; }
-# check DESCRIPTION COMMAND...: one TAP line from a command's exit status
+# check DESCRIPTION COMMAND...: one TAP line from a command's exit status.
+# Timings (near_t) are asserted in the plain and sanitizer runs; under
+# valgrind, which runs the daemon many times slower, they are skipped.
 check() {
 	local d=$1; shift
+	if [ "$1" = near_t ] && [ -n "${LOAXA_VALGRIND:-}" ]; then
+		_tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $d # SKIP timing under valgrind"; return 0
+	fi
 	if "$@"; then ok "$d"; else not_ok "$d"; echo "#   failed: $*" >&2; fi
 }
 # jqt EXPR: true when jq's EXPR holds for stdin (prints nothing)
@@ -80,8 +85,10 @@ EOC
 }
 
 # loaxad_start DIR: start the daemon on DIR/loaxad.conf in the background
+# and wait until it is ready (plan loaded, control socket open)
 loaxad_start() {
-	local d=$1
+	local d=$1 before
+	before=$(grep -c 'ready: control socket' "$d/daemon.log" 2>/dev/null)
 	if [ -n "${LOAXA_VALGRIND:-}" ]; then
 		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			--log-file="$d/valgrind.%p.log" loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
@@ -91,8 +98,7 @@ loaxad_start() {
 	LOAXAD_PID=$!
 	echo "$LOAXAD_PID" >"$d/daemon.pid"
 	at_exit "kill -9 $LOAXAD_PID 2>/dev/null"
-	# the glob must be expanded at each try: the log file may not exist yet
-	wait_for 20 bash -c "grep -qs '\"type\":\"start\"' $d/state/airlog/*.jsonl"
+	wait_for 60 bash -c "[ \$(grep -c 'ready: control socket' $d/daemon.log 2>/dev/null) -gt ${before:-0} ]"
 }
 
 # loaxad_stop DIR: SIGTERM, wait; returns the exit status
