@@ -16,12 +16,20 @@ SYSCONFDIR ?= /etc
 LOCALEDIR ?= $(PREFIX)/share/locale
 UNITDIR   ?= /lib/systemd/system
 
+# CROSS=aarch64-linux-gnu or CROSS=arm-linux-gnueabihf: cross-build with
+# Debian's multiarch toolchain and libraries into build/$(CROSS).
+CROSS   ?=
+ifneq ($(CROSS),)
+BUILD   ?= build/$(CROSS)
+CC      := $(CROSS)-gcc
+PKG_CONFIG := $(CROSS)-pkg-config
+endif
 BUILD   ?= build
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS    := ao sndfile samplerate libconfig libcurl libsodium jansson libebur128 libsystemd
+PKGS    := ao sndfile samplerate libconfig libcurl libsodium libcrypto jansson libebur128 libsystemd
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
 CFLAGS  ?= -O2 -g
@@ -154,7 +162,7 @@ install: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
 
 # Rules kept beside what they build: man pages, translations, packaging.
 -include man/rules.mk po/rules.mk debian/rules.mk

@@ -361,7 +361,10 @@ static long long fix_int_literal(const struct conf_ctx *x, const config_setting_
 			break;
 		if (errno == ERANGE || mag > (unsigned long long)LLONG_MAX)
 			result = neg ? LLONG_MIN : LLONG_MAX;
-		else if ((int)(uint32_t)(neg ? 0 - mag : mag) == (int)kept)
+		else if ((int)(uint32_t)(neg ? 0 - mag : mag) == (int)kept ||
+			 mag > (unsigned long long)INT_MAX)
+			/* libconfig wrapped the literal to 32 bits (64-bit builds) or
+			 * saturated it at INT_MAX (32-bit builds): the text is right */
 			result = neg ? -(long long)mag : (long long)mag;
 		break;
 	}
