@@ -128,8 +128,9 @@ check: deps
 	$(MAKE) valgrind
 	$(MAKE) lint
 
-bench: deps all $(HELPER_BINS)
-	tests/bench/run
+bench: all $(HELPER_BINS)
+	@tools/install-deps bench
+	BUILD=$(BUILD) tests/bench/run
 
 demo:
 	@tools/install-deps demo
