@@ -128,8 +128,9 @@ check: deps
 	$(MAKE) valgrind
 	$(MAKE) lint
 
-bench: all $(HELPER_BINS)
+bench:
 	@tools/install-deps bench
+	$(MAKE) all $(HELPER_BINS)
 	BUILD=$(BUILD) tests/bench/run
 
 demo:
