@@ -3,7 +3,8 @@
  *
  * Owns reading stations.cfg, walking LOGDIR one station folder at a time
  * (segments in seq order, each read once into one reused buffer and handed
- * to the segment verifier), the verify verdicts, and the report: per
+ * to the segment verifier; a .minisig is read only for the signatures the
+ * verifier asks for, see segment.h), the verify verdicts, and the report: per
  * station and day the items by status and minutes on air, the priority
  * programmes aired or not, silent and offline stations, written as CSV or
  * as one self-contained HTML page with a timeline per station.
@@ -208,11 +209,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool has_suffix(const char *s, const char *suffix)
+static bool has_suffix(const char *s, size_t n, const char *suffix, size_t k)
 {
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcmp(s + n - k, suffix) == 0;
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
 /* The visible sub-folders of logdir: one per station that uploaded. */
@@ -226,14 +225,11 @@ static int list_folders(const char *logdir, struct names *out)
 		return -1;
 	while ((e = readdir(d))) {
 		struct stat st;
-		char *p;
 
 		if (e->d_name[0] == '.')
 			continue;
-		p = xasprintf("%s/%s", logdir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode))
 			names_add(out, e->d_name);
-		free(p);
 	}
 	closedir(d);
 	if (out->n)
@@ -241,61 +237,69 @@ static int list_folders(const char *logdir, struct names *out)
 	return 0;
 }
 
-/* Whole file into *buf (grown as needed, reused between calls). */
-static int read_into(const char *path, size_t max, char **buf, size_t *cap, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t n = 0;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		int saved = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	if (*cap < (size_t)st.st_size + 1) {
-		*cap = (size_t)st.st_size + 1;
-		free(*buf);
-		*buf = xmalloc(*cap);
-	}
-	for (;;) {
-		ssize_t r = read(fd, *buf + n, *cap - 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int saved = errno;
-
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n == *cap - 1)
-			break; /* as large as fstat said; growth since is not ours */
-	}
-	close(fd);
-	(*buf)[n] = '\0';
-	*len = n;
-	return 0;
-}
-
-/* A folder's segment names in seq order; each name is parsed once. */
-struct seg_key {
+/*
+ * One station folder: its segment names, parsed once and sorted by seq,
+ * each knowing whether its .minisig was listed beside it, and the buffers
+ * every file is read into.
+ *
+ * A year of one station cut every five minutes is some 5,000 segments of
+ * one or two lines, so what each segment costs besides its lines counts:
+ * the listing says which signatures exist (no stat), a file is read with
+ * one open and one read into a buffer kept from file to file, and a
+ * .minisig is opened only when its signature is checked.
+ */
+struct seg {
 	uint64_t first, last;
-	bool ok;
-	char *name;
+	bool ok;  /* a segment name */
+	bool sig; /* its .minisig is listed */
+	size_t off;
+	const char *name;
 };
 
-static int cmp_seg_key(const void *a, const void *b)
+struct folder {
+	int fd;
+	bool noatime; /* O_NOATIME not refused yet */
+	char *names;  /* every name listed, NUL-terminated, back to back */
+	size_t names_len, names_cap;
+	struct seg *segs, *sigs; /* sigs: parsed from the name without .minisig */
+	size_t nsegs, nsigs, capsegs, capsigs;
+	char *buf, *sig;
+	size_t bufcap, sigcap;
+};
+
+static const char SEG_SUFFIX[] = ".jsonl";
+static const char SIG_SUFFIX[] = ".minisig";
+static const char SEG_SIG_SUFFIX[] = ".jsonl.minisig";
+
+static void folder_add(struct folder *f, struct seg **v, size_t *n, size_t *cap, const char *name,
+                       size_t len, size_t base_len)
 {
-	const struct seg_key *x = a, *y = b;
+	char base[256], station[SEGMENT_STATION_MAX + 1];
+	struct seg *s;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
+	if (f->names_len + len + 1 > f->names_cap) {
+		f->names_cap = f->names_cap ? f->names_cap * 2 : 65536;
+		f->names = xreallocarray(f->names, f->names_cap, 1);
+	}
+	s = &(*v)[(*n)++];
+	s->off = f->names_len;
+	s->sig = false;
+	memcpy(f->names + f->names_len, name, len + 1);
+	f->names_len += len + 1;
+	/* d_name holds at most 255 bytes */
+	memcpy(base, name, base_len);
+	base[base_len] = '\0';
+	s->ok = segment_parse_name(base, station, &s->first, &s->last) == 0;
+}
+
+/* Sorted by seq (first, then last), then by name; other names last. */
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct seg *x = a, *y = b;
 
 	if (x->ok != y->ok)
 		return x->ok ? -1 : 1;
@@ -306,19 +310,186 @@ static int cmp_seg_key(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void sort_segments(struct names *segs)
+static int folder_open(struct folder *f, const char *dir)
 {
-	struct seg_key *k = xcalloc(segs->n, sizeof *k);
-	char st[SEGMENT_STATION_MAX + 1];
+	DIR *d;
+	struct dirent *e;
 
-	for (size_t i = 0; i < segs->n; i++) {
-		k[i].name = segs->v[i];
-		k[i].ok = segment_parse_name(k[i].name, st, &k[i].first, &k[i].last) == 0;
+	f->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->fd < 0)
+		return -1;
+	f->noatime = true;
+	d = fdopendir(dup(f->fd));
+	if (!d)
+		return 0; /* listed as empty: a folder we cannot read holds nothing to trust */
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (has_suffix(e->d_name, n, SEG_SUFFIX, sizeof SEG_SUFFIX - 1))
+			folder_add(f, &f->segs, &f->nsegs, &f->capsegs, e->d_name, n, n);
+		else if (has_suffix(e->d_name, n, SEG_SIG_SUFFIX, sizeof SEG_SIG_SUFFIX - 1))
+			folder_add(f, &f->sigs, &f->nsigs, &f->capsigs, e->d_name, n,
+			           n - (sizeof SIG_SUFFIX - 1));
 	}
-	qsort(k, segs->n, sizeof *k, cmp_seg_key);
-	for (size_t i = 0; i < segs->n; i++)
-		segs->v[i] = k[i].name;
-	free(k);
+	closedir(d);
+	for (size_t i = 0; i < f->nsegs; i++)
+		f->segs[i].name = f->names + f->segs[i].off;
+	for (size_t i = 0; i < f->nsigs; i++)
+		f->sigs[i].name = f->names + f->sigs[i].off;
+	if (f->nsegs > 1)
+		qsort(f->segs, f->nsegs, sizeof *f->segs, cmp_seg);
+	return 0;
+}
+
+static void folder_close(struct folder *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->names);
+	free(f->segs);
+	free(f->sigs);
+	free(f->buf);
+	free(f->sig);
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+}
+
+/* The segment a signature file belongs to, or NULL. */
+static struct seg *folder_sig_owner(struct folder *f, const struct seg *sig)
+{
+	size_t n = strlen(sig->name) - (sizeof SIG_SUFFIX - 1);
+	char base[256];
+	struct seg key = *sig;
+
+	memcpy(base, sig->name, n);
+	base[n] = '\0';
+	key.name = base;
+	return bsearch(&key, f->segs, f->nsegs, sizeof *f->segs, cmp_seg);
+}
+
+/* The read buffers start this large: a segment of a few lines, or a
+ * signature, takes one read. */
+#define READ_CHUNK 65536
+
+static int folder_openat(struct folder *f, const char *name)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK, fd = -1;
+
+	/* Reading must not cost an inode update per file each day; the
+	 * kernel allows that only to the files' owner. */
+	if (f->noatime) {
+		fd = openat(f->fd, name, flags | O_NOATIME);
+		if (fd >= 0 || errno != EPERM)
+			return fd;
+		f->noatime = false;
+	}
+	return openat(f->fd, name, flags);
+}
+
+/* The buffer is full after n bytes: room for the rest, if the file is
+ * a regular one of at most max bytes. */
+static int grow_for(int fd, size_t max, char **buf, size_t *cap, size_t n)
+{
+	struct stat st;
+	size_t want;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		return -1;
+	}
+	/* one byte more than the size, to see the end; more if it grows */
+	want = (size_t)st.st_size > n ? (size_t)st.st_size + 2 : n + 2;
+	if (want < *cap * 2)
+		want = *cap * 2;
+	if (want > max + 2)
+		want = max + 2;
+	*buf = xreallocarray(*buf, want, 1);
+	*cap = want;
+	return 0;
+}
+
+/*
+ * The whole of a file of the folder into *buf (grown as needed, kept from
+ * file to file), with one open and, for all but large files, one read: a
+ * read from a regular file returns less than asked for only at its end
+ * (POSIX), so the size is asked for only when the buffer fills. Whatever
+ * the file is, no more than max bytes are read and nothing blocks.
+ */
+static int folder_read(struct folder *f, const char *name, size_t max, char **buf, size_t *cap,
+                       size_t *len)
+{
+	int fd = folder_openat(f, name), saved;
+	size_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	if (*cap < READ_CHUNK) {
+		free(*buf);
+		*buf = xmalloc(READ_CHUNK);
+		*cap = READ_CHUNK;
+	}
+	for (;;) {
+		size_t room = *cap - 1 < max + 1 ? *cap - 1 : max + 1;
+		ssize_t r;
+
+		if (n == room) {
+			if (n > max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			if (grow_for(fd, max, buf, cap, n) < 0)
+				goto fail;
+			continue;
+		}
+		r = read(fd, *buf + n, room - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		n += (size_t)r;
+		if (r == 0 || n < room)
+			break;
+	}
+	close(fd);
+	(*buf)[n] = '\0';
+	*len = n;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* A segment into f->buf; problems go to v. 0 or -1. */
+static int read_segment(struct folder *f, struct segment_verifier *v, const char *name, size_t *len)
+{
+	char text[512];
+
+	if (folder_read(f, name, SEGMENT_MAX_BYTES, &f->buf, &f->bufcap, len) == 0)
+		return 0;
+	snprintf(text, sizeof text, _("segment %s: cannot read: %s"), name, strerror(errno));
+	segment_verifier_problem(v, text);
+	return -1;
+}
+
+/* Check the signature of the segment in f->buf. */
+static void check_sig(struct folder *f, struct segment_verifier *v, const char *name, size_t len)
+{
+	char signame[256 + sizeof SIG_SUFFIX];
+	size_t siglen = 0;
+
+	snprintf(signame, sizeof signame, "%s%s", name, SIG_SUFFIX);
+	if (folder_read(f, signame, SIG_MAX_BYTES, &f->sig, &f->sigcap, &siglen) == 0)
+		segment_verify_sig(v, name, f->buf, len, f->sig, siglen);
+	else if (errno == ENOENT)
+		segment_verify_sig(v, name, f->buf, len, NULL, 0);
+	else /* unreadable or oversized: it fails */
+		segment_verify_sig(v, name, f->buf, len, "", 0);
 }
 
 /* What the walk over one station found, besides its problems. */
@@ -362,127 +533,98 @@ static void read_status(const char *dir, struct walked *wk)
 	free(path);
 }
 
+/* A folder of a station nobody registered: one problem that says what
+ * it holds. */
+static void unknown_station(const struct folder *f, const char *station, struct walk_ctx *w,
+                            struct walked *wk)
+{
+	char text[512], count[64];
+	size_t ok = 0;
+
+	while (ok < f->nsegs && f->segs[ok].ok)
+		ok++;
+	if (ok) {
+		snprintf(count, sizeof count, ngettext("%zu segment", "%zu segments", f->nsegs),
+		         f->nsegs);
+		snprintf(text, sizeof text,
+		         _("station %s is not in the stations file: %s, seq %" PRIu64 "-%" PRIu64
+		           " (segment %s onwards)"),
+		         station, count, f->segs[0].first, f->segs[ok - 1].last, f->segs[0].name);
+	} else {
+		snprintf(text, sizeof text, _("station %s is not in the stations file"), station);
+	}
+	print_problem(w, text);
+	wk->sum.problems = 1;
+	wk->sum.segments = f->nsegs;
+}
+
 /*
  * Verify one station folder (pk NULL: a station nobody registered), calling
  * each_line for every line that parsed. Problems go through w.
  */
 static void walk_station(const char *logdir, const char *station, const struct minisig_pubkey *pk,
-                         struct segment_cache *cache, struct walk_ctx *w, segment_line_fn each_line,
+                         bool all_sigs, struct walk_ctx *w, segment_line_fn each_line,
                          void *line_ctx, struct walked *wk)
 {
-	char *dir = xasprintf("%s/%s", logdir, station), *buf = NULL, *sig = NULL;
-	size_t cap = 0, sigcap = 0, len, siglen;
-	struct names segs = {0}, sigs = {0};
-	struct segment_verifier *v = NULL;
-	char **byname = NULL;
-	struct dirent *e;
-	DIR *d;
+	char *dir = xasprintf("%s/%s", logdir, station);
+	struct folder f = {.fd = -1};
+	struct segment_verifier *v;
+	const char *owed;
+	size_t len;
 
 	memset(wk, 0, sizeof *wk);
-	d = opendir(dir);
-	if (!d) {
+	if (folder_open(&f, dir) < 0) {
 		free(dir);
 		return;
 	}
 	wk->folder = true;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (has_suffix(e->d_name, ".jsonl"))
-			names_add(&segs, e->d_name);
-		else if (has_suffix(e->d_name, ".jsonl.minisig"))
-			names_add(&sigs, e->d_name);
-	}
-	closedir(d);
 	read_status(dir, wk);
-	if (sigs.n)
-		qsort(sigs.v, sigs.n, sizeof *sigs.v, cmp_str);
-	/* By name, to find a signature's segment; by seq, to check them. */
-	byname = xcalloc(segs.n + 1, sizeof *byname);
-	if (segs.n) {
-		memcpy(byname, segs.v, segs.n * sizeof *byname);
-		qsort(byname, segs.n, sizeof *byname, cmp_str);
-		sort_segments(&segs);
-	}
-
+	free(dir);
 	if (!pk) {
-		char st[SEGMENT_STATION_MAX + 1], text[512];
-		uint64_t a = 0, b = 0, x;
-
-		if (segs.n) {
-			char count[64];
-
-			segment_parse_name(segs.v[0], st, &a, &x);
-			segment_parse_name(segs.v[segs.n - 1], st, &x, &b);
-			snprintf(count, sizeof count,
-			         ngettext("%zu segment", "%zu segments", segs.n), segs.n);
-			snprintf(text, sizeof text,
-			         _("station %s is not in the stations file: %s, seq %" PRIu64
-			           "-%" PRIu64 " (segment %s onwards)"),
-			         station, count, a, b, segs.v[0]);
-		} else {
-			snprintf(text, sizeof text, _("station %s is not in the stations file"),
-			         station);
-		}
-		print_problem(w, text);
-		wk->sum.problems = 1;
-		wk->sum.segments = segs.n;
-		goto out;
+		unknown_station(&f, station, w, wk);
+		folder_close(&f);
+		return;
 	}
 
 	v = segment_verifier_new(station, pk, print_problem, w);
-	if (cache)
-		segment_verifier_use_cache(v, cache);
+	segment_verifier_set_sigs(v, all_sigs ? SEGMENT_SIGS_ALL : SEGMENT_SIGS_CHAIN);
 	/* A signature whose segment is gone: the segment was removed. */
-	for (size_t i = 0; i < sigs.n; i++) {
-		char *base = xasprintf("%.*s", (int)(strlen(sigs.v[i]) - 8), sigs.v[i]);
-		char st[SEGMENT_STATION_MAX + 1], text[512];
-		uint64_t a, b;
+	for (size_t i = 0; i < f.nsigs; i++) {
+		const struct seg *sig = &f.sigs[i];
+		struct seg *owner = folder_sig_owner(&f, sig);
+		char text[512];
 
-		if (!bsearch(&base, byname, segs.n, sizeof *byname, cmp_str)) {
-			if (segment_parse_name(base, st, &a, &b) == 0)
-				snprintf(text, sizeof text,
-				         _("segment %s seq %" PRIu64 "-%" PRIu64
-				           ": missing (only its signature is here)"),
-				         base, a, b);
-			else
-				snprintf(text, sizeof text, _("%s: a signature without its file"),
-				         sigs.v[i]);
-			segment_verifier_problem(v, text);
-		}
-		free(base);
-	}
-	for (size_t i = 0; i < segs.n; i++) {
-		char *path = xasprintf("%s/%s", dir, segs.v[i]);
-		char *sigpath = xasprintf("%s.minisig", path), text[512];
-		bool have_sig = false;
-
-		if (read_into(path, SEGMENT_MAX_BYTES, &buf, &cap, &len) < 0) {
-			snprintf(text, sizeof text, _("segment %s: cannot read: %s"), segs.v[i],
-			         strerror(errno));
-			segment_verifier_problem(v, text);
-			free(path);
-			free(sigpath);
+		if (owner) {
+			owner->sig = true;
 			continue;
 		}
-		if (read_into(sigpath, SIG_MAX_BYTES, &sig, &sigcap, &siglen) == 0)
-			have_sig = true;
-		else if (errno != ENOENT)
-			siglen = 0, have_sig = true; /* unreadable or oversized: it fails */
-		segment_verify(v, segs.v[i], buf, len, have_sig ? (sig ? sig : "") : NULL,
-		               have_sig ? siglen : 0, each_line, line_ctx);
-		free(path);
-		free(sigpath);
+		if (sig->ok)
+			snprintf(text, sizeof text,
+			         _("segment %.*s seq %" PRIu64 "-%" PRIu64
+			           ": missing (only its signature is here)"),
+			         (int)(strlen(sig->name) - (sizeof SIG_SUFFIX - 1)), sig->name,
+			         sig->first, sig->last);
+		else
+			snprintf(text, sizeof text, _("%s: a signature without its file"),
+			         sig->name);
+		segment_verifier_problem(v, text);
+	}
+	for (size_t i = 0; i < f.nsegs; i++) {
+		const struct seg *s = &f.segs[i];
+
+		if (read_segment(&f, v, s->name, &len) < 0)
+			continue;
+		if (segment_verify_lines(v, s->name, f.buf, len, s->sig, each_line, line_ctx))
+			check_sig(&f, v, s->name, len);
+	}
+	/* The signatures the chain does not vouch for (SEGMENT_SIGS_CHAIN). */
+	while ((owed = segment_verifier_owed(v))) {
+		if (read_segment(&f, v, owed, &len) == 0)
+			check_sig(&f, v, owed, len);
 	}
 	segment_verifier_summary(v, &wk->sum);
-out:
 	segment_verifier_free(v);
-	free(byname);
-	names_free(&segs);
-	names_free(&sigs);
-	free(buf);
-	free(sig);
-	free(dir);
+	folder_close(&f);
 }
 
 /* Stations to look at: the registered ones in the file's order, then
@@ -494,43 +636,6 @@ static const struct provreport_station *find_station(const struct provreport_sta
 		if (strcmp(s->v[i].id, id) == 0)
 			return &s->v[i];
 	return NULL;
-}
-
-/* --- the cache of verified segments --------------------------------------------------------- */
-
-#define CACHE_MAX_BYTES ((size_t)1 << 30)
-
-static struct segment_cache *cache_load(const char *path)
-{
-	struct segment_cache *c;
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!path)
-		return NULL;
-	if (util_read_file(path, CACHE_MAX_BYTES, &buf, &len) < 0) {
-		if (errno != ENOENT)
-			log_warn(_("cannot read the cache %s; checking every signature"), path);
-		buf = NULL;
-		len = 0;
-	}
-	c = segment_cache_new(buf, len);
-	free(buf);
-	return c;
-}
-
-static void cache_store(struct segment_cache *c, const char *path)
-{
-	void *data;
-	size_t len;
-
-	if (!c)
-		return;
-	data = segment_cache_save(c, &len);
-	if (util_write_atomic(path, data, len, 0600) < 0)
-		log_warn(_("cannot write the cache %s"), path);
-	free(data);
-	segment_cache_free(c);
 }
 
 /* --- verify ---------------------------------------------------------------------------- */
@@ -558,10 +663,9 @@ static void print_verdict(FILE *out, const char *id, const struct walked *wk)
 	fprintf(out, _("%s: FAILED, %s; %s%s\n"), id, problems, segs, span);
 }
 
-int provreport_verify(const struct provreport_stations *s, const char *logdir, const char *cache,
+int provreport_verify(const struct provreport_stations *s, const char *logdir, bool all_signatures,
                       FILE *out)
 {
-	struct segment_cache *c;
 	struct names folders;
 	int failed = 0;
 
@@ -569,12 +673,11 @@ int provreport_verify(const struct provreport_stations *s, const char *logdir, c
 		log_warn(_("cannot read the log folder %s"), logdir);
 		return -1;
 	}
-	c = cache_load(cache);
 	for (size_t i = 0; i < s->n; i++) {
 		struct walk_ctx w = {s->v[i].id, out, ""};
 		struct walked wk;
 
-		walk_station(logdir, s->v[i].id, &s->v[i].pk, c, &w, NULL, NULL, &wk);
+		walk_station(logdir, s->v[i].id, &s->v[i].pk, all_signatures, &w, NULL, NULL, &wk);
 		print_verdict(out, s->v[i].id, &wk);
 		failed += wk.sum.problems > 0;
 	}
@@ -584,11 +687,10 @@ int provreport_verify(const struct provreport_stations *s, const char *logdir, c
 
 		if (find_station(s, folders.v[i]))
 			continue;
-		walk_station(logdir, folders.v[i], NULL, NULL, &w, NULL, NULL, &wk);
+		walk_station(logdir, folders.v[i], NULL, all_signatures, &w, NULL, NULL, &wk);
 		failed++;
 	}
 	names_free(&folders);
-	cache_store(c, cache);
 	return failed;
 }
 
@@ -1264,7 +1366,6 @@ int provreport_report(const struct provreport_stations *s, const char *logdir,
                       const struct provreport_opts *o)
 {
 	struct report r = {.o = o};
-	struct segment_cache *c;
 	struct names folders;
 	int failed = 0;
 
@@ -1276,7 +1377,6 @@ int provreport_report(const struct provreport_stations *s, const char *logdir,
 		log_warn(_("cannot read the log folder %s"), logdir);
 		return -1;
 	}
-	c = cache_load(o->cache);
 	r.ndays = o->to_day - o->from_day + 1;
 	r.stations = xcalloc(s->n, sizeof *r.stations);
 	r.nstations = s->n;
@@ -1287,7 +1387,8 @@ int provreport_report(const struct provreport_stations *s, const char *logdir,
 		rs->st = &s->v[i];
 		rs->days = xcalloc((size_t)r.ndays, sizeof *rs->days);
 		r.cur = rs;
-		walk_station(logdir, s->v[i].id, &s->v[i].pk, c, &w, gather_line, &r, &rs->wk);
+		walk_station(logdir, s->v[i].id, &s->v[i].pk, o->all_signatures, &w, gather_line,
+		             &r, &rs->wk);
 		rs->verified = rs->wk.sum.problems == 0;
 		failed += !rs->verified;
 		judge_offline(&r, rs);
@@ -1298,10 +1399,9 @@ int provreport_report(const struct provreport_stations *s, const char *logdir,
 
 		if (find_station(s, folders.v[i]))
 			continue;
-		walk_station(logdir, folders.v[i], NULL, NULL, &w, NULL, NULL, &wk);
+		walk_station(logdir, folders.v[i], NULL, o->all_signatures, &w, NULL, NULL, &wk);
 	}
 	names_free(&folders);
-	cache_store(c, o->cache);
 	if (failed)
 		fprintf(o->warn,
 		        _("warning: %d stations failed verification; they are marked in the "

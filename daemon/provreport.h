@@ -38,11 +38,11 @@ int provreport_load_stations(struct provreport_stations *s, const char *path, st
 void provreport_stations_free(struct provreport_stations *s);
 
 /* Verify every station's logs; verdicts and problems are written to out.
- * cache: a file remembering the segments verified before (see
- * segment_cache in segment.h), read and rewritten; NULL for none.
+ * all_signatures: check every segment's signature, not only those the
+ * hash chain cannot vouch for (SEGMENT_SIGS_ALL, see segment.h).
  * Returns the number of stations with problems (0: all OK), or -1 when
  * logdir cannot be read (reported on stderr). */
-int provreport_verify(const struct provreport_stations *s, const char *logdir, const char *cache,
+int provreport_verify(const struct provreport_stations *s, const char *logdir, bool all_signatures,
                       FILE *out);
 
 enum provreport_format { PROVREPORT_CSV, PROVREPORT_HTML };
@@ -51,10 +51,10 @@ struct provreport_opts {
 	int64_t from_day, to_day; /* civil day numbers, inclusive */
 	enum provreport_format format;
 	FILE *out;
-	FILE *priority_out; /* CSV: the priority table; NULL: after the main one */
-	FILE *warn;         /* verification problems, as warnings */
-	const char *cache;  /* as for provreport_verify; NULL for none */
-	time_t now;         /* "offline" is judged at min(now, end of to_day) */
+	FILE *priority_out;  /* CSV: the priority table; NULL: after the main one */
+	FILE *warn;          /* verification problems, as warnings */
+	bool all_signatures; /* as for provreport_verify */
+	time_t now;          /* "offline" is judged at min(now, end of to_day) */
 };
 
 /* Returns the number of stations that failed verification (they are

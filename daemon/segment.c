@@ -4,11 +4,16 @@
  * The verifier is what the province trusts, and it has to keep up with a
  * year of logs from every commune: each line is hashed once (SHA-256, the
  * chain) and read once by a small parser that checks the JSON as it goes
- * and keeps only pointers into the line, never building a tree.
+ * and keeps only pointers into the line, never building a tree. A
+ * signature costs more than a thousand lines; where the chain already
+ * vouches for a segment's lines, its signature waits, and is checked only
+ * if nothing later turns out to vouch for it (segment_verifier_owed).
  */
 #include "segment.h"
 
+#include <assert.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -185,10 +190,9 @@ struct jp {
 	const char *why;
 };
 
-/* Byte classes, so that the two loops every line spends its time in (the
- * text of strings, and the 64 hex digits of prev and sha256) cost one
- * table lookup a byte. */
-enum { C_PLAIN = 1, C_HEX = 2 };
+/* Bytes that may stand in a string as they are (printable ASCII but '"'
+ * and '\\'), for the few bytes the word-at-a-time scan leaves. */
+enum { C_PLAIN = 1 };
 
 /* The byte b in each of a word's eight bytes. */
 #define BYTES_OF(b) (0x0101010101010101ULL * (uint64_t)(b))
@@ -197,10 +201,10 @@ static const unsigned char byte_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
     1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
-    1, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
@@ -298,15 +302,22 @@ static int scan_string(struct jp *j, struct segment_val *v)
 		/* Eight bytes at a time while none is a quote, a backslash, a
 		 * control character or part of a multi-byte character. */
 		while (end - p >= 8) {
-			uint64_t x, q, b;
+			uint64_t x, q, b, m;
 
 			memcpy(&x, p, 8);
 			q = x ^ (BYTES_OF(0x22));
 			b = x ^ (BYTES_OF(0x5c));
-			if ((((q - BYTES_OF(1)) & ~q) | ((b - BYTES_OF(1)) & ~b) |
+			m = (((q - BYTES_OF(1)) & ~q) | ((b - BYTES_OF(1)) & ~b) |
 			     ((x - BYTES_OF(0x20)) & ~x) | x) &
-			    BYTES_OF(0x80))
+			    BYTES_OF(0x80);
+			if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* The lowest flag is exact (a borrow only
+				 * reaches the bytes after it): go there. */
+				p += (unsigned)__builtin_ctzll(m) / 8;
+#endif
 				break;
+			}
 			p += 8;
 		}
 		while (p < end && (byte_class[*p] & C_PLAIN))
@@ -569,6 +580,88 @@ static enum field field_of(const char *k, size_t n)
 
 #undef KEY_IS
 
+/* Each field's name as written, quotes included. */
+#define FIELD_KEY(name)                                                                            \
+	{                                                                                          \
+		"\"" name "\"", sizeof(name) + 1                                                   \
+	}
+static const struct {
+	char text[16];
+	unsigned char len;
+} field_key[F_UNKNOWN] = {
+    [F_SEQ] = FIELD_KEY("seq"),
+    [F_PREV] = FIELD_KEY("prev"),
+    [F_TYPE] = FIELD_KEY("type"),
+    [F_STATION] = FIELD_KEY("station"),
+    [F_PROGRAMME] = FIELD_KEY("programme"),
+    [F_FILE] = FIELD_KEY("file"),
+    [F_SHA256] = FIELD_KEY("sha256"),
+    [F_SLOT] = FIELD_KEY("slot"),
+    [F_PRIORITY] = FIELD_KEY("priority"),
+    [F_SCHEDULED] = FIELD_KEY("scheduled"),
+    [F_START] = FIELD_KEY("start"),
+    [F_END] = FIELD_KEY("end"),
+    [F_PLAYED_S] = FIELD_KEY("played_s"),
+    [F_DURATION_S] = FIELD_KEY("duration_s"),
+    [F_STATUS] = FIELD_KEY("status"),
+    [F_REASON] = FIELD_KEY("reason"),
+    [F_PEAK_DBFS] = FIELD_KEY("peak_dbfs"),
+    [F_RMS_DBFS] = FIELD_KEY("rms_dbfs"),
+    [F_CLOCK] = FIELD_KEY("clock"),
+    [F_TIME] = FIELD_KEY("time"),
+    [F_VERSION] = FIELD_KEY("version"),
+};
+#undef FIELD_KEY
+
+/* Whether the name at p is the field's: sixteen bytes compared at once
+ * under a mask when the line has them. */
+static bool key_is(const unsigned char *p, const unsigned char *end, enum field f)
+{
+	static const unsigned char ones[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                                       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	size_t n = field_key[f].len;
+	uint64_t a0, a1, k0, k1, m0, m1;
+
+	if ((size_t)(end - p) < 16)
+		return (size_t)(end - p) > n && memcmp(p, field_key[f].text, n) == 0;
+	memcpy(&a0, p, 8);
+	memcpy(&a1, p + 8, 8);
+	memcpy(&k0, field_key[f].text, 8);
+	memcpy(&k1, field_key[f].text + 8, 8);
+	memcpy(&m0, ones + 16 - n, 8);
+	memcpy(&m1, ones + 24 - n, 8);
+	return (((a0 ^ k0) & m0) | ((a1 ^ k1) & m1)) == 0;
+}
+
+/* The field airlog writes after each one (DESIGN §5; a play line, or a
+ * start or stop line from time on). The parser first tries whether the
+ * next name is that one, a plain comparison, and reads the name in full
+ * only when it is not: any order stays valid, the usual one is quick. */
+static const unsigned char field_next[F_UNKNOWN + 1] = {
+    [F_SEQ] = F_PREV,
+    [F_PREV] = F_TYPE,
+    [F_TYPE] = F_STATION,
+    [F_STATION] = F_PROGRAMME,
+    [F_PROGRAMME] = F_SHA256,
+    [F_FILE] = F_SHA256,
+    [F_SHA256] = F_SLOT,
+    [F_SLOT] = F_PRIORITY,
+    [F_PRIORITY] = F_SCHEDULED,
+    [F_SCHEDULED] = F_START,
+    [F_START] = F_END,
+    [F_END] = F_PLAYED_S,
+    [F_PLAYED_S] = F_DURATION_S,
+    [F_DURATION_S] = F_STATUS,
+    [F_STATUS] = F_REASON,
+    [F_REASON] = F_PEAK_DBFS,
+    [F_PEAK_DBFS] = F_RMS_DBFS,
+    [F_RMS_DBFS] = F_CLOCK,
+    [F_CLOCK] = F_REASON,
+    [F_TIME] = F_VERSION,
+    [F_VERSION] = F_CLOCK,
+    [F_UNKNOWN] = F_UNKNOWN,
+};
+
 static bool val_is_string(const struct segment_val *v)
 {
 	return v->present && !v->null && v->string;
@@ -586,15 +679,25 @@ static bool val_equals(const struct segment_val *v, const char *s)
 	return val_is_string(v) && !v->escaped && v->len == n && memcmp(v->p, s, n) == 0;
 }
 
+/* 64 digits 0-9a-f, eight at a time: each byte below 0x80 is compared
+ * by adding to it so that its top bit says which side of a bound it is
+ * on, with no carry into the next byte. */
 static bool is_lower_hex64(const char *s, size_t n)
 {
-	unsigned char all = C_HEX;
+	uint64_t bad = 0;
 
 	if (n != 64)
 		return false;
-	for (size_t i = 0; i < 64; i++)
-		all &= byte_class[(unsigned char)s[i]];
-	return all != 0;
+	for (size_t i = 0; i < 64; i += 8) {
+		uint64_t x, digit, letter;
+
+		memcpy(&x, s + i, 8);
+		bad |= x;
+		digit = (x + BYTES_OF(0x80 - '0')) & ~(x + BYTES_OF(0x80 - '9' - 1));
+		letter = (x + BYTES_OF(0x80 - 'a')) & ~(x + BYTES_OF(0x80 - 'f' - 1));
+		bad |= ~(digit | letter);
+	}
+	return (bad & BYTES_OF(0x80)) == 0;
 }
 
 static int two(const char *s)
@@ -775,19 +878,26 @@ int segment_parse_line(const char *line, size_t len, struct segment_line *l, con
 		*why = "empty object";
 		return -1;
 	}
-	for (;;) {
+	for (enum field f = F_UNKNOWN, want = F_SEQ;; want = field_next[f]) {
 		struct segment_val key, *dst;
-		enum field f;
 
-		if (j.p >= j.end || *j.p != '"' || scan_string(&j, &key) < 0) {
-			*why = j.why ? j.why : "field name expected";
-			return -1;
-		}
-		/* Names are plain ASCII in the format; an escaped one could
-		 * spell a field twice. */
-		if (key.escaped || key.len == 0) {
-			*why = "escaped or empty field name";
-			return -1;
+		if (want != F_UNKNOWN && key_is(j.p, j.end, want)) {
+			f = want;
+			key.p = (const char *)j.p + 1;
+			key.len = field_key[want].len - 2u;
+			j.p += field_key[want].len;
+		} else {
+			if (j.p >= j.end || *j.p != '"' || scan_string(&j, &key) < 0) {
+				*why = j.why ? j.why : "field name expected";
+				return -1;
+			}
+			/* Names are plain ASCII in the format; an escaped one
+			 * could spell a field twice. */
+			if (key.escaped || key.len == 0) {
+				*why = "escaped or empty field name";
+				return -1;
+			}
+			f = field_of(key.p, key.len);
 		}
 		skip_ws(&j);
 		if (j.p >= j.end || *j.p != ':') {
@@ -796,7 +906,6 @@ int segment_parse_line(const char *line, size_t len, struct segment_line *l, con
 		}
 		j.p++;
 		skip_ws(&j);
-		f = field_of(key.p, key.len);
 		if (f == F_UNKNOWN) {
 			for (size_t i = 0; i < nunknown; i++) {
 				if (unknown[i].len == key.len &&
@@ -951,101 +1060,57 @@ const char *segment_line_date(const struct segment_line *l)
 	return val_is_string(v) ? v->p : NULL;
 }
 
-/* --- the cache of verified segments -------------------------------------------- */
-
-#define CACHE_MAGIC "loaxa-verified-1\n"
-#define CACHE_KEY   32
-
-struct segment_cache {
-	unsigned char *old; /* sorted keys of the saved cache */
-	size_t nold;
-	unsigned char *now; /* keys found good in this run */
-	size_t nnow, cap;
-};
-
-static int cmp_key(const void *a, const void *b)
-{
-	return memcmp(a, b, CACHE_KEY);
-}
-
-struct segment_cache *segment_cache_new(const void *data, size_t len)
-{
-	struct segment_cache *c = xcalloc(1, sizeof *c);
-	size_t head = sizeof CACHE_MAGIC - 1;
-
-	if (data && len >= head && memcmp(data, CACHE_MAGIC, head) == 0 &&
-	    (len - head) % CACHE_KEY == 0) {
-		c->nold = (len - head) / CACHE_KEY;
-		c->old = xmalloc(len - head);
-		memcpy(c->old, (const char *)data + head, len - head);
-		qsort(c->old, c->nold, CACHE_KEY, cmp_key);
-	}
-	return c;
-}
-
-void *segment_cache_save(const struct segment_cache *c, size_t *len)
-{
-	size_t head = sizeof CACHE_MAGIC - 1;
-	unsigned char *out = xmalloc(head + c->nnow * CACHE_KEY);
-
-	memcpy(out, CACHE_MAGIC, head);
-	if (c->nnow)
-		memcpy(out + head, c->now, c->nnow * CACHE_KEY);
-	qsort(out + head, c->nnow, CACHE_KEY, cmp_key);
-	*len = head + c->nnow * CACHE_KEY;
-	return out;
-}
-
-void segment_cache_free(struct segment_cache *c)
-{
-	if (!c)
-		return;
-	free(c->old);
-	free(c->now);
-	free(c);
-}
-
-static void cache_key(const struct segment_verifier *v, const char *name, const char *sig,
-                      size_t sig_len, const unsigned char last[crypto_hash_sha256_BYTES],
-                      unsigned char key[CACHE_KEY]);
-
-static bool cache_has(const struct segment_cache *c, const unsigned char key[CACHE_KEY])
-{
-	return c->nold && bsearch(key, c->old, c->nold, CACHE_KEY, cmp_key);
-}
-
-static void cache_add(struct segment_cache *c, const unsigned char key[CACHE_KEY])
-{
-	if (c->nnow == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 1024;
-		c->now = xreallocarray(c->now, c->cap, CACHE_KEY);
-	}
-	memcpy(c->now + c->nnow++ * CACHE_KEY, key, CACHE_KEY);
-}
-
 /* --- the verifier ------------------------------------------------------------ */
 
+enum sig_state { SIG_UNCHECKED, SIG_GOOD, SIG_BAD };
+
+#define NO_COVER  SIZE_MAX       /* no segment */
+#define LINK_ROOT (SIZE_MAX - 1) /* seq 1, prev 64 zeros: nothing before it */
+
+/*
+ * A segment seen, kept to name forks and, once all are read, to find
+ * which signatures the chain vouches for. A segment whose own lines chain
+ * (chain_ok) is vouched for by an authentic later one whose first line
+ * holds the hash of its last line: that hash commits to every byte of it.
+ * One with a problem, or named in one, has its signature checked all the
+ * same.
+ */
 struct cover {
 	uint64_t first, last;
-	char *name;
+	size_t name; /* offset into the verifier's names */
+	size_t link; /* the segment whose last line this one's first follows */
+	unsigned char sig;
+	bool chain_ok;   /* every line parses and follows the one before, seqs as named */
+	bool must_check; /* it has a problem, or is named in one */
+	bool vouched;    /* a later segment, itself authentic, chains onto it */
+	bool asked;      /* given out by segment_verifier_owed */
 };
 
 struct segment_verifier {
 	char station[SEGMENT_STATION_MAX + 1];
+	size_t station_len;
 	struct minisig_pubkey pk;
 	segment_problem_fn problem;
 	void *ctx;
+	enum segment_sigs sigs;
+	EVP_MD *sha256;
+	EVP_MD_CTX *md;
 	uint64_t expect;   /* the main chain's next seq */
 	char prev_hex[65]; /* hash of the main chain's last line */
 	bool have_prev;    /* false after a gap: the next link is unknown */
-	char prev_name[SEGMENT_NAME_MAX];
-	struct cover *covers; /* segments seen, in order, for naming forks */
-	size_t ncovers;
+	size_t prev_cover; /* the segment that line is the last of */
+	struct cover *covers;
+	size_t ncovers, capcovers;
+	char *names;
+	size_t names_len, names_cap;
 	struct segment_summary sum;
-	struct segment_cache *cache; /* NULL: every signature is checked */
 	/* the segment being checked */
 	const char *name;
 	size_t seg_problems;
+	size_t pending; /* the cover segment_verify_sig is for, or NO_COVER */
+	/* segment_verifier_owed: covers below cursor are still to be settled */
+	bool owing;
+	size_t cursor;
 };
 
 static void report(struct segment_verifier *v, const char *fmt, ...) MSG_PRINTF(2, 3);
@@ -1064,6 +1129,26 @@ static void report(struct segment_verifier *v, const char *fmt, ...)
 	v->problem(v->ctx, text);
 }
 
+/*
+ * The chain hash of every line is SHA-256 (DESIGN §5), and it is the one
+ * cost each line pays whatever else is skipped. libcrypto (OpenSSL) is
+ * used for it rather than libsodium: it picks the CPU's SHA instructions
+ * (x86 SHA-NI, the ARMv8 crypto extensions) at run time, where
+ * libsodium's portable code runs several times slower (about 1.5 GB/s
+ * against 330 MB/s on the province's kind of server). The daemon's side
+ * of the chain (airlog) stays on libsodium; both compute the same hash.
+ */
+static void line_hash(struct segment_verifier *v, const char *p, size_t n, char hex[65])
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hn = 0;
+
+	if (EVP_DigestInit_ex2(v->md, v->sha256, NULL) != 1 || EVP_DigestUpdate(v->md, p, n) != 1 ||
+	    EVP_DigestFinal_ex(v->md, h, &hn) != 1 || hn != 32)
+		fatalx("libcrypto cannot compute SHA-256");
+	util_hex(h, 32, hex);
+}
+
 struct segment_verifier *segment_verifier_new(const char *station, const struct minisig_pubkey *pk,
                                               segment_problem_fn problem, void *ctx)
 {
@@ -1071,34 +1156,25 @@ struct segment_verifier *segment_verifier_new(const char *station, const struct 
 
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
+	v->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	v->md = EVP_MD_CTX_new();
+	if (!v->sha256 || !v->md)
+		fatalx("libcrypto has no SHA-256");
 	snprintf(v->station, sizeof v->station, "%s", station);
+	v->station_len = strlen(v->station);
 	v->pk = *pk;
 	v->problem = problem;
 	v->ctx = ctx;
+	v->sigs = SEGMENT_SIGS_ALL;
 	v->expect = 1;
+	v->prev_cover = NO_COVER;
+	v->pending = NO_COVER;
 	return v;
 }
 
-void segment_verifier_use_cache(struct segment_verifier *v, struct segment_cache *c)
+void segment_verifier_set_sigs(struct segment_verifier *v, enum segment_sigs sigs)
 {
-	v->cache = c;
-}
-
-static void cache_key(const struct segment_verifier *v, const char *name, const char *sig,
-                      size_t sig_len, const unsigned char last[crypto_hash_sha256_BYTES],
-                      unsigned char key[CACHE_KEY])
-{
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, NULL, 0, CACHE_KEY);
-	crypto_generichash_update(&st, (const unsigned char *)CACHE_MAGIC, sizeof CACHE_MAGIC - 1);
-	crypto_generichash_update(&st, v->pk.keyid, sizeof v->pk.keyid);
-	crypto_generichash_update(&st, v->pk.pk, sizeof v->pk.pk);
-	crypto_generichash_update(&st, (const unsigned char *)v->station, strlen(v->station) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)name, strlen(name) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)sig, sig_len);
-	crypto_generichash_update(&st, last, crypto_hash_sha256_BYTES);
-	crypto_generichash_final(&st, key, CACHE_KEY);
+	v->sigs = sigs;
 }
 
 void segment_verifier_problem(struct segment_verifier *v, const char *text)
@@ -1111,9 +1187,10 @@ void segment_verifier_free(struct segment_verifier *v)
 {
 	if (!v)
 		return;
-	for (size_t i = 0; i < v->ncovers; i++)
-		free(v->covers[i].name);
+	EVP_MD_CTX_free(v->md);
+	EVP_MD_free(v->sha256);
 	free(v->covers);
+	free(v->names);
 	free(v);
 }
 
@@ -1122,13 +1199,50 @@ void segment_verifier_summary(const struct segment_verifier *v, struct segment_s
 	*s = v->sum;
 }
 
-/* "seq N" or "seq A-B" */
-static void seq_range(char *buf, size_t n, uint64_t a, uint64_t b)
+/* "seq N" or "seq A-B"; returns buf */
+static const char *seq_range(char *buf, size_t n, uint64_t a, uint64_t b)
 {
 	if (a == b)
 		snprintf(buf, n, "seq %" PRIu64, a);
 	else
 		snprintf(buf, n, "seq %" PRIu64 "-%" PRIu64, a, b);
+	return buf;
+}
+
+static const char *cover_name(const struct segment_verifier *v, const struct cover *c)
+{
+	return v->names + c->name;
+}
+
+static size_t cover_add(struct segment_verifier *v, const char *name, uint64_t first, uint64_t last)
+{
+	size_t n = strlen(name) + 1;
+	struct cover *c;
+
+	if (v->ncovers == v->capcovers) {
+		v->capcovers = v->capcovers ? v->capcovers * 2 : 256;
+		v->covers = xreallocarray(v->covers, v->capcovers, sizeof *v->covers);
+	}
+	if (v->names_len + n > v->names_cap) {
+		v->names_cap = v->names_cap ? v->names_cap * 2 : 8192;
+		if (v->names_cap < v->names_len + n)
+			v->names_cap = v->names_len + n;
+		v->names = xreallocarray(v->names, v->names_cap, 1);
+	}
+	memcpy(v->names + v->names_len, name, n);
+	c = &v->covers[v->ncovers];
+	*c = (struct cover){.first = first, .last = last, .name = v->names_len, .link = NO_COVER};
+	v->names_len += n;
+	return v->ncovers++;
+}
+
+/* The latest segment before the one being checked that holds seq. */
+static struct cover *cover_of(struct segment_verifier *v, uint64_t seq, size_t before)
+{
+	for (size_t i = before; i-- > 0;)
+		if (v->covers[i].first <= seq && seq <= v->covers[i].last)
+			return &v->covers[i];
+	return NULL;
 }
 
 /* 0 when sig is the station's signature of data, made for this name. */
@@ -1144,6 +1258,7 @@ static int check_signature(struct segment_verifier *v, const char *name, const c
 		       name);
 		return -1;
 	}
+	v->sum.signatures++;
 	if (minisig_verify(&v->pk, data, len, sig, sig_len, &tc, &why) < 0) {
 		report(v, _("segment %s %s: the signature is not the station's (%s)"), name, range,
 		       _(why));
@@ -1163,14 +1278,6 @@ static int check_signature(struct segment_verifier *v, const char *name, const c
 	}
 	free(tc);
 	return ret;
-}
-
-static const struct cover *cover_of(const struct segment_verifier *v, uint64_t seq)
-{
-	for (size_t i = v->ncovers; i-- > 0;)
-		if (v->covers[i].first <= seq && seq <= v->covers[i].last)
-			return &v->covers[i];
-	return NULL;
 }
 
 /* Keep the earliest and latest date and time written in a line. */
@@ -1194,25 +1301,44 @@ static void note_times(struct segment_summary *s, const struct segment_line *l)
 	}
 }
 
-void segment_verify(struct segment_verifier *v, const char *name, const char *data, size_t len,
-                    const char *sig, size_t sig_len, segment_line_fn each_line, void *line_ctx)
+/* The end of one segment's checks: what was not shown is counted. */
+static void segment_done(struct segment_verifier *v, const struct cover *c)
+{
+	if (v->seg_problems > PROBLEMS_PER_SEGMENT) {
+		char text[256], range[64];
+
+		seq_range(range, sizeof range, c->first, c->last);
+		snprintf(text, sizeof text, _("segment %s %s: %zu more problems not shown"),
+		         cover_name(v, c), range, v->seg_problems - PROBLEMS_PER_SEGMENT);
+		v->problem(v->ctx, text);
+	}
+	v->name = NULL;
+	v->pending = NO_COVER;
+}
+
+bool segment_verify_lines(struct segment_verifier *v, const char *name, const char *data,
+                          size_t len, bool sig_present, segment_line_fn each_line, void *line_ctx)
 {
 	char station[SEGMENT_STATION_MAX + 1], range[64], hex[65], lrange[64];
-	unsigned char h[crypto_hash_sha256_BYTES];
 	const char *p = data, *end = data + len, *why;
 	uint64_t first, last, prev_seq = 0, nlines = 0;
 	bool have_line_hash = false, chained = true;
+	size_t ci, link = NO_COVER;
+	struct cover *c;
 
+	assert(!v->owing && v->pending == NO_COVER);
 	v->name = name;
 	v->seg_problems = 0;
 	if (segment_parse_name(name, station, &first, &last) < 0) {
 		report(v, _("segment %s: not a segment name (STATION-FIRST-LAST.jsonl)"), name);
-		goto out;
+		v->name = NULL;
+		return false;
 	}
+	ci = cover_add(v, name, first, last);
 	v->sum.segments++;
-	seq_range(range, sizeof range, first, last);
 	if (strcmp(station, v->station) != 0)
-		report(v, _("segment %s %s: named for station %s"), name, range, station);
+		report(v, _("segment %s %s: named for station %s"), name,
+		       seq_range(range, sizeof range, first, last), station);
 
 	if (first > v->expect) {
 		seq_range(lrange, sizeof lrange, v->expect, first - 1);
@@ -1220,16 +1346,18 @@ void segment_verify(struct segment_verifier *v, const char *name, const char *da
 		       name, lrange);
 		v->have_prev = false;
 	} else if (first < v->expect) {
-		const struct cover *c = cover_of(v, first);
+		struct cover *other = cover_of(v, first, ci);
 
 		seq_range(lrange, sizeof lrange, first,
 		          last < v->expect - 1 ? last : v->expect - 1);
-		if (c)
+		if (other) {
+			other->must_check = true;
 			report(v, _("segment %s %s: fork: segment %s holds the same seqs"), name,
-			       lrange, c->name);
-		else
+			       lrange, cover_name(v, other));
+		} else {
 			report(v, _("segment %s %s: fork: those seqs were seen before"), name,
 			       lrange);
+		}
 	}
 
 	while (p < end) {
@@ -1279,39 +1407,46 @@ void segment_verify(struct segment_verifier *v, const char *name, const char *da
 			 * line out of place is one problem, not a cascade. */
 			advance = nlines == 0 || l.seq > prev_seq;
 		} else {
-			const char *want = NULL, *before = NULL;
+			const char *want = NULL;
+			size_t before = NO_COVER;
 
 			if (nlines > 0 && have_line_hash) {
 				want = hex;
 			} else if (nlines == 0 && l.seq == 1) {
 				want = AIRLOG_ZERO_PREV;
+				before = LINK_ROOT;
 			} else if (nlines == 0 && l.seq == v->expect && v->have_prev) {
 				want = v->prev_hex;
-				before = v->prev_name;
+				before = v->prev_cover;
 			}
-			if (want && memcmp(l.prev, want, 64) != 0) {
+			if (want && memcmp(l.prev, want, 64) == 0) {
+				if (nlines == 0)
+					link = before;
+			} else if (want) {
 				chained = chained && nlines == 0;
-				if (before)
-					report(v,
-					       _("segment %s seq %" PRIu64 ": prev does not match "
-					         "the last line of segment %s (a line edited or "
-					         "removed)"),
-					       name, l.seq, before);
-				else if (l.seq == 1)
+				if (before == LINK_ROOT) {
 					report(v,
 					       _("segment %s seq 1: prev is not 64 zeros (the log "
 					         "does not start here)"),
 					       name);
-				else
+				} else if (before != NO_COVER) {
+					v->covers[before].must_check = true;
+					report(v,
+					       _("segment %s seq %" PRIu64 ": prev does not match "
+					         "the last line of segment %s (a line edited or "
+					         "removed)"),
+					       name, l.seq, cover_name(v, &v->covers[before]));
+				} else {
 					report(v,
 					       _("segment %s seq %" PRIu64 ": prev does not match "
 					         "the line before (seq %" PRIu64
 					         " edited, or a line "
 					         "removed)"),
 					       name, l.seq, l.seq - 1);
+				}
 			}
 		}
-		if (l.station.len != strlen(v->station) || l.station.escaped ||
+		if (l.station.len != v->station_len || l.station.escaped ||
 		    memcmp(l.station.p, v->station, l.station.len) != 0)
 			report(v, _("segment %s seq %" PRIu64 ": the line is for another station"),
 			       name, l.seq);
@@ -1321,8 +1456,7 @@ void segment_verify(struct segment_verifier *v, const char *name, const char *da
 	next:
 		if (advance) {
 			/* The chain hash of this line is the next line's prev. */
-			crypto_hash_sha256(h, (const unsigned char *)p, n + 1);
-			util_hex(h, sizeof h, hex);
+			line_hash(v, p, n + 1, hex);
 			have_line_hash = true;
 			prev_seq = l.seq;
 		}
@@ -1330,23 +1464,16 @@ void segment_verify(struct segment_verifier *v, const char *name, const char *da
 		p = nl + 1;
 	}
 	v->sum.lines += nlines;
-	/* Lines that chain are committed to by the last one's hash: a
-	 * segment seen good before, unchanged, needs no signature check. */
-	if (v->cache && chained && nlines > 0 && sig) {
-		unsigned char key[CACHE_KEY];
-
-		cache_key(v, name, sig, sig_len, h, key);
-		if (cache_has(v->cache, key)) {
-			v->sum.cache_hits++;
-			cache_add(v->cache, key);
-		} else if (check_signature(v, name, range, data, len, sig, sig_len) == 0) {
-			cache_add(v->cache, key);
-		}
-	} else {
-		check_signature(v, name, range, data, len, sig, sig_len);
+	c = &v->covers[ci];
+	c->link = link;
+	if (!sig_present) {
+		report(v, _("segment %s %s: no signature (%s.minisig is missing)"), name,
+		       seq_range(range, sizeof range, first, last), name);
+		c->sig = SIG_BAD;
 	}
 	if (nlines == 0) {
-		report(v, _("segment %s %s: holds no line"), name, range);
+		report(v, _("segment %s %s: holds no line"), name,
+		       seq_range(range, sizeof range, first, last));
 	} else {
 		if (prev_seq != last)
 			report(v,
@@ -1362,18 +1489,72 @@ void segment_verify(struct segment_verifier *v, const char *name, const char *da
 			v->expect = prev_seq + 1;
 			memcpy(v->prev_hex, hex, sizeof hex);
 			v->have_prev = have_line_hash;
-			snprintf(v->prev_name, sizeof v->prev_name, "%s", name);
+			v->prev_cover = ci;
 		}
 	}
-	v->covers = xreallocarray(v->covers, v->ncovers + 1, sizeof *v->covers);
-	v->covers[v->ncovers++] = (struct cover){first, last, xstrdup(name)};
-	if (v->seg_problems > PROBLEMS_PER_SEGMENT) {
-		char text[256];
-
-		snprintf(text, sizeof text, _("segment %s %s: %zu more problems not shown"), name,
-		         range, v->seg_problems - PROBLEMS_PER_SEGMENT);
-		v->problem(v->ctx, text);
+	c->chain_ok = chained && nlines > 0 && prev_seq == last;
+	if (v->seg_problems > 0)
+		c->must_check = true;
+	if (sig_present && (v->sigs == SEGMENT_SIGS_ALL || c->must_check)) {
+		v->pending = ci;
+		return true;
 	}
-out:
+	segment_done(v, c);
+	return false;
+}
+
+void segment_verify_sig(struct segment_verifier *v, const char *name, const char *data, size_t len,
+                        const char *sig, size_t sig_len)
+{
+	struct cover *c;
+	char range[64];
+
+	assert(v->pending != NO_COVER);
+	c = &v->covers[v->pending];
+	assert(strcmp(cover_name(v, c), name) == 0);
+	if (v->owing) {
+		v->name = name;
+		v->seg_problems = 0;
+	}
+	seq_range(range, sizeof range, c->first, c->last);
+	c->sig = check_signature(v, name, range, data, len, sig, sig_len) == 0 ? SIG_GOOD : SIG_BAD;
+	segment_done(v, c);
+}
+
+/*
+ * Newest first, every segment is settled: its content is the station's
+ * when its own signature holds or a later authentic segment chains onto
+ * it, and then it vouches for the segment its first line follows. One
+ * that nothing vouches for, or that a problem concerns, is owed a check.
+ */
+const char *segment_verifier_owed(struct segment_verifier *v)
+{
+	if (!v->owing) {
+		assert(v->pending == NO_COVER);
+		v->owing = true;
+		v->cursor = v->ncovers;
+	}
+	v->pending = NO_COVER; /* one given out and not checked stays unproven */
 	v->name = NULL;
+	while (v->cursor > 0) {
+		struct cover *c = &v->covers[v->cursor - 1];
+
+		if (c->sig == SIG_UNCHECKED && !c->asked && (c->must_check || !c->vouched)) {
+			c->asked = true;
+			v->pending = v->cursor - 1;
+			return cover_name(v, c);
+		}
+		if ((c->sig == SIG_GOOD || c->vouched) && c->link < v->ncovers &&
+		    v->covers[c->link].chain_ok)
+			v->covers[c->link].vouched = true;
+		v->cursor--;
+	}
+	return NULL;
+}
+
+void segment_verify(struct segment_verifier *v, const char *name, const char *data, size_t len,
+                    const char *sig, size_t sig_len, segment_line_fn each_line, void *line_ctx)
+{
+	if (segment_verify_lines(v, name, data, len, sig != NULL, each_line, line_ctx))
+		segment_verify_sig(v, name, data, len, sig, sig_len);
 }

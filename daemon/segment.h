@@ -108,7 +108,7 @@ struct segment_summary {
 	char first_date[11], last_date[11];
 	char last_time[40]; /* the newest time written (end or time), "" if none */
 	size_t problems;
-	size_t cache_hits; /* segments whose signature the cache vouched for */
+	size_t signatures; /* signatures checked */
 };
 
 /* A problem, as one line of text: "segment NAME seq N: what" (no station). */
@@ -116,34 +116,51 @@ typedef void (*segment_problem_fn)(void *ctx, const char *text);
 /* Every line that parsed, in segment order (for reports). */
 typedef void (*segment_line_fn)(void *ctx, const struct segment_line *l);
 
+/*
+ * Which signatures the verifier checks.
+ *
+ * Every line's prev is the SHA-256 of the line before it, so a valid
+ * station signature over a segment also vouches for every line the chain
+ * leads back to. SEGMENT_SIGS_CHAIN checks a signature only where the
+ * chain cannot stand in for it: the newest segment of each unbroken run
+ * of the chain, every segment with a problem or named in one, and, when
+ * one of those fails, the one before it, so that a forged segment is
+ * named whichever way it was forged. What it cannot see is a segment
+ * whose content is the station's own but whose .minisig was replaced:
+ * SEGMENT_SIGS_ALL checks every signature, as each segment is read.
+ */
+enum segment_sigs { SEGMENT_SIGS_ALL, SEGMENT_SIGS_CHAIN };
+
 struct segment_verifier;
 
-/*
- * Segments whose signature verified in an earlier run. The province checks
- * a growing folder every day; a segment already verified, with the same
- * signature file and the same key, whose own lines still chain, is not
- * checked against its signature again: its last line's hash commits to
- * every line before it. What is kept is a digest per segment (station key,
- * name, signature file, last line's hash), nothing that could vouch for a
- * segment that changed. The cache is only as trustworthy as the place it
- * is kept: the province's own folder, never the stations' upload folder.
- */
-struct segment_cache;
-
-/* From a saved cache (NULL/0: empty; unreadable content is ignored). */
-struct segment_cache *segment_cache_new(const void *data, size_t len);
-/* The cache to save: the segments found good in this run (malloc'd). */
-void *segment_cache_save(const struct segment_cache *c, size_t *len);
-void segment_cache_free(struct segment_cache *c);
-
+/* A verifier in SEGMENT_SIGS_ALL mode. */
 struct segment_verifier *segment_verifier_new(const char *station, const struct minisig_pubkey *pk,
                                               segment_problem_fn problem, void *ctx);
-/* Check one segment. Call in order of (first, last) seq of the names;
- * sig NULL when there is no .minisig. each_line may be NULL. */
+void segment_verifier_set_sigs(struct segment_verifier *v, enum segment_sigs sigs);
+
+/*
+ * Check one segment's lines: call in order of (first, last) seq of the
+ * names (segment_cmp_names). sig_present: a .minisig is beside it. Returns
+ * true when its signature is to be checked now: call segment_verify_sig
+ * next, with the same name and data. each_line may be NULL.
+ */
+bool segment_verify_lines(struct segment_verifier *v, const char *name, const char *data,
+                          size_t len, bool sig_present, segment_line_fn each_line, void *line_ctx);
+/* sig: the .minisig's text, NULL if there is none after all. */
+void segment_verify_sig(struct segment_verifier *v, const char *name, const char *data, size_t len,
+                        const char *sig, size_t sig_len);
+/*
+ * After the last segment: the name of the next segment whose signature is
+ * still to be checked (with segment_verify_sig), newest first; NULL when
+ * none is left. The name lasts as long as the verifier. Each comes once;
+ * a segment that can no longer be read is reported with
+ * segment_verifier_problem, and the next call goes on without it.
+ */
+const char *segment_verifier_owed(struct segment_verifier *v);
+/* segment_verify_lines, then segment_verify_sig if it says so, for a
+ * caller that has the signature at hand: sig NULL when there is none. */
 void segment_verify(struct segment_verifier *v, const char *name, const char *data, size_t len,
                     const char *sig, size_t sig_len, segment_line_fn each_line, void *line_ctx);
-/* Use (and fill) c for the segments checked from now on. */
-void segment_verifier_use_cache(struct segment_verifier *v, struct segment_cache *c);
 /* A problem found outside the segments (a stray signature, an unreadable
  * file): counted and passed to the problem callback as given. */
 void segment_verifier_problem(struct segment_verifier *v, const char *text);

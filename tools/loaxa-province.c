@@ -111,16 +111,24 @@ static void usage_verify(FILE *out)
 {
 	fprintf(
 	    out, "%s",
-	    _("Usage: loaxa-province verify --stations stations.cfg LOGDIR\n"
+	    _("Usage: loaxa-province verify --stations stations.cfg [--all-signatures] LOGDIR\n"
 	      "\n"
 	      "Check the as-run logs the stations uploaded into LOGDIR, as the WebDAV\n"
 	      "server stores them: LOGDIR/<station>/<station>-<first>-<last>.jsonl with its\n"
-	      ".minisig (status.json is ignored). For every station: each segment is\n"
-	      "signed by the station's key; seq goes up by one from line to line, within\n"
-	      "and across segments, from 1; each line's prev is the SHA-256 of the line\n"
-	      "before; no two segments hold the same seqs (a fork); every line is a\n"
-	      "complete as-run record of that station. A folder of a station that is not\n"
-	      "in stations.cfg is a problem too.\n"
+	      ".minisig (status.json is ignored). For every station: seq goes up by one\n"
+	      "from line to line, within and across segments, from 1; each line's prev is\n"
+	      "the SHA-256 of the line before; no two segments hold the same seqs (a fork);\n"
+	      "every line is a complete as-run record of that station; every segment has\n"
+	      "its .minisig; and the lines are signed by the station's key. A folder of a\n"
+	      "station that is not in stations.cfg is a problem too.\n"
+	      "\n"
+	      "Since each line's prev holds the hash of the line before, one good\n"
+	      "signature on the newest segment vouches for every line before it when the\n"
+	      "chain is unbroken from seq 1. So verify checks the signatures of the newest\n"
+	      "segment, of every segment with a problem or named in one, and of the\n"
+	      "segment before one whose signature fails: a forged segment is named\n"
+	      "however it was forged. A .minisig replaced on a segment whose lines are\n"
+	      "the station's own is seen only with --all-signatures.\n"
 	      "\n"
 	      "Prints a line per problem, \"STATION: PROBLEM: segment NAME seq N: ...\",\n"
 	      "and a verdict per station, \"STATION: OK, 12 segments, seq 1-4031,\n"
@@ -129,6 +137,7 @@ static void usage_verify(FILE *out)
 	      "  -s, --stations FILE   the province's station registry (libconfig):\n"
 	      "                        stations = ( { id = \"tan-quang\"; name = \"...\";\n"
 	      "                          district = \"...\"; public_key = \"RWQ...\"; }, ... );\n"
+	      "  -a, --all-signatures  check every segment's signature as well\n"
 	      "  -h, --help            this help\n"
 	      "\n"
 	      "Exit status: 0 every station OK, 1 a problem found, 2 wrong usage or an\n"
@@ -152,7 +161,7 @@ static void usage_report(FILE *out)
 	          "  -F, --format csv|html    the kind of report\n"
 	          "  -o, --out FILE           write it to FILE (default: standard output)\n"
 	          "  -p, --priority-out FILE  CSV: the priority table to FILE\n"
-	          "  -c, --cache FILE         as for verify\n"
+	          "  -a, --all-signatures     as for verify\n"
 	          "  -h, --help               this help\n"
 	          "\n"
 	          "CSV, first table: one row per registered station and day of the period:\n"
@@ -1178,21 +1187,22 @@ static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"stations", required_argument, NULL, 's'},
-	    {"cache", required_argument, NULL, 'c'},
+	    {"all-signatures", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct provreport_stations st;
-	const char *stations = NULL, *cache = NULL;
+	const char *stations = NULL;
+	bool all_sigs = false;
 	int o, r;
 
-	while ((o = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:ah", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			stations = optarg;
 			break;
-		case 'c':
-			cache = optarg;
+		case 'a':
+			all_sigs = true;
 			break;
 		case 'h':
 			usage_verify(stdout);
@@ -1210,7 +1220,7 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (load_stations(stations, &st) < 0)
 		return EXIT_USAGE;
-	r = provreport_verify(&st, argv[optind], cache, stdout);
+	r = provreport_verify(&st, argv[optind], all_sigs, stdout);
 	provreport_stations_free(&st);
 	if (fflush(stdout) != 0)
 		return 1;
@@ -1285,7 +1295,7 @@ static int cmd_report(int argc, char **argv)
 	    {"format", required_argument, NULL, 'F'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"priority-out", required_argument, NULL, 'p'},
-	    {"cache", required_argument, NULL, 'c'},
+	    {"all-signatures", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1297,7 +1307,7 @@ static int cmd_report(int argc, char **argv)
 	char *prio_default = NULL;
 	int o, r, ret = 1;
 
-	while ((o = getopt_long(argc, argv, "s:f:t:F:o:p:c:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:f:t:F:o:p:ah", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			stations = optarg;
@@ -1317,8 +1327,8 @@ static int cmd_report(int argc, char **argv)
 		case 'p':
 			prio_out = optarg;
 			break;
-		case 'c':
-			ro.cache = optarg;
+		case 'a':
+			ro.all_signatures = true;
 			break;
 		case 'h':
 			usage_report(stdout);

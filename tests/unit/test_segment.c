@@ -5,6 +5,10 @@
  * must catch (a deleted line, two lines swapped, an edited field, a segment
  * forged and signed with another key, a missing segment or signature, a
  * fork, an unknown station) is named with its station, segment and seq.
+ * Each is verified twice, checking only the signatures the hash chain
+ * cannot vouch for and checking all of them, and both must say the same;
+ * the one difference, a signature replaced on lines that are the
+ * station's own, has its own test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,8 +228,9 @@ static void problem_to_file(void *f, const char *text)
 	fprintf(f, "%s\n", text);
 }
 
-/* Run verify over logdir; returns the failed stations, *out the text. */
-static int verify(const char *logdir, char **out)
+/* Run verify over logdir with the stations of cfg; returns the failed
+ * stations, *out the text. */
+static int verify_mode(const char *logdir, const char *cfg, bool all_sigs, char **out)
 {
 	struct provreport_stations st;
 	struct diag d = {0};
@@ -232,13 +238,69 @@ static int verify(const char *logdir, char **out)
 	FILE *f;
 	int r;
 
-	assert_int_equal(provreport_load_stations(&st, stations_cfg, &d), 0);
+	assert_int_equal(provreport_load_stations(&st, cfg, &d), 0);
 	f = open_memstream(out, &len);
 	assert_non_null(f);
-	r = provreport_verify(&st, logdir, NULL, f);
+	r = provreport_verify(&st, logdir, all_sigs, f);
 	fclose(f);
 	provreport_stations_free(&st);
 	diag_free(&d);
+	return r;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted (the caller frees the array and text). */
+static char **sorted_lines(char *text, size_t *n)
+{
+	char **v = xcalloc(1, sizeof *v), *save = NULL;
+
+	*n = 0;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		v = xreallocarray(v, *n + 1, sizeof *v);
+		v[(*n)++] = l;
+	}
+	qsort(v, *n, sizeof *v, cmp_line);
+	return v;
+}
+
+/* The same findings, in any order. */
+static void assert_same_findings(const char *a, const char *b)
+{
+	char *x = xstrdup(a), *y = xstrdup(b);
+	size_t nx, ny;
+	char **lx = sorted_lines(x, &nx), **ly = sorted_lines(y, &ny);
+	bool same = nx == ny;
+
+	for (size_t i = 0; same && i < nx; i++)
+		same = strcmp(lx[i], ly[i]) == 0;
+	if (!same) {
+		print_error("the two modes differ:\n--- default\n%s--- --all-signatures\n%s", a, b);
+		fail();
+	}
+	free(lx);
+	free(ly);
+	free(x);
+	free(y);
+}
+
+/*
+ * Run verify over logdir in both modes: checking the signatures the chain
+ * does not vouch for, and every signature. Whatever the damage, both find
+ * the same problems, named the same way; returns the failed stations and
+ * the default mode's text.
+ */
+static int verify(const char *logdir, char **out)
+{
+	char *all;
+	int r = verify_mode(logdir, stations_cfg, false, out);
+
+	assert_int_equal(verify_mode(logdir, stations_cfg, true, &all), r);
+	assert_same_findings(*out, all);
+	free(all);
 	return r;
 }
 
@@ -800,6 +862,8 @@ static void test_missing_signature(void **state)
 	free(dir);
 }
 
+static void rogue_key(const char *station, struct minisig_seckey *rogue);
+
 /* A second, different segment over seqs another one holds: a fork. */
 static void test_fork(void **state)
 {
@@ -807,7 +871,7 @@ static void test_fork(void **state)
 	size_t n, len, starts[4096], k;
 	char **segs = segments_of(dir, "xa-001", &n);
 	char st[SEGMENT_STATION_MAX + 1];
-	struct minisig_seckey sk;
+	struct minisig_seckey sk, rogue;
 	uint64_t a, b;
 
 	(void)state;
@@ -828,6 +892,28 @@ static void test_fork(void **state)
 	snprintf(want, sizeof want, "seq %" PRIu64 "-%" PRIu64 ": fork", a, a + 1);
 	/* sorted by seq, the shorter one comes first: the longer forks from it */
 	assert_line(out, "xa-001: PROBLEM: segment ", segs[1], want, name);
+	free(out);
+	free(buf);
+	free(dir);
+
+	/* A segment a fork names has its signature checked even where the
+	 * chain vouches for its lines: here segment 1's was replaced, and a
+	 * copy of its last line forks from it. */
+	dir = fresh_copy();
+	path = xasprintf("%s/xa-001/%s", dir, segs[1]);
+	buf = slurp(path, &len);
+	free(path);
+	segment_name(name, sizeof name, "xa-001", b, b);
+	path = xasprintf("%s/xa-001/%s", dir, name);
+	spit(path, buf + starts[k - 1], len - starts[k - 1]);
+	free(path);
+	resign(dir, "xa-001", name, &sk);
+	rogue_key("xa-001", &rogue);
+	resign(dir, "xa-001", segs[1], &rogue);
+	assert_int_equal(verify(dir, &out), 1);
+	snprintf(want, sizeof want, "seq %" PRIu64 ": fork", b);
+	assert_line(out, "xa-001: PROBLEM: segment ", name, want, segs[1]);
+	assert_line(out, "xa-001: PROBLEM: segment ", segs[1], "signature is not the station's");
 	free(out);
 	free(buf);
 	free_list(segs);
@@ -887,35 +973,59 @@ static void test_wrong_station(void **state)
 	free(dir);
 }
 
-/* Verify one station with a cache (path); returns its summary. */
-static void verify_cached(const char *logdir, const char *station, const char *path,
-                          struct segment_summary *sum, char **out)
+/* --- which signatures are checked ----------------------------------------------- */
+
+/*
+ * Verify one station through the verifier itself, as provreport does:
+ * lines first, a signature when asked for, then the ones still owed.
+ * skip_owed: the first segment owed is not checked (as if it could no
+ * longer be read). Returns the summary; *out gets the problems.
+ */
+static void verify_station(const char *logdir, const char *station, enum segment_sigs sigs,
+                           bool skip_owed, struct segment_summary *sum, char **out,
+                           char ***owed_names)
 {
-	struct segment_cache *c;
 	struct segment_verifier *v;
 	struct minisig_seckey sk;
 	struct minisig_pubkey pk;
-	size_t n, len, olen;
-	char **segs = segments_of(logdir, station, &n), *buf = NULL;
+	size_t n, olen, nowed = 0;
+	char **segs = segments_of(logdir, station, &n);
 	FILE *f = open_memstream(out, &olen);
-	void *saved;
+	const char *owed;
 
 	genlogs_station_key(SEED, station, &sk, &pk);
-	if (util_read_file(path, 1 << 26, &buf, &len) < 0)
-		len = 0;
-	c = segment_cache_new(buf, len);
-	free(buf);
 	v = segment_verifier_new(station, &pk, problem_to_file, f);
-	segment_verifier_use_cache(v, c);
-	for (size_t i = 0; i < n; i++) {
-		char *p = xasprintf("%s/%s/%s", logdir, station, segs[i]), *sp, *data, *sig = NULL;
+	segment_verifier_set_sigs(v, sigs);
+	*owed_names = xcalloc(1, sizeof **owed_names);
+	for (size_t i = 0; i < n + 1; i++) {
+		const char *name = i < n ? segs[i] : NULL;
+		char *p, *sp, *data, *sig = NULL;
 		size_t dl, sl = 0;
+		bool have_sig;
 
+		if (!name) {
+			owed = segment_verifier_owed(v);
+			if (!owed)
+				break;
+			*owed_names = xreallocarray(*owed_names, nowed + 2, sizeof **owed_names);
+			(*owed_names)[nowed++] = xstrdup(owed);
+			(*owed_names)[nowed] = NULL;
+			if (skip_owed && nowed == 1) {
+				i--;
+				continue;
+			}
+			name = owed;
+		}
+		p = xasprintf("%s/%s/%s", logdir, station, name);
 		sp = xasprintf("%s.minisig", p);
 		data = slurp(p, &dl);
-		if (util_read_file(sp, 1 << 20, &sig, &sl) < 0)
-			sig = NULL;
-		segment_verify(v, segs[i], data, dl, sig, sl, NULL, NULL);
+		have_sig = util_read_file(sp, 1 << 20, &sig, &sl) == 0;
+		if (i >= n)
+			segment_verify_sig(v, name, data, dl, sig, sl);
+		else if (segment_verify_lines(v, name, data, dl, have_sig, NULL, NULL))
+			segment_verify_sig(v, name, data, dl, sig, sl);
+		if (i >= n)
+			i--;
 		free(data);
 		free(sig);
 		free(p);
@@ -923,61 +1033,280 @@ static void verify_cached(const char *logdir, const char *station, const char *p
 	}
 	segment_verifier_summary(v, sum);
 	segment_verifier_free(v);
-	saved = segment_cache_save(c, &len);
-	spit(path, saved, len);
-	free(saved);
-	segment_cache_free(c);
 	fclose(f);
 	free_list(segs);
 }
 
-/* The cache spares the signature check of segments seen good before, and
- * nothing else: a changed segment or signature is checked in full. */
-static void test_cache(void **state)
+/* On good logs one signature is checked, the newest segment's; every
+ * one with SEGMENT_SIGS_ALL. */
+static void test_signatures_checked(void **state)
 {
-	char *dir = fresh_copy(), *cache = xasprintf("%s.cache", dir), *out, *path, *buf, *p;
 	struct segment_summary sum;
-	size_t n, len;
-	char **segs = segments_of(dir, "xa-001", &n);
+	char *out, **owed;
+	size_t n;
+	char **segs = segments_of(pristine, "xa-001", &n);
 
 	(void)state;
-	verify_cached(dir, "xa-001", cache, &sum, &out);
+	verify_station(pristine, "xa-001", SEGMENT_SIGS_CHAIN, false, &sum, &out, &owed);
 	assert_int_equal(sum.problems, 0);
-	assert_int_equal(sum.cache_hits, 0);
+	assert_int_equal(sum.segments, n);
+	assert_int_equal(sum.signatures, 1);
+	assert_non_null(owed[0]);
+	assert_string_equal(owed[0], segs[n - 1]);
+	assert_null(owed[1]);
 	free(out);
-	verify_cached(dir, "xa-001", cache, &sum, &out);
-	assert_int_equal(sum.problems, 0);
-	assert_int_equal(sum.cache_hits, n);
-	free(out);
+	free_list(owed);
 
-	/* the last line of the last segment edited: nothing chains after it,
-	 * only the signature can tell, and the cache does not hide it */
-	path = xasprintf("%s/xa-001/%s", dir, segs[n - 1]);
+	verify_station(pristine, "xa-001", SEGMENT_SIGS_ALL, false, &sum, &out, &owed);
+	assert_int_equal(sum.problems, 0);
+	assert_int_equal(sum.signatures, n);
+	assert_null(owed[0]);
+	free(out);
+	free_list(owed);
+
+	/* the newest could not be checked: nothing vouches for the one
+	 * before it, so that one is checked instead, and vouches for the rest */
+	verify_station(pristine, "xa-001", SEGMENT_SIGS_CHAIN, true, &sum, &out, &owed);
+	assert_int_equal(sum.signatures, 1);
+	assert_string_equal(owed[0], segs[n - 1]);
+	assert_non_null(owed[1]);
+	assert_string_equal(owed[1], segs[n - 2]);
+	assert_null(owed[2]);
+	free(out);
+	free_list(owed);
+	free_list(segs);
+}
+
+/* A rogue key with the station's key id: its signatures "do not verify". */
+static void rogue_key(const char *station, struct minisig_seckey *rogue)
+{
+	struct minisig_seckey own;
+	struct minisig_pubkey pk;
+
+	minisig_keygen(&pk, rogue);
+	station_key(station, &own);
+	memcpy(rogue->keyid, own.keyid, sizeof rogue->keyid);
+}
+
+/* Line i (from 0; SIZE_MAX: the last) of a segment tells another time. */
+static void edit_line(const char *dir, const char *station, const char *name, size_t i)
+{
+	char *path = xasprintf("%s/%s/%s", dir, station, name), *buf, *p;
+	size_t len, starts[4096], k;
+
 	buf = slurp(path, &len);
-	p = strchr(strrchr(buf, '{'), 'T');
+	k = line_starts(buf, len, starts, 4096);
+	if (i == SIZE_MAX)
+		i = k - 1;
+	assert_true(i < k);
+	p = strchr(buf + starts[i], 'T');
+	assert_non_null(p);
 	p[1] = p[1] == '1' ? '0' : '1';
 	spit(path, buf, len);
-	verify_cached(dir, "xa-001", cache, &sum, &out);
-	assert_int_equal(sum.cache_hits, n - 1);
-	assert_int_equal(sum.problems, 1);
-	assert_line(out, "segment ", segs[n - 1], "signature is not the station's");
-	free(out);
 	free(buf);
 	free(path);
+}
 
-	/* a signature file replaced: checked again */
-	path = xasprintf("%s/xa-001/%s.minisig", dir, segs[0]);
+/* After an edit in segs[k]: every prev from there on made to match again,
+ * and segs[k..n) signed with sk, as a forger holding sk would. */
+static void rechain(const char *dir, const char *station, char **segs, size_t n, size_t k,
+                    const struct minisig_seckey *sk)
+{
+	char prev[65], *path, *buf;
+	size_t len, starts[4096], m;
+
+	assert_true(k > 0);
+	path = xasprintf("%s/%s/%s", dir, station, segs[k - 1]);
 	buf = slurp(path, &len);
-	buf[len - 3] = buf[len - 3] == 'A' ? 'B' : 'A';
-	spit(path, buf, len);
-	verify_cached(dir, "xa-001", cache, &sum, &out);
-	assert_int_equal(sum.cache_hits, n - 2);
-	assert_line(out, "segment ", segs[0], "signature is not the station's");
-	free(out);
+	m = line_starts(buf, len, starts, 4096);
+	airlog_chain_hash(buf + starts[m - 1], starts[m] - starts[m - 1], prev);
 	free(buf);
+	free(path);
+	for (size_t i = k; i < n; i++) {
+		path = xasprintf("%s/%s/%s", dir, station, segs[i]);
+		buf = slurp(path, &len);
+		m = line_starts(buf, len, starts, 4096);
+		for (size_t j = 0; j < m; j++) {
+			char *p = strstr(buf + starts[j], "\"prev\":\"");
+
+			assert_non_null(p);
+			memcpy(p + 8, prev, 64);
+			airlog_chain_hash(buf + starts[j], starts[j + 1] - starts[j], prev);
+		}
+		spit(path, buf, len);
+		resign(dir, station, segs[i], sk);
+		free(buf);
+		free(path);
+	}
+}
+
+/* A segment whose lines are the station's own, signed again with another
+ * key: the chain vouches for its content, so only --all-signatures sees
+ * the signature; on the newest segment, both do. */
+static void test_resigned_unchanged(void **state)
+{
+	char *out, *all, *dir = fresh_copy();
+	size_t n;
+	char **segs = segments_of(dir, "xa-002", &n);
+	struct minisig_seckey rogue, own;
+
+	(void)state;
+	rogue_key("xa-002", &rogue);
+	resign(dir, "xa-002", segs[n / 2], &rogue);
+	assert_int_equal(verify_mode(dir, stations_cfg, false, &out), 0);
+	assert_line(out, "xa-002: OK");
+	assert_int_equal(verify_mode(dir, stations_cfg, true, &all), 1);
+	assert_line(all, "xa-002: PROBLEM: segment ", segs[n / 2], "signature is not the station's",
+	            "does not verify");
+	assert_line(all, "xa-002: FAILED, 1 problem");
+	free(out);
+	free(all);
+
+	/* on the newest segment, with the middle one put right again */
+	station_key("xa-002", &own);
+	resign(dir, "xa-002", segs[n / 2], &own);
+	resign(dir, "xa-002", segs[n - 1], &rogue);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-002: PROBLEM: segment ", segs[n - 1],
+	            "signature is not the station's");
+	assert_line(out, "xa-002: FAILED, 1 problem");
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+/* A line forged inside a segment that is not the newest, the segment
+ * signed with another key: the chain breaks at the next segment, and the
+ * forged segment's signature is checked and named, in both modes. */
+static void test_forged_line_other_key(void **state)
+{
+	char *out, *dir = fresh_copy(), want[96];
+	size_t n;
+	char **segs = segments_of(dir, "xa-003", &n);
+	size_t k = long_segment(dir, "xa-003", segs, n);
+	struct minisig_seckey rogue;
+	char st[SEGMENT_STATION_MAX + 1];
+	uint64_t a, b;
+
+	(void)state;
+	rogue_key("xa-003", &rogue);
+	/* its last line: nothing inside the segment follows it */
+	edit_line(dir, "xa-003", segs[k], SIZE_MAX);
+	resign(dir, "xa-003", segs[k], &rogue);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-003: PROBLEM: segment ", segs[k], "signature is not the station's");
+	segment_parse_name(segs[k + 1], st, &a, &b);
+	snprintf(want, sizeof want, "seq %" PRIu64 ": prev does not match the last line of", a);
+	assert_line(out, "xa-003: PROBLEM: segment ", segs[k + 1], want, segs[k]);
+	free(out);
+
+	/* its first line: the chain breaks inside it */
+	free(dir);
+	dir = fresh_copy();
+	edit_line(dir, "xa-003", segs[k], 0);
+	resign(dir, "xa-003", segs[k], &rogue);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-003: PROBLEM: segment ", segs[k], "signature is not the station's");
+	assert_line(out, "xa-003: PROBLEM: segment ", segs[k],
+	            "prev does not match the line before");
+	free(out);
+	free_list(segs);
+	free(dir);
+}
+
+/* A forger who edits a line and makes the chain hold again through every
+ * later segment must sign all of them: each one is named, and the last
+ * good segment before them is not. */
+static void test_forged_chain_through(void **state)
+{
+	char *out, *dir = fresh_copy(), **owed;
+	size_t n;
+	char **segs = segments_of(dir, "xa-001", &n);
+	size_t k = n / 2;
+	struct minisig_seckey rogue;
+	struct segment_summary sum;
+
+	(void)state;
+	assert_true(k > 0 && k + 2 < n);
+	rogue_key("xa-001", &rogue);
+	edit_line(dir, "xa-001", segs[k], 0);
+	rechain(dir, "xa-001", segs, n, k, &rogue);
+	assert_int_equal(verify(dir, &out), 1);
+	for (size_t i = k; i < n; i++)
+		assert_line(out, "xa-001: PROBLEM: segment ", segs[i], "does not verify");
+	assert_null(strstr(out, segs[k - 1]));
+	assert_line(out, "xa-002: OK");
+	free(out);
+
+	/* the forged ones and the good one before them; no more */
+	verify_station(dir, "xa-001", SEGMENT_SIGS_CHAIN, false, &sum, &out, &owed);
+	assert_int_equal(sum.problems, n - k);
+	assert_int_equal(sum.signatures, n - k + 1);
+	free(out);
+	free_list(owed);
+	free_list(segs);
+	free(dir);
+}
+
+static void alarm_fail(int sig)
+{
+	(void)sig;
+	fail_msg("verify hangs");
+}
+
+/* Files that are not what they seem: a segment larger than one read, a
+ * FIFO named as a segment, a signature too large to be one. */
+static void test_odd_files(void **state)
+{
+	struct genlogs_opts o = {
+	    .nstations = 1, .days = 60, .seed = SEED, .cut = GENLOGS_CUT_LINES, .cut_arg = 100000};
+	char *dir = xasprintf("%s/big", tmpdir), *cfg = xasprintf("%s/big.cfg", tmpdir), *out;
+	char *path, *big;
+	struct genlogs_stats st;
+	size_t n, len;
+	char **segs;
+	struct stat sb;
+
+	(void)state;
+	o.out = dir;
+	o.stations_cfg = cfg;
+	sched_parse_date("2026-11-01", &o.from_day);
+	assert_int_equal(genlogs_run(&o, &st), 0);
+	segs = segments_of(dir, "xa-001", &n);
+	path = xasprintf("%s/xa-001/%s", dir, segs[0]);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size > 4 * 65536);
+	free(path);
+	assert_int_equal(verify_mode(dir, cfg, false, &out), 0);
+	assert_line(out, "xa-001: OK, 1 segment, seq 1-");
+	free(out);
+	assert_int_equal(verify_mode(dir, cfg, true, &out), 0);
+	free(out);
+
+	signal(SIGALRM, alarm_fail);
+	alarm(30);
+	path = xasprintf("%s/xa-001/xa-001-0000099990-0000099999.jsonl", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(verify_mode(dir, cfg, false, &out), 1);
+	assert_line(out, "xa-001: PROBLEM: segment xa-001-0000099990-0000099999.jsonl");
+	free(out);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	alarm(0);
+
+	path = xasprintf("%s/xa-001/%s.minisig", dir, segs[n - 1]);
+	big = xcalloc(1, 20000);
+	memset(big, 'A', 19999);
+	spit(path, big, 19999);
+	assert_int_equal(verify_mode(dir, cfg, false, &out), 1);
+	assert_line(out, "xa-001: PROBLEM: segment ", segs[n - 1],
+	            "signature is not the station's");
+	free(out);
+	(void)len;
+	free(big);
 	free(path);
 	free_list(segs);
-	free(cache);
+	free(cfg);
 	free(dir);
 }
 
@@ -1053,7 +1382,11 @@ int main(void)
 	    cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_unknown_station),
 	    cmocka_unit_test(test_wrong_station),
-	    cmocka_unit_test(test_cache),
+	    cmocka_unit_test(test_signatures_checked),
+	    cmocka_unit_test(test_resigned_unchanged),
+	    cmocka_unit_test(test_forged_line_other_key),
+	    cmocka_unit_test(test_forged_chain_through),
+	    cmocka_unit_test(test_odd_files),
 	    cmocka_unit_test(test_stations_cfg_errors),
 	};
 
