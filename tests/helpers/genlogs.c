@@ -648,7 +648,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 's':
-			o.seed = (uint64_t)genlogs_number("--seed", optarg, 1L << 40);
+			o.seed = (uint64_t)genlogs_number("--seed", optarg, 1L << 30);
 			break;
 		case 'c':
 			if (strcmp(optarg, "day") == 0) {
