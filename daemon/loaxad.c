@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <getopt.h>
 #include <locale.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -78,13 +79,15 @@ static void write_marker(struct airlog *log, const struct conf *c, enum airlog_t
 			 const char *reason)
 {
 	struct airlog_entry e = {0};
+	struct timespec last = airlog_last_time(log);
 
 	e.type = type;
 	e.station = c->station_id;
 	e.version = LOAXA_VERSION;
 	e.time = util_now_real();
 	e.reason = reason;
-	e.clock_synced = util_clock_synced();
+	/* earlier than the newest line: not a clock to trust */
+	e.clock_synced = util_clock_synced() && !(last.tv_sec && util_ts_diff(e.time, last) < -1.0);
 	if (airlog_append(log, &e) < 0)
 		log_errx("as-run log: could not record the daemon's %s",
 			 type == AIRLOG_START ? "start" : "stop");
@@ -318,6 +321,7 @@ int main(int argc, char **argv)
 	struct amp *amp;
 	sigset_t mask;
 	uint64_t watchdog_us = 0;
+	double clock_offset;
 	int sfd, tfd, wfd, o;
 	char *dir;
 
@@ -430,6 +434,7 @@ int main(int argc, char **argv)
 			log_warn("watchdog timer");
 	}
 
+	clock_offset = util_ts_diff(util_now_real(), util_now_mono());
 	while (running) {
 		struct pollfd pfd[6] = {{.fd = sfd, .events = POLLIN},
 					{.fd = tfd, .events = POLLIN},
@@ -443,6 +448,16 @@ int main(int argc, char **argv)
 		{
 			struct timespec now = util_now_real(), wake, amp_wake;
 			struct station_now sn;
+			double offset = util_ts_diff(now, util_now_mono());
+
+			/* A step of the wall clock between two passes (the timer's
+			 * ECANCELED only says so while it is armed) */
+			if (offset - clock_offset > 1.0 || offset - clock_offset < -1.0) {
+				log_notice("the wall clock moved by %.1f s: planning again",
+					   offset - clock_offset);
+				station_clock_changed(station);
+			}
+			clock_offset = offset;
 
 			wake = station_step(station, now);
 			station_status(station, &sn);
@@ -460,10 +475,10 @@ int main(int argc, char **argv)
 		if (pfd[1].revents & POLLIN) {
 			uint64_t n;
 
-			if (read(tfd, &n, sizeof n) < 0 && errno == ECANCELED) {
-				log_notice("the wall clock was set: planning again");
-				station_clock_changed(station);
-			}
+			/* ECANCELED: the clock was set; the offset check at the top
+			 * of the loop re-plans */
+			if (read(tfd, &n, sizeof n) < 0 && errno == ECANCELED)
+				log_debug("the wall clock was set");
 		}
 		while (player_read(player, &ev) == 1)
 			station_player_event(station, &ev);
@@ -481,6 +496,8 @@ int main(int argc, char **argv)
 					   (unsigned long long)sev.version);
 				station_reload(station, &d);
 				diag_free(&d);
+				/* parsing a large manifest leaves freed heap behind */
+				malloc_trim(0);
 			} else if (sev.outcome == SYNC_FAILED) {
 				log_warnx("sync failed: %s", sev.reason);
 			}

@@ -228,7 +228,8 @@ static void log_entry(struct station *s, const struct entry *e, const struct pla
 	a.duration_s = e->duration_s;
 	a.peak_dbfs = -INFINITY;
 	a.rms_dbfs = -INFINITY;
-	a.clock_synced = util_clock_synced();
+	/* a clock held as implausible is not synced, whatever adjtimex says */
+	a.clock_synced = util_clock_synced() && !s->clock_held;
 	if (ev) {
 		a.sha256 = ev->sha256[0] ? ev->sha256 : NULL;
 		a.start = ev->start;
@@ -687,6 +688,9 @@ void station_clock_changed(struct station *s)
 	s->startup = true;
 	s->backlog_reason = "the clock jumped";
 	s->clock_floor = airlog_last_time(s->log);
+	/* look back from the newest line, so the sessions the jump skipped are
+	 * found and logged */
+	s->prev_last = s->clock_floor;
 }
 
 struct timespec station_step(struct station *s, struct timespec now)
