@@ -1,9 +1,11 @@
 /*
  * decode: libsndfile in, libsamplerate between, floats in the output
- * format out; channel mapping and truncation detection on the way.
+ * format out; channel mapping and truncation detection on the way. A
+ * 16-bit file already in the output format skips all of it.
  */
 #include "decode.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <samplerate.h>
@@ -36,6 +38,7 @@ struct decode {
 	long in_pos, in_len;
 	int64_t frames_read;
 	int64_t tolerance; /* frames an honest file may come up short */
+	bool native_s16;   /* decode_read_s16() may be used */
 	bool eof;
 	bool truncated;
 	char error[128];
@@ -94,6 +97,21 @@ static bool decode_is_plain_wav(int format)
 	case SF_FORMAT_PCM_32:
 	case SF_FORMAT_FLOAT:
 	case SF_FORMAT_DOUBLE:
+	case SF_FORMAT_ULAW:
+	case SF_FORMAT_ALAW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Integers of at most 16 bits: sf_readf_short() gives them unchanged. */
+static bool decode_is_16_bit_or_less(int format)
+{
+	switch (format & SF_FORMAT_SUBMASK) {
+	case SF_FORMAT_PCM_S8:
+	case SF_FORMAT_PCM_U8:
+	case SF_FORMAT_PCM_16:
 	case SF_FORMAT_ULAW:
 	case SF_FORMAT_ALAW:
 		return true;
@@ -201,6 +219,8 @@ enum decode_result decode_open(struct decode **dp, const char *path, int out_rat
 			d->mid = xreallocarray(
 			    NULL, (size_t)DECODE_CHUNK * (size_t)d->work_channels, sizeof(float));
 	}
+	d->native_s16 = !d->src && d->info.channels == d->out_channels &&
+	                decode_is_16_bit_or_less(d->info.format);
 	*dp = d;
 	return DECODE_OK;
 }
@@ -260,19 +280,22 @@ static void decode_note_end(struct decode *d)
 	}
 }
 
-static long decode_read_file(struct decode *d, float *buf, long n)
+/* Count what one read of n frames gave; short means the file is over. */
+static long decode_took(struct decode *d, sf_count_t got, long n)
 {
-	sf_count_t got;
-
-	if (d->eof)
-		return 0;
-	got = sf_readf_float(d->sf, buf, n);
 	if (got < 0)
 		got = 0;
 	d->frames_read += got;
 	if (got < n)
 		decode_note_end(d);
 	return (long)got;
+}
+
+static long decode_read_file(struct decode *d, float *buf, long n)
+{
+	if (d->eof)
+		return 0;
+	return decode_took(d, sf_readf_float(d->sf, buf, n), n);
 }
 
 /* Same rate: straight from the file, through the channel map if needed. */
@@ -351,6 +374,19 @@ long decode_read(struct decode *d, float *out, long n)
 		done += got;
 	}
 	return done;
+}
+
+bool decode_native_s16(const struct decode *d)
+{
+	return d->native_s16;
+}
+
+long decode_read_s16(struct decode *d, int16_t *out, long n)
+{
+	assert(d->native_s16);
+	if (d->eof || n <= 0)
+		return 0;
+	return decode_took(d, sf_readf_short(d->sf, out, n), n);
 }
 
 bool decode_truncated(const struct decode *d)

@@ -7,7 +7,8 @@
  * copied to every channel; when there are fewer output channels the extra
  * ones are dropped, and a single output channel is the average of the first
  * two). The player uses it per block; tools use it to measure a programme.
- * Nothing is buffered beyond one internal chunk.
+ * Nothing is buffered beyond one internal chunk. A 16-bit file that needs
+ * none of that can be read as it is (decode_read_s16).
  */
 #ifndef LOAXA_DECODE_H
 #define LOAXA_DECODE_H
@@ -46,6 +47,18 @@ int decode_out_channels(const struct decode *d);
  * written; fewer than n only at the end of the stream (or after an error),
  * 0 once it is over. */
 long decode_read(struct decode *d, float *out, long n);
+
+/*
+ * True when the file holds integers of at most 16 bits at the output rate and
+ * channel count: then decode_read_s16() gives its samples exactly as they
+ * are, with no conversion on the way (what a player wants for 16-bit WAV and
+ * FLAC). Lossy and float formats always go through decode_read(), where
+ * overshoots are kept as floats for the caller to clip.
+ */
+bool decode_native_s16(const struct decode *d);
+/* As decode_read(), into n * out_channels host-order int16 samples. Only
+ * when decode_native_s16(); a stream is read with one or the other. */
+long decode_read_s16(struct decode *d, int16_t *out, long n);
 
 /* Once decode_read() came up short: true when the stream ended early — a
  * decode error or fewer frames than the header promised. */

@@ -5,13 +5,17 @@
  * The thread owns the device and the clock: the monotonic time at which the
  * next sample written will sound. Everything shared with the caller (queue,
  * interrupt request, event backlog) sits under one mutex; the thread takes
- * it once per block (~20 ms) to see whether it must stop.
+ * it once per block to see whether it must stop.
+ *
+ * Playing is most of what a station's CPU does, so the common case is kept
+ * to what any player must do: a 16-bit file in the output format goes from
+ * libsndfile to libao as int16, touched only by the gain (none at 0 dB) and
+ * the level meter; floats and libsamplerate only when the file needs them.
  */
 #include "player.h"
 
 #include <ao/ao.h>
 #include <dlfcn.h>
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,11 +35,23 @@
 #define PLAYER_QUEUE_MAX    64
 #define PLAYER_BLOCKS_PER_S 50 /* 20 ms blocks: flush latency and pacing grain */
 /*
- * How far the writer may run ahead of the clock. File drivers and null
- * sinks never block, and this keeps their timestamps true; on a sound card
- * it is how much of the device buffer stays filled. Once there, the thread
- * sleeps until only PLAYER_LOW_NS is left, so it wakes once per two blocks
- * rather than once per block (CPU on a Pi); a flush still wakes it at once.
+ * A sink with no clock of its own (a file driver, libao's null) takes
+ * samples at once and nothing plays them out in real time: the player's
+ * clock is the only clock. There each block is written once its last sample
+ * is due, behind the clock rather than ahead of it, so an interrupt still
+ * cuts at the sample it came at however large the blocks are. A wake-up
+ * costs far more than the samples it writes (~30 us on a small x86 VM,
+ * where the gain and level of 100 ms of stereo take ~4 us), so the blocks
+ * are large: 200 ms, five wake-ups a second.
+ */
+#define PLAYER_CLOCKLESS_BLOCKS_PER_S 5
+/*
+ * How far the writer may run ahead of the clock on a live sink: how much of
+ * the device buffer stays filled (and so how much still sounds after a
+ * flush). Once there, the thread sleeps until only PLAYER_LOW_NS is left, so
+ * it wakes once per two blocks rather than once per block (CPU on a Pi); a
+ * flush still wakes it at once. Some ALSA PCMs (null, file) take samples
+ * faster than real time; this keeps their timestamps true as well.
  */
 #define PLAYER_AHEAD_NS 50000000L
 #define PLAYER_LOW_NS   10000000L
@@ -43,7 +59,7 @@
  * within microseconds; keep a live device open that long to avoid a re-open. */
 #define PLAYER_LINGER_NS      1000000000L
 #define PLAYER_ALSA_BUFFER_US "100000"  /* unless audio.options says otherwise */
-#define PLAYER_HASH_STEP      65536     /* bytes hashed per block while playing */
+#define PLAYER_HASH_STEP      65536     /* bytes hashed per 20 ms of audio while playing */
 #define PLAYER_HASH_BUSY_NS   30000000L /* stop hashing this close to a start time */
 
 _Static_assert(sizeof(struct player_event) <= PIPE_BUF, "events must fit one atomic pipe write");
@@ -61,12 +77,14 @@ struct player {
 	char *driver;
 	int driver_id;
 	bool file_driver;
+	bool clockless; /* see PLAYER_CLOCKLESS_BLOCKS_PER_S */
 	char *file;
 	ao_option *options;
 	ao_sample_format format;
 	int rate;
 	int channels;
 	long block_frames;
+	size_t hash_per_block; /* PLAYER_HASH_STEP per 20 ms of a block */
 	int pipe_rd, pipe_wr;
 	pthread_t thread;
 
@@ -98,10 +116,11 @@ struct player_run {
 	int hash_fd; /* -1 when the hash is known or hashing failed */
 	crypto_hash_sha256_state hash;
 	char sha256[65];
-	float scale;  /* gain and int16 full scale in one factor */
+	bool native;    /* int16 from the file as it is (decode_read_s16) */
+	int32_t gain_q; /* native: the gain is gain_q / 2^gain_shift */
+	int gain_shift;
+	float scale;  /* otherwise: gain and int16 full scale in one factor */
 	long block_n; /* frames in the converted block */
-	int block_peak;
-	uint64_t block_sumsq;
 	bool started;
 	struct timespec start;      /* monotonic time of the first sample */
 	struct timespec start_wall; /* the same on the wall clock, taken once */
@@ -410,40 +429,166 @@ static void player_device_close(struct player *p)
 
 /* --- the thread: one item ---------------------------------------------- */
 
-/* Gain, int16 with clipping (clamp, never wrap), and the block's level. */
-static void player_convert(struct player_run *r, const float *in, int16_t *out, size_t n)
+/*
+ * The gain of a native item in fixed point: gain_q / 2^gain_shift, gain_q
+ * an int16 as large as that allows (a relative error under 2^-14, gains up
+ * to +84 dB), so that the products are int16 x int16, which every SIMD unit
+ * multiplies. False when the gain is out of that range; the item then takes
+ * the float path.
+ */
+static bool player_gain_fixed(double gain_db, int32_t *q, int *shift)
+{
+	double g = pow(10.0, gain_db / 20.0);
+
+	if (!isfinite(g))
+		return false;
+	for (int k = 15; k >= 1; k--) {
+		double v = nearbyint(g * (double)(1 << k));
+
+		if (v <= 32767.0) {
+			*q = (int32_t)v;
+			*shift = k;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Every loop over samples below runs over a multiple of 16 first: a trip
+ * count the compiler vectorises at -O2 without a scalar tail of its own.
+ * Each does one thing; a loop that both scales and measures does not
+ * vectorise.
+ */
+
+/* The level of what is written: extremes (int16, so that the compiler uses
+ * 16-bit min/max) and the sum of squares, added to the item's. */
+static void player_meter(struct player_run *r, const int16_t *s, size_t n)
+{
+	size_t bulk = n & ~(size_t)15, i;
+	int16_t hi = 0, lo = 0;
+	uint64_t sum = 0;
+	int peak;
+
+	for (i = 0; i < bulk; i++) {
+		hi = s[i] > hi ? s[i] : hi;
+		lo = s[i] < lo ? s[i] : lo;
+		sum += (uint32_t)(s[i] * s[i]);
+	}
+	for (; i < n; i++) {
+		hi = s[i] > hi ? s[i] : hi;
+		lo = s[i] < lo ? s[i] : lo;
+		sum += (uint32_t)(s[i] * s[i]);
+	}
+	peak = hi > -lo ? hi : -lo;
+	if (peak > r->peak)
+		r->peak = peak;
+	r->sumsq += sum;
+}
+
+/* x * q / 2^shift, rounded; int32, for the caller to clamp if it must. */
+static inline int32_t player_gain_sample(int16_t x, int16_t q, int shift, int32_t half)
+{
+	return (x * q + half) >> shift;
+}
+
+/*
+ * The gain, in place on n native samples; nothing to do at unity. Clipping
+ * is rare (loudness normalisation aims well below full scale), and the gain
+ * is monotonic: when the block's extremes stay in range, every sample does,
+ * and the loop without the clamp (half the work) is enough.
+ */
+static void player_gain_s16(const struct player_run *r, int16_t *s, size_t n)
+{
+	const int16_t q = (int16_t)r->gain_q;
+	const int shift = r->gain_shift;
+	const int32_t half = (int32_t)1 << (shift - 1);
+	size_t bulk = n & ~(size_t)15, i;
+	int16_t hi = 0, lo = 0;
+
+	if (q == (int32_t)1 << shift)
+		return;
+	for (i = 0; i < bulk; i++) {
+		hi = s[i] > hi ? s[i] : hi;
+		lo = s[i] < lo ? s[i] : lo;
+	}
+	for (; i < n; i++) {
+		hi = s[i] > hi ? s[i] : hi;
+		lo = s[i] < lo ? s[i] : lo;
+	}
+	if (player_gain_sample(hi, q, shift, half) <= 32767 &&
+	    player_gain_sample(lo, q, shift, half) >= -32768) {
+		for (i = 0; i < bulk; i++)
+			s[i] = (int16_t)player_gain_sample(s[i], q, shift, half);
+		for (; i < n; i++)
+			s[i] = (int16_t)player_gain_sample(s[i], q, shift, half);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int32_t v = player_gain_sample(s[i], q, shift, half);
+
+		v = v > 32767 ? 32767 : v;
+		s[i] = (int16_t)(v < -32768 ? -32768 : v);
+	}
+}
+
+/*
+ * A float sample (full scale 32768) to int16: rounded half away from zero,
+ * clamped (never wrapped), NaN from a broken float file as silence. Done on
+ * the bits, with integer compares only: a float compare may trap, which
+ * keeps the compiler from vectorising the loop around it. The magnitude is
+ * clamped to 32767.0 or, below zero, 32768.0 (0x46fffe00, 0x47000000).
+ */
+static inline int16_t player_float_sample(float v)
+{
+	int32_t bits, sign, mag, limit, r;
+	float m;
+
+	memcpy(&bits, &v, sizeof bits);
+	sign = -(int32_t)((uint32_t)bits >> 31); /* 0 or -1 */
+	mag = bits & 0x7fffffff;
+	mag &= -(int32_t)(mag <= 0x7f800000); /* NaN: 0; infinity stays */
+	limit = 0x46fffe00 + (sign & 0x200);
+	mag = mag < limit ? mag : limit;
+	memcpy(&m, &mag, sizeof m);
+	r = (int32_t)(m + 0.5f);
+	return (int16_t)((r ^ sign) - sign);
+}
+
+/* Gain and int16 with clipping. */
+static void player_convert(const struct player_run *r, const float *in, int16_t *out, size_t n)
 {
 	const float scale = r->scale;
-	uint64_t sumsq = 0;
-	int peak = 0;
+	size_t bulk = n & ~(size_t)15, i;
 
-	for (size_t i = 0; i < n; i++) {
-		float v = in[i] * scale;
-		int s, a;
+	for (i = 0; i < bulk; i++)
+		out[i] = player_float_sample(in[i] * scale);
+	for (; i < n; i++)
+		out[i] = player_float_sample(in[i] * scale);
+}
 
-		if (v >= 32767.0f)
-			s = 32767;
-		else if (v <= -32768.0f)
-			s = -32768;
-		else if (!isnan(v))
-			s = (int)(v < 0.0f ? v - 0.5f : v + 0.5f);
-		else
-			s = 0; /* from a broken float file */
-		out[i] = (int16_t)htole16((uint16_t)s);
-		a = s < 0 ? -s : s;
-		if (a > peak)
-			peak = a;
-		sumsq += (uint64_t)((int64_t)s * s);
-	}
-	r->block_peak = peak;
-	r->block_sumsq = sumsq;
+static void player_set_gain(struct player_run *r, double gain_db)
+{
+	r->native =
+	    decode_native_s16(r->dec) && player_gain_fixed(gain_db, &r->gain_q, &r->gain_shift);
+	r->scale = (float)(32768.0 * pow(10.0, gain_db / 20.0));
 }
 
 static void player_decode_block(struct player *p, struct player_run *r)
 {
-	r->block_n = decode_read(r->dec, p->fbuf, p->block_frames);
-	if (r->block_n > 0)
-		player_convert(r, p->fbuf, p->sbuf, (size_t)r->block_n * (size_t)p->channels);
+	size_t samples;
+
+	if (r->native) {
+		r->block_n = decode_read_s16(r->dec, p->sbuf, p->block_frames);
+		samples = (size_t)r->block_n * (size_t)p->channels;
+		if (r->block_n > 0)
+			player_gain_s16(r, p->sbuf, samples);
+	} else {
+		r->block_n = decode_read(r->dec, p->fbuf, p->block_frames);
+		samples = (size_t)r->block_n * (size_t)p->channels;
+		if (r->block_n > 0)
+			player_convert(r, p->fbuf, p->sbuf, samples);
+	}
 }
 
 /*
@@ -495,10 +640,16 @@ static void player_hash_step(struct player *p, struct player_run *r, size_t max)
 /*
  * Wait for the item's start time, if it has one later than where the
  * stream is; then the clock says when its first sample sounds. The first
- * block is decoded already, so the write follows the wake-up at once.
+ * block is decoded already, so the item starts at once after the wake-up.
+ * Without a start time the item follows the stream; a clock left behind the
+ * present means the sink went idle (or, live, ran dry), and it starts now.
+ * A clockless sink's clock trails the present by the time it took to open
+ * and decode the item since the last block went out: that much (a block at
+ * most) the stream simply continues.
  */
 static bool player_wait_start(struct player *p, struct player_run *r)
 {
+	int64_t trail = p->clockless ? p->block_frames * 1000000000L / p->rate : 0;
 	struct timespec at = ts_is_set(r->it->at) ? r->it->at : p->not_before;
 	struct timespec now_mono = util_now_mono();
 
@@ -519,7 +670,7 @@ static bool player_wait_start(struct player *p, struct player_run *r)
 			return true;
 		}
 	}
-	if (ts_diff_ns(now_mono, p->clock) > 0)
+	if (ts_diff_ns(now_mono, p->clock) > trail)
 		p->clock = now_mono;
 	return player_should_go_on(p);
 }
@@ -627,18 +778,63 @@ static bool player_open_item(struct player *p, struct player_run *r)
 	}
 }
 
+static void player_mark_start(struct player *p, struct player_run *r)
+{
+	r->started = true;
+	r->start = p->clock;
+	r->start_wall = player_wall(r->start);
+	player_emit_start(p, r);
+}
+
+/*
+ * Live sinks: write ahead of the clock by up to PLAYER_AHEAD_NS, then sleep
+ * until PLAYER_LOW_NS is left. False when told to stop.
+ */
+static bool player_wait_lead(struct player *p, const struct player_run *r)
+{
+	int64_t lead =
+	    ts_diff_ns(p->clock, util_now_mono()) + (int64_t)r->block_n * 1000000000 / p->rate;
+
+	if (lead > PLAYER_AHEAD_NS)
+		return player_sleep_until(p, CLOCK_MONOTONIC, ts_add_ns(p->clock, -PLAYER_LOW_NS));
+	return player_should_go_on(p);
+}
+
+/*
+ * Clockless sinks: sleep until the block's last sample is due. Returns the
+ * frames to write: the whole block, or when told to stop the part of it
+ * whose time has come (one frame at least once START is out).
+ */
+static long player_wait_due(struct player *p, const struct player_run *r)
+{
+	struct timespec due = player_clock_after(p, r->start, r->frames + r->block_n);
+	double elapsed;
+	long k;
+
+	if (player_sleep_until(p, CLOCK_MONOTONIC, due))
+		return r->block_n;
+	elapsed = (double)ts_diff_ns(util_now_mono(), r->start) / 1e9;
+	k = (long)(elapsed * p->rate) - (long)r->frames;
+	if (k > r->block_n)
+		k = r->block_n;
+	if (k < 1)
+		k = r->frames == 0 ? 1 : 0;
+	return k;
+}
+
 static void player_play_item(struct player *p, const struct player_qitem *it)
 {
 	struct player_run r;
 	char reason[256];
+	bool cut = false;
 
 	memset(&r, 0, sizeof r);
 	r.it = it;
 	r.hash_fd = -1;
 	memcpy(r.sha256, it->sha256, sizeof r.sha256); /* known, or "" */
-	r.scale = (float)(32768.0 * pow(10.0, it->gain_db / 20.0));
 	if (!player_open_item(p, &r))
 		return;
+	player_set_gain(&r, it->gain_db);
 	if (!p->dev && player_device_open(p) < 0) {
 		snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)", p->driver);
 		player_end(p, &r, PLAYER_FAILED, reason);
@@ -651,41 +847,39 @@ static void player_play_item(struct player *p, const struct player_qitem *it)
 		goto out;
 	}
 	while (r.block_n > 0) {
-		uint32_t bytes =
-		    (uint32_t)((size_t)r.block_n * (size_t)p->channels * sizeof(int16_t));
-		int64_t lead = ts_diff_ns(p->clock, util_now_mono()) +
-		               (int64_t)r.block_n * 1000000000 / p->rate;
+		long n = r.block_n;
 
 		/* Pacing: a sink faster than real time must not run ahead. */
-		if (lead > PLAYER_AHEAD_NS) {
-			if (!player_sleep_until(p, CLOCK_MONOTONIC,
-			                        ts_add_ns(p->clock, -PLAYER_LOW_NS)))
+		if (p->clockless) {
+			if (!r.started)
+				player_mark_start(p, &r);
+			n = player_wait_due(p, &r);
+			cut = n < r.block_n;
+			if (n == 0)
 				break;
-		} else if (!player_should_go_on(p)) {
+		} else if (!player_wait_lead(p, &r)) {
+			cut = true;
 			break;
 		}
-		if (!ao_play(p->dev, (char *)p->sbuf, bytes)) {
+		if (!ao_play(p->dev, (char *)p->sbuf,
+		             (uint32_t)((size_t)n * (size_t)p->channels * sizeof(int16_t)))) {
 			log_warnx(_("audio device lost (driver %s) while playing %s"), p->driver,
 			          it->path);
 			player_device_close(p);
 			player_end(p, &r, PLAYER_FAILED, "audio device lost");
 			goto out;
 		}
-		if (!r.started) {
-			r.started = true;
-			r.start = p->clock;
-			r.start_wall = player_wall(r.start);
-			player_emit_start(p, &r);
-		}
-		r.frames += r.block_n;
-		if (r.block_peak > r.peak)
-			r.peak = r.block_peak;
-		r.sumsq += r.block_sumsq;
+		if (!r.started)
+			player_mark_start(p, &r);
+		player_meter(&r, p->sbuf, (size_t)n * (size_t)p->channels);
+		r.frames += n;
 		p->clock = player_clock_after(p, r.start, r.frames);
-		player_hash_step(p, &r, PLAYER_HASH_STEP);
+		if (cut)
+			break;
+		player_hash_step(p, &r, p->hash_per_block);
 		player_decode_block(p, &r);
 	}
-	if (r.block_n > 0) {
+	if (cut) {
 		player_end_interrupted(p, &r);
 	} else if (decode_truncated(r.dec)) {
 		log_warnx(_("%s: %s after %.3f s"), it->path, decode_error(r.dec),
@@ -806,6 +1000,7 @@ struct player *player_start(const struct player_config *cfg)
 	}
 	info = ao_driver_info(p->driver_id);
 	p->file_driver = info && info->type == AO_TYPE_FILE;
+	p->clockless = p->file_driver || strcmp(cfg->driver, "null") == 0;
 	if (p->file_driver) {
 		if (!cfg->file || !cfg->file[0]) {
 			log_errx(_("audio driver \"%s\" writes a file: audio.file is not set"),
@@ -831,13 +1026,17 @@ struct player *player_start(const struct player_config *cfg)
 	p->format.bits = 16;
 	p->format.rate = cfg->rate;
 	p->format.channels = cfg->channels;
-	p->format.byte_format = AO_FMT_LITTLE;
+	p->format.byte_format = AO_FMT_NATIVE;
 	p->format.matrix = cfg->channels == 2 ? "L,R" : cfg->channels == 1 ? "M" : NULL;
-	p->block_frames = cfg->rate / PLAYER_BLOCKS_PER_S;
+	p->block_frames =
+	    cfg->rate / (p->clockless ? PLAYER_CLOCKLESS_BLOCKS_PER_S : PLAYER_BLOCKS_PER_S);
 	p->fbuf =
 	    xreallocarray(NULL, (size_t)p->block_frames * (size_t)p->channels, sizeof *p->fbuf);
 	p->sbuf =
 	    xreallocarray(NULL, (size_t)p->block_frames * (size_t)p->channels, sizeof *p->sbuf);
+	p->hash_per_block =
+	    PLAYER_HASH_STEP *
+	    (size_t)((p->block_frames * PLAYER_BLOCKS_PER_S + cfg->rate / 2) / cfg->rate);
 	p->hashbuf = xmalloc(PLAYER_HASH_STEP);
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
 		log_err("player: pipe");

@@ -1,108 +1,197 @@
 #!/bin/bash
-# make bench: loaxad against a minimal libsndfile -> libao loop on the same
-# files and machine, and the start error of scheduled items.
+# b10-player: what playing costs. loaxad plays province programmes (WAV,
+# FLAC, Ogg Vorbis; 48 kHz stereo; published with loaxa-province and synced
+# into the station's store, the way a station gets them) to libao's null
+# driver; beside it minloop, the least a program can do to play the same file
+# (libsndfile -> libao, paced to real time as well). Then the start error of
+# scheduled items.
 #
-#   BENCH_MINUTES   length of each programme (default 10; real time)
-#   BENCH_STARTS    number of scheduled items for the start error (default 24)
+# CPU per audio hour: each player runs twice, on the programme and on its
+# first second alone; the difference is the cost of playing the rest, scaled
+# to an hour. Start-up and shut-down (libao's plugins, the config, the
+# station key, the sync at start) cost the same in both runs and drop out,
+# on both sides. Peak RSS is the whole run of the long one.
+#
+#   BENCH_MINUTES   length of each programme in minutes (default 10; real
+#                   time: the run takes about 3 x that, plus ~2 minutes)
+#   BENCH_STARTS    scheduled items for the start error (default 24, >= 20)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-B=$(cd "${BUILD:-build}" && pwd)
+B=$(cd "${LOAXA_BUILD:-${BUILD:-build}}" && pwd)
 PATH=$B:$B/tests:$PATH
 MIN=${BENCH_MINUTES:-10}
 STARTS=${BENCH_STARTS:-24}
 W=$(mktemp -d /tmp/loaxa-bench.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
-secs=$((MIN * 60))
+S=$W/station
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+secs=$(awk -v m="$MIN" 'BEGIN { s = int(m * 60 + 0.5); print s < 5 ? 5 : s }')
 machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
-echo "loaxa benchmarks — $(date -u +%Y-%m-%dT%H:%MZ) — $machine"
-echo "programmes: ${MIN} min each, 48 kHz stereo; output: libao null driver, real time"
-echo
-
-# A programme that is not silence: pink noise under a slow sweep.
-sox -n -r 48000 -c 2 -b 16 "$W/p.wav" synth "$secs" pinknoise synth "$secs" sine mix 200-2000 vol 0.3 2>/dev/null
-sox "$W/p.wav" "$W/p.flac"
-sox "$W/p.wav" -C 5 "$W/p.ogg"
-
-conf() { # conf DIR DRIVER
-	mkdir -p "$1/state" "$1/schedules" "$1/audio"
-	cat >"$1/loaxad.conf" <<EOC
-station: { id = "bench"; };
-state_dir = "$1/state";
-schedule_dir = "$1/schedules";
-audio_dir = "$1/audio";
-control_socket = "$1/control.sock";
-quiet_hours = "";
-audio: { driver = "$2"; };
-EOC
-}
-plays() { cat "$1"/state/airlog/*.jsonl 2>/dev/null | grep -c '"type":"play"' || true; }
-
-# cpu_rss CMD...: run, print "CPU_SECONDS MAX_RSS_KIB"
-cpu_rss() {
-	/usr/bin/time -f '%U %S %M' -o "$W/time.$$" "$@" >/dev/null 2>&1 || true
-	awk '{ printf "%.3f %d\n", $1 + $2, $3 }' "$W/time.$$"
-}
-
-run_loaxad() { # run_loaxad FILE -> "cpu rss"
-	local d=$W/d.$RANDOM
-	conf "$d" null
-	cp "$1" "$d/audio/"
-	printf 'slots = ( { name = "bench"; start = "%s"; items = ( { file = "%s"; } ); } );\n' \
-		"$(date -d '+3 sec' +%H:%M:%S)" "$(basename "$1")" >"$d/schedules/b.cfg"
-	(
-		/usr/bin/time -f '%U %S %M' -o "$d/time" loaxad -c "$d/loaxad.conf" 2>"$d/log" &
-		tpid=$!
-		while [ "$(plays "$d")" -lt 1 ]; do sleep 0.5; done
-		pkill -TERM -f "loaxad -c $d/loaxad.conf" || true
-		wait $tpid || true
-	)
-	awk '{ printf "%.3f %d\n", $1 + $2, $3 }' "$d/time"
-}
-
-printf '%-6s %-22s %14s %12s %10s\n' format player "cpu s/audio h" "peak RSS" "vs loop"
-for fmt in wav flac ogg; do
-	f=$W/p.$fmt
-	run_loaxad "$f" >"$W/l.$fmt" &
-	cpu_rss minloop null "$f" >"$W/m.$fmt"
-	wait
-	read -r lc lr <"$W/l.$fmt"
-	read -r mc mr <"$W/m.$fmt"
-	scale=$(awk -v m="$MIN" 'BEGIN { print 60 / m }')
-	printf '%-6s %-22s %14.2f %9.1f MiB %10s\n' "$fmt" "minimal sndfile->ao" \
-		"$(awk -v c="$mc" -v s="$scale" 'BEGIN{print c*s}')" "$(awk -v r="$mr" 'BEGIN{print r/1024}')" "1.00x"
-	printf '%-6s %-22s %14.2f %9.1f MiB %10s\n' "$fmt" "loaxad" \
-		"$(awk -v c="$lc" -v s="$scale" 'BEGIN{print c*s}')" "$(awk -v r="$lr" 'BEGIN{print r/1024}')" \
-		"$(awk -v a="$lc" -v b="$mc" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "-" }')"
+for tool in sox jq /usr/bin/time loaxad loaxa-province minloop sync-once; do
+	command -v "$tool" >/dev/null || { echo "b10-player: $tool is missing" >&2; exit 1; }
 done
-echo "targets: loaxad CPU within 1.10x of the minimal loop; peak RSS under 8 MiB"
+
+# --- the programmes -----------------------------------------------------------
+
+# Not silence: pink noise under a slow sweep. "first-*" is the first second.
+mkdir -p "$W/src"
+sox -n -r 48000 -c 2 -b 16 "$W/p.wav" synth "$secs" pinknoise synth "$secs" sine mix 200-2000 \
+	vol 0.3 2>/dev/null
+sox "$W/p.wav" "$W/first.wav" trim 0 1
+for f in p first; do
+	cp "$W/$f.wav" "$W/src/$f-wav.wav"
+	sox "$W/$f.wav" "$W/src/$f-flac.flac"
+	sox "$W/$f.wav" -C 5 "$W/src/$f-ogg.ogg"
+done
+loaxa-province keygen --key "$W/prov.key" --pub "$W/prov.pub" >/dev/null 2>&1
+loaxa-province publish --key "$W/prov.key" --programmes "$W/src" --out "$W/pub" \
+	--province bench >"$W/publish.log" 2>&1 || { cat "$W/publish.log" >&2; exit 1; }
+
+mkdir -p "$S/state" "$S/schedules" "$S/audio"
+cat >"$S/loaxad.conf" <<EOC
+station: { id = "bench"; };
+state_dir = "$S/state";
+schedule_dir = "$S/schedules";
+audio_dir = "$S/audio";
+control_socket = "$S/control.sock";
+quiet_hours = "";
+audio: { driver = "null"; };
+province: {
+  manifest_url = "file://$W/pub/manifest.json";
+  public_key = "$(sed -n 2p "$W/prov.pub")";
+};
+EOC
+# Into the store once, so that no run below pays for the download.
+sync-once -c "$S/loaxad.conf" >"$W/sync.log" 2>&1 || { cat "$W/sync.log" >&2; exit 1; }
+
+# --- running and measuring ------------------------------------------------------
+
+# measured OUT CMD...: run CMD; OUT.pid holds /usr/bin/time's pid while it
+# runs, then OUT.cpu "CPU_SECONDS" (of CMD and all it waited for, to the
+# millisecond) and OUT.rss the peak RSS in KiB. Nothing else runs in the
+# subshell, so its children's times are CMD's.
+measured() {
+	local out=$1
+	shift
+	(
+		/usr/bin/time -f %M -o "$out.rss" "$@" >/dev/null 2>>"$out.log" &
+		echo $! >"$out.pid"
+		wait $! || true
+		times >"$out.times"
+	)
+	awk 'NR == 2 { split($0, t, /[ms ]+/); printf "%.3f\n", t[1] * 60 + t[2] + t[3] * 60 + t[4] }' \
+		"$out.times" >"$out.cpu"
+}
+
+# done_lines ID: as-run lines of ID played whole
+done_lines() {
+	{ cat "$S"/state/airlog/*.jsonl 2>/dev/null || true; } |
+		jq -c --arg id "$1" 'select(.type == "play" and .programme == $id and .status == "complete")' |
+		wc -l
+}
+
+# play_programme OUT ID: loaxad starts, plays programme ID once at a
+# scheduled second, and is stopped (SIGTERM) once the as-run log has it.
+play_programme() {
+	local out=$1 id=$2 before at tpid pid
+	before=$(done_lines "$id")
+	at=$(($(date +%s) + 4))
+	printf 'slots = ( { name = "bench"; date = "%s"; start = "%s"; items = ( "%s" ); } );\n' \
+		"$(date -d "@$at" +%F)" "$(date -d "@$at" +%T)" "$id" >"$S/schedules/bench.cfg"
+	rm -f "$out.pid"
+	measured "$out" loaxad -c "$S/loaxad.conf" &
+	local sub=$!
+	while [ ! -s "$out.pid" ]; do sleep 0.1; done
+	tpid=$(cat "$out.pid")
+	pid=
+	while [ -z "$pid" ]; do
+		pid=$(pgrep -P "$tpid" || true)
+		[ -n "$pid" ] || sleep 0.1
+	done
+	while [ "$(done_lines "$id")" -le "$before" ]; do
+		kill -0 "$pid" 2>/dev/null || { cat "$out.log" >&2; exit 1; }
+		sleep 0.5
+	done
+	# what its resident memory is made of, still running
+	awk '/^(RssAnon|RssFile|RssShmem):/ { printf "%s %d\n", $1, $2 }' "/proc/$pid/status" >"$out.mem"
+	kill -TERM "$pid"
+	wait "$sub"
+}
+
+# per_hour LONG SHORT: CPU seconds per audio hour from a secs-long and a 1 s run
+per_hour() { awk -v l="$(cat "$1")" -v s="$(cat "$2")" -v d="$secs" 'BEGIN { printf "%.3f", (l - s) * 3600 / (d - 1) }'; }
+mib() { awk -v k="$(cat "$1")" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+
+row() { printf '%-6s | %-20s | %20s | %9s | %13s\n' "$@"; }
+
+echo "b10-player — $(date -u +%Y-%m-%dT%H:%MZ) — machine: $machine"
+echo "programmes: $(awk -v s="$secs" 'BEGIN { printf "%g", s / 60 }') min each, 48 kHz stereo 16-bit, from the province catalog;" \
+	"output: libao null driver, paced to real time"
+echo "loaxad's gain (loudness to -16 LUFS): $(jq -r '[.programmes[] | select(.id | startswith("p-")) |
+	"\(.id | ltrimstr("p-")) \(-16 - .loudness_lufs | . * 10 | round / 10) dB"] | join(", ")' "$W/pub/manifest.json")"
+echo
+row format player "CPU s per audio hour" "peak RSS" "ratio to loop"
+row ------ -------------------- -------------------- --------- -------------
+for fmt in wav flac ogg; do
+	ext=$fmt
+	store=$(jq -r --arg id "p-$fmt" '.programmes[] | select(.id == $id) | .path' "$W/pub/manifest.json")
+	first=$(jq -r --arg id "first-$fmt" '.programmes[] | select(.id == $id) | .path' "$W/pub/manifest.json")
+	# the same bytes loaxad plays, from the station's store
+	file=$S/state/store/${store#programmes/}
+	short=$S/state/store/${first#programmes/}
+	if [ ! -f "$file" ] || [ ! -f "$short" ]; then
+		echo "b10-player: $file not in the store" >&2
+		exit 1
+	fi
+	play_programme "$W/ls.$ext" "first-$fmt"
+	measured "$W/ms.$ext" minloop null "$short"
+	# the long runs side by side: two cores, and each sleeps most of the time
+	play_programme "$W/ll.$ext" "p-$fmt" &
+	measured "$W/ml.$ext" minloop null "$file"
+	wait $!
+	mc=$(per_hour "$W/ml.$ext.cpu" "$W/ms.$ext.cpu")
+	lc=$(per_hour "$W/ll.$ext.cpu" "$W/ls.$ext.cpu")
+	row "$fmt" "minimal sndfile->ao" "$mc" "$(mib "$W/ml.$ext.rss")" "1.00x"
+	row "$fmt" loaxad "$lc" "$(mib "$W/ll.$ext.rss")" \
+		"$(awk -v a="$lc" -v b="$mc" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+done
+awk '{ k[$1] = $2 } END { printf "loaxad resident at the end of the WAV programme: %.1f MiB anonymous (its own heap and stacks), %.1f MiB of mapped files (shared libraries)\n", k["RssAnon:"] / 1024, (k["RssFile:"] + k["RssShmem:"]) / 1024 }' "$W/ll.wav.mem"
 echo
 
-# Start error: STARTS one-second items, each in its own slot, 3 s apart.
-d=$W/starts
-conf "$d" null
-sox -n -r 48000 -c 2 -b 16 "$d/audio/one.wav" synth 1 sine 440 vol 0.3 2>/dev/null
-base=$(( $(date +%s) + 4 ))
+# --- start error ------------------------------------------------------------------
+
+# STARTS one-second programmes, each its own slot (the device opens for
+# each), 3 s apart.
+base=$(($(date +%s) + 5))
 {
 	echo "slots = ("
 	for i in $(seq 0 $((STARTS - 1))); do
-		sep=","; [ "$i" = $((STARTS - 1)) ] && sep=""
-		printf '  { name = "s%d"; start = "%s"; items = ( { file = "one.wav"; } ); }%s\n' \
-			"$i" "$(date -d "@$((base + 3 * i))" +%H:%M:%S)" "$sep"
+		t=$((base + 3 * i))
+		sep=","
+		[ "$i" = $((STARTS - 1)) ] && sep=""
+		printf '  { name = "s%d"; date = "%s"; start = "%s"; items = ( "first-wav" ); }%s\n' \
+			"$i" "$(date -d "@$t" +%F)" "$(date -d "@$t" +%T)" "$sep"
 	done
 	echo ");"
-} >"$d/schedules/s.cfg"
-loaxad -c "$d/loaxad.conf" 2>"$d/log" &
+} >"$S/schedules/bench.cfg"
+before=$(cat "$S"/state/airlog/*.jsonl | wc -l)
+loaxad -c "$S/loaxad.conf" 2>"$W/starts.log" &
 lpid=$!
-while [ "$(plays "$d")" -lt "$STARTS" ]; do sleep 0.5; done
-kill -TERM $lpid; wait $lpid || true
-cat "$d"/state/airlog/*.jsonl | jq -r 'select(.type=="play") | [.scheduled, .start] | @tsv' |
-	while IFS=$'\t' read -r s a; do
-		echo "$(date -d "$a" +%s.%N) $(date -d "$s" +%s.%N)" | awk '{ printf "%.3f\n", ($1 - $2) * 1000 }'
-	done | sort -n >"$W/err"
+while [ "$(cat "$S"/state/airlog/*.jsonl | tail -n +$((before + 1)) |
+	grep '"type":"play"' | grep -c '"slot":"s[0-9]*"' || true)" -lt "$STARTS" ]; do
+	kill -0 $lpid 2>/dev/null || { cat "$W/starts.log" >&2; exit 1; }
+	sleep 0.5
+done
+kill -TERM $lpid
+wait $lpid || true
+cat "$S"/state/airlog/*.jsonl | tail -n +$((before + 1)) |
+	jq -r 'select(.type == "play" and (.slot | test("^s[0-9]+$"))) | [.scheduled, .start] | @tsv' |
+	while IFS=$'\t' read -r sched start; do
+		echo "$(date -d "$start" +%s.%N) $(date -d "$sched" +%s.%N)"
+	done | awk '{ printf "%.1f\n", ($1 - $2) * 1000 }' | sort -n >"$W/err"
 n=$(wc -l <"$W/err")
-p50=$(awk -v n="$n" 'NR == int((n + 1) * 0.5) { print }' "$W/err")
-p99=$(awk -v n="$n" 'NR == (int(n * 0.99 + 0.999) > n ? n : int(n * 0.99 + 0.999)) { print }' "$W/err")
-printf '%-34s %8s %8s %8s\n' "start error (ms, start - scheduled)" p50 p99 max
-printf '%-34s %8s %8s %8s\n' "loaxad, $n scheduled items" "$p50" "$p99" "$(tail -1 "$W/err")"
-echo "target: p99 under 20 ms"
+pct() { awk -v n="$n" -v p="$1" 'BEGIN { k = int(n * p + 0.999999); if (k < 1) k = 1 } NR == k { print }' "$W/err"; }
+printf '%-11s | %-28s | %11s | %11s | %11s\n' "start error" "loaxad, $n scheduled items" \
+	"p50 $(pct 0.5) ms" "p99 $(pct 0.99) ms" "max $(tail -1 "$W/err") ms"
+echo
+echo "targets: loaxad CPU within 1.10x of the loop, peak RSS under 8 MiB, start error p99 under 20 ms"

@@ -304,6 +304,107 @@ static void test_truncated(void **state)
 	free(cut_flac);
 }
 
+/* Which files may skip the float path: integers of at most 16 bits that
+ * need neither resampling nor a channel map. */
+static void test_native_s16_choice(void **state)
+{
+	static const struct {
+		const char *name;
+		int format, rate, channels, out_rate, out_channels;
+		bool native;
+	} cases[] = {
+	    {"s16.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 2, 48000, 2, true},
+	    {"s16own.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 1, 0, 0, true},
+	    {"s16.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 48000, 2, 48000, 2, true},
+	    {"u8.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 48000, 2, 48000, 2, true},
+	    {"ulaw.wav", SF_FORMAT_WAV | SF_FORMAT_ULAW, 48000, 2, 48000, 2, true},
+	    {"rate.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 2, 48000, 2, false},
+	    {"mono.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 1, 48000, 2, false},
+	    {"down.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000, 2, 48000, 1, false},
+	    {"s24.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000, 2, false},
+	    {"s24.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24, 48000, 2, 48000, 2, false},
+	    {"f32.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000, 2, false},
+	    {"v.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 48000, 2, 48000, 2, false},
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char *path = make_sine(cases[k].name, cases[k].format, cases[k].rate,
+		                       cases[k].channels, 0.1, NULL);
+		struct decode *d;
+
+		if (!path) {
+			print_message("# %s: libsndfile cannot write it here, skipped\n",
+			              cases[k].name);
+			continue;
+		}
+		assert_int_equal(
+		    decode_open(&d, path, cases[k].out_rate, cases[k].out_channels, NULL, 0),
+		    DECODE_OK);
+		if (decode_native_s16(d) != cases[k].native)
+			fail_msg("%s: native_s16 is %d", cases[k].name, decode_native_s16(d));
+		decode_close(d);
+		free(path);
+	}
+}
+
+/* The int16 path gives the file's samples bit for bit, to the last frame,
+ * and still notices a file cut short. */
+static void test_read_s16(void **state)
+{
+	SF_INFO info = {
+	    .samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+	char *path = xasprintf("%s/noise.wav", tmpdir);
+	char *cut;
+	enum { FRAMES = 10007 };
+	int16_t *want = xreallocarray(NULL, 2 * FRAMES, sizeof *want);
+	int16_t got[2 * 1000];
+	uint32_t x = 12345;
+	struct decode *d;
+	SNDFILE *sf;
+	long n, total = 0;
+
+	(void)state;
+	for (int i = 0; i < 2 * FRAMES; i++) {
+		x = x * 1103515245u + 12345u;
+		want[i] = (int16_t)(x >> 16);
+	}
+	want[0] = -32768;
+	want[1] = 32767;
+	sf = sf_open(path, SFM_WRITE, &info);
+	assert_non_null(sf);
+	assert_int_equal(sf_writef_short(sf, want, FRAMES), FRAMES);
+	assert_int_equal(sf_close(sf), 0);
+
+	assert_int_equal(decode_open(&d, path, 48000, 2, NULL, 0), DECODE_OK);
+	assert_true(decode_native_s16(d));
+	while ((n = decode_read_s16(d, got, 1000)) > 0) {
+		assert_true(total + n <= FRAMES);
+		assert_memory_equal(got, want + 2 * total, (size_t)n * 2 * sizeof *got);
+		total += n;
+	}
+	assert_int_equal(total, FRAMES);
+	assert_int_equal(decode_frames_read(d), FRAMES);
+	assert_false(decode_truncated(d));
+	assert_int_equal(decode_read_s16(d, got, 1000), 0);
+	decode_close(d);
+
+	cut = cut_file(path, "noise-cut.wav", 44 + 4 * 5000);
+	assert_int_equal(decode_open(&d, cut, 48000, 2, NULL, 0), DECODE_OK);
+	assert_true(decode_native_s16(d));
+	assert_int_equal(decode_info(d)->frames, FRAMES);
+	total = 0;
+	while ((n = decode_read_s16(d, got, 1000)) > 0)
+		total += n;
+	assert_int_equal(total, 5000);
+	assert_true(decode_truncated(d));
+	assert_string_equal(decode_error(d), "file ends early");
+	decode_close(d);
+	free(cut);
+	free(path);
+	free(want);
+}
+
 static void test_not_audio_and_missing(void **state)
 {
 	char *text = xasprintf("%s/x.ogg", tmpdir);
@@ -340,6 +441,8 @@ int main(void)
 	    cmocka_unit_test(test_resampled_length_and_pitch),
 	    cmocka_unit_test(test_channel_mapping),
 	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_native_s16_choice),
+	    cmocka_unit_test(test_read_s16),
 	    cmocka_unit_test(test_not_audio_and_missing),
 	};
 

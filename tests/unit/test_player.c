@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
@@ -143,6 +144,72 @@ static int peak_of(const struct wav *w, long from, long to)
 		if (abs(w->s[i]) > peak)
 			peak = abs(w->s[i]);
 	return peak;
+}
+
+/* frames of pseudo-random 16-bit stereo noise, full scale both ways */
+static int16_t *make_noise(long frames)
+{
+	int16_t *s = xreallocarray(NULL, (size_t)frames * 2, sizeof *s);
+	uint32_t x = 2024;
+
+	for (long i = 0; i < frames * 2; i++) {
+		x = x * 1103515245u + 12345u;
+		s[i] = (int16_t)(x >> 16);
+	}
+	s[0] = -32768;
+	s[1] = 32767;
+	return s;
+}
+
+/* The noise as a 48 kHz stereo file: 16-bit integers or 32-bit floats. */
+static char *write_noise(const char *name, int subformat, const int16_t *s, long frames)
+{
+	SF_INFO info = {.samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | subformat};
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+	float *f = xreallocarray(NULL, (size_t)frames * 2, sizeof *f);
+
+	assert_non_null(sf);
+	for (long i = 0; i < frames * 2; i++)
+		f[i] = (float)s[i] / 32768.0f;
+	if (subformat == SF_FORMAT_PCM_16)
+		assert_int_equal(sf_writef_short(sf, s, frames), frames);
+	else
+		assert_int_equal(sf_writef_float(sf, f, frames), frames);
+	assert_int_equal(sf_close(sf), 0);
+	free(f);
+	return path;
+}
+
+/* Voluntary context switches of every thread but this one: how often the
+ * playback thread went to sleep. */
+static long other_threads_sleeps(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+	long total = 0;
+	char me[32];
+
+	assert_non_null(dir);
+	snprintf(me, sizeof me, "%ld", (long)gettid());
+	while ((de = readdir(dir))) {
+		char *path, *text, *at;
+		size_t len;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, me) == 0)
+			continue;
+		path = xasprintf("/proc/self/task/%s/status", de->d_name);
+		if (util_read_file(path, 1 << 16, &text, &len) == 0) {
+			at = strstr(text, "\nvoluntary_ctxt_switches:");
+			if (at)
+				total +=
+				    strtol(at + strlen("\nvoluntary_ctxt_switches:"), NULL, 10);
+			free(text);
+		}
+		free(path);
+	}
+	closedir(dir);
+	return total;
 }
 
 static int setup(void **state)
@@ -614,6 +681,148 @@ static void test_events_and_queue(void **state)
 	free(missing);
 }
 
+/*
+ * A 16-bit file in the output format is written as it is at 0 dB, and
+ * scaled with rounding and clipping otherwise; a float file with the same
+ * samples comes out the same to within one step, and the levels in the
+ * events are those of what was written. The quiet file takes gain without
+ * clipping, the loud ones clip.
+ */
+static void test_exact_samples_and_gain(void **state)
+{
+	enum { FRAMES = 24007, F = 3 };
+	static const double gains[] = {0.0, -6.0, 3.5, 0.1};
+	enum { G = sizeof gains / sizeof gains[0] };
+	int16_t *noise[F] = {make_noise(FRAMES), make_noise(FRAMES), make_noise(FRAMES)};
+	char *paths[F];
+	struct player *p = start_player("wav", out_wav);
+	struct player_event ev[F][G];
+	uint64_t tag = 0;
+	struct wav w;
+
+	(void)state;
+	for (long i = 0; i < 2L * FRAMES; i++)
+		noise[2][i] = (int16_t)(noise[2][i] / 2);
+	paths[0] = write_noise("n16.wav", SF_FORMAT_PCM_16, noise[0], FRAMES);
+	paths[1] = write_noise("nf.wav", SF_FORMAT_FLOAT, noise[1], FRAMES);
+	paths[2] = write_noise("q16.wav", SF_FORMAT_PCM_16, noise[2], FRAMES);
+	assert_non_null(p);
+	for (int f = 0; f < F; f++)
+		for (int g = 0; g < G; g++)
+			enqueue(p, ++tag, paths[f], gains[g]);
+	for (int f = 0; f < F; f++) {
+		for (int g = 0; g < G; g++) {
+			expect_event(p, &ev[f][g], PLAYER_START, (uint64_t)(f * G + g + 1));
+			expect_event(p, &ev[f][g], PLAYER_END, (uint64_t)(f * G + g + 1));
+			assert_int_equal(ev[f][g].status, PLAYER_COMPLETE);
+			assert_float_equal(ev[f][g].played_s, (double)FRAMES / 48000, 1e-9);
+		}
+	}
+	player_stop(p, "test over");
+
+	read_wav(out_wav, &w);
+	assert_int_equal(w.frames, F * G * FRAMES);
+	for (int f = 0; f < F; f++) {
+		for (int g = 0; g < G; g++) {
+			const int16_t *out = w.s + 2 * (long)FRAMES * (f * G + g);
+			double k = pow(10.0, gains[g] / 20.0), sumsq = 0;
+			int peak = 0, worst = 0, clipped = 0;
+
+			for (long i = 0; i < 2L * FRAMES; i++) {
+				double exact = round(noise[f][i] * k);
+				double want = fmin(fmax(exact, -32768), 32767);
+				int err = abs(out[i] - (int)want);
+
+				clipped += want != exact;
+				worst = err > worst ? err : worst;
+				peak = abs(out[i]) > peak ? abs(out[i]) : peak;
+				sumsq += (double)out[i] * out[i];
+			}
+			if (gains[g] == 0.0)
+				assert_int_equal(worst, 0); /* bit for bit */
+			else
+				assert_in_range(worst, 0, 1);
+			if (f == 2)
+				assert_int_equal(clipped, 0);
+			else if (gains[g] > 0)
+				assert_true(clipped > 0);
+			assert_float_equal(ev[f][g].peak_dbfs, 20 * log10(peak / 32768.0), 1e-6);
+			assert_float_equal(ev[f][g].rms_dbfs,
+			                   20 * log10(sqrt(sumsq / (2.0 * FRAMES)) / 32768.0),
+			                   1e-6);
+		}
+	}
+	/* +3.5 dB clips the loudest samples rather than wrapping them */
+	assert_int_equal(w.s[2 * (long)FRAMES * 2], -32768);
+	assert_int_equal(w.s[2 * (long)FRAMES * 2 + 1], 32767);
+	free(w.s);
+	for (int f = 0; f < F; f++) {
+		free(noise[f]);
+		free(paths[f]);
+	}
+}
+
+/*
+ * On a file driver the player writes behind its clock: an interrupt cuts
+ * the item at the moment it comes, not a block or a write-ahead later, and
+ * the level is that of what was written. The thread wakes a few times a
+ * second while it plays, not once per 20 ms block.
+ */
+static void test_cut_on_time(void **state)
+{
+	enum { FRAMES = 96000 };
+	int16_t *s = make_noise(FRAMES);
+	char *path;
+	struct player *p = start_player("wav", out_wav);
+	struct player_event ev;
+	struct timespec wait = {0, 210000000};
+	double t_start, t_flush, quiet_dbfs = 20 * log10(3276.0 / 32768.0);
+	long sleeps;
+	struct wav w;
+
+	(void)state;
+	/* quiet (peak 3276) for 0.28 s, full scale after that */
+	for (long i = 0; i < 2L * FRAMES; i++)
+		if (i < 2L * 13440)
+			s[i] = (int16_t)(s[i] / 10);
+	s[0] = -3276;
+	path = write_noise("cut.wav", SF_FORMAT_PCM_16, s, FRAMES);
+	assert_non_null(p);
+
+	sleeps = other_threads_sleeps();
+	enqueue(p, 1, path, 0.0);
+	expect_event(p, &ev, PLAYER_START, 1);
+	expect_event(p, &ev, PLAYER_END, 1);
+	assert_int_equal(ev.status, PLAYER_COMPLETE);
+	sleeps = other_threads_sleeps() - sleeps;
+	print_message("# playback thread slept %ld times in 2 s\n", sleeps);
+	if (!valgrind)
+		assert_in_range(sleeps, 1, 30);
+
+	enqueue(p, 2, path, 0.0);
+	expect_event(p, &ev, PLAYER_START, 2);
+	t_start = mono_s();
+	nanosleep(&wait, NULL);
+	t_flush = mono_s();
+	player_flush(p, "cut");
+	expect_event(p, &ev, PLAYER_END, 2);
+	assert_int_equal(ev.status, PLAYER_INTERRUPTED);
+	/* START went out as the item began; what played is what had been due */
+	assert_true(ev.played_s >= t_flush - t_start - 0.001);
+	assert_true(ev.played_s <= t_flush - t_start + 0.020 * slack);
+	if (ev.played_s < 0.275)
+		assert_float_equal(ev.peak_dbfs, quiet_dbfs, 0.01);
+	else
+		print_message("# cut late (%.3f s): level not checked\n", ev.played_s);
+	player_stop(p, "test over");
+
+	read_wav(out_wav, &w);
+	assert_int_equal(w.frames, FRAMES + lround(ev.played_s * 48000));
+	free(w.s);
+	free(s);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +837,8 @@ int main(void)
 	    cmocka_unit_test(test_device_cannot_open),
 	    cmocka_unit_test(test_device_lost),
 	    cmocka_unit_test(test_events_and_queue),
+	    cmocka_unit_test(test_exact_samples_and_gain),
+	    cmocka_unit_test(test_cut_on_time),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
