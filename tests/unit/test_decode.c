@@ -151,7 +151,8 @@ static void test_formats_to_48k_stereo(void **state)
 	    {"e.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 96000, 2, 0.005},
 	    {"f.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_32, 32000, 2, 0.005},
 	    {"g.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 16000, 1, 0.005},
-	    {"h.opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 48000, 1, 0.06},
+	    /* ARM builds of libopus overshoot more (peaks of 0.59-0.64 seen) */
+	    {"h.opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 48000, 1, 0.15},
 	    {"i.mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 44100, 1, 0.06},
 	    {"j.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24, 88200, 2, 0.005},
 	};

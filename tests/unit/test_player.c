@@ -264,7 +264,8 @@ static void test_formats_back_to_back(void **state)
 	    {"a.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 1, 0.05},
 	    {"b.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 48000, 2, 0.05},
 	    {"c.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 22050, 1, 0.8},
-	    {"d.opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 48000, 1, 0.8},
+	    /* ARM builds of libopus overshoot more (up to -3.9 dBFS seen) */
+	    {"d.opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 48000, 1, 2.5},
 	    {"e.mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 44100, 2, 0.8},
 	};
 	enum { N = sizeof cases / sizeof cases[0] };
