@@ -413,7 +413,7 @@ liq_v=$(liquidsoap --version 2>/dev/null | head -1 | sed 's/Liquidsoap //')
 cron_v=$(dpkg-query -W -f='${Version}' cron 2>/dev/null)
 mpg_v=$(mpg123 --version 2>/dev/null | awk '{ print $2 }')
 case $cron_kind in
-loop) cron_label="cron stand-in (sleep loop)" ;;
+loop) cron_label="cron stand-in, a sleep loop" ;;
 *) cron_label="$cron_kind $cron_v" ;;
 esac
 
@@ -480,10 +480,10 @@ if [ -n "$have_mpg123" ]; then
 	printf '%-60s %s\n' "cron + mpg123" "$have_mpg123"
 else
 	errors "$W/cron.bursts.end" 60 >"$W/err.cron"
-	row "${cron_label% (*} + mpg123 $mpg_v, every minute: first sample" "$W/err.cron"
+	row "${cron_label%,*} + mpg123 $mpg_v, every minute: first sample" "$W/err.cron"
 	lp=$(pct "$W/err.loaxad" 99)
 	cp99=$(pct "$W/err.cron" 99)
-	echo "p99 start error, ${cron_label% (*} + mpg123 / loaxad (pipe): $(awk -v a="$cp99" -v b="$lp" 'BEGIN {
+	echo "p99 start error, ${cron_label%,*} + mpg123 / loaxad (pipe): $(awk -v a="$cp99" -v b="$lp" 'BEGIN {
 		if (b + 0 > 0 && a + 0 > 0) printf "%.0fx", a / b; else print "-" }') (a lower bound, see *)"
 fi
 echo "* a file sink has no clock: each block is handed over once its last sample is due, so"
