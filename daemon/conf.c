@@ -100,6 +100,7 @@ static const struct conf_key province_keys[] = {
     STR("log_url", province.log_url, CF_NULL_EMPTY, check_log_url),
     INT("sync_interval_s", province.sync_interval_s, 10, 86400),
     INT("upload_interval_s", province.upload_interval_s, 10, 86400),
+    INT("upload_hold_s", province.upload_hold_s, 0, 86400),
     STR("ca_file", province.ca_file, CF_NULL_EMPTY, NULL),
     STR("pinned_public_key", province.pinned_public_key, CF_NULL_EMPTY, NULL),
     {"max_download_bytes", CK_INT64, offsetof(struct conf, province.max_download_bytes), 1,
@@ -556,6 +557,7 @@ static void set_defaults(struct conf *c, const char *path)
 	c->audio.target_lufs = -16.0;
 	c->province.sync_interval_s = 300;
 	c->province.upload_interval_s = 300;
+	c->province.upload_hold_s = 3600;
 	c->province.max_download_bytes = 268435456;
 	c->amplifier.lead_s = 3;
 	c->amplifier.tail_s = 5;

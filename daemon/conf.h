@@ -51,6 +51,7 @@ struct conf {
 		char *log_url;       /* NULL/"" = no upload */
 		int sync_interval_s;  /* default 300 */
 		int upload_interval_s;/* default 300 */
+		int upload_hold_s;    /* default 3600; 0: cut every interval */
 		char *ca_file;
 		char *pinned_public_key;
 		int64_t max_download_bytes; /* default 268435456 */

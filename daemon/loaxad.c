@@ -467,6 +467,7 @@ int main(int argc, char **argv)
 			arm_timer(tfd, wake);
 		}
 		publish_status(&dm);
+		upload_set_on_air(dm.upload, station_busy(station));
 		if (poll(pfd, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -59,6 +59,7 @@ struct target {
 	char *ca_file;
 	char *pinned_public_key;
 	int interval_s;
+	int hold_s; /* see upload_set_on_air() */
 };
 
 /* A day file whose every line is already cut, as it was then: while it
@@ -621,7 +622,8 @@ static int find_last_cut(struct round *rd)
 	return 0;
 }
 
-static int cut(struct round *rd)
+/* Cut what is new; with hold, only find where the last cut ended. */
+static int cut(struct round *rd, bool hold)
 {
 	struct log_lines L;
 	size_t start, k, off = 0;
@@ -629,7 +631,11 @@ static int cut(struct round *rd)
 
 	remove_stale_temps(rd->outbox);
 	remove_stale_temps(rd->sent);
-	if (find_last_cut(rd) < 0 || read_log(rd, rd->last_cut, &L) < 0)
+	if (find_last_cut(rd) < 0)
+		return -1;
+	if (hold)
+		return 0;
+	if (read_log(rd, rd->last_cut, &L) < 0)
 		return -1;
 	segment_pick(L.refs, L.n, rd->last_cut, 0, SEGMENT_MAX_LINES, &start, &first, &last, &gap);
 	if (gap) {
@@ -980,7 +986,8 @@ static int count_outbox(const struct target *t)
 
 /* Cut, then (with a log_url) deliver the outbox and the status. */
 static int run_round(const struct target *t, const struct upload_opts *o, atomic_bool *cancel,
-                     struct seen *seen, const char *status_json, struct upload_report *r)
+                     struct seen *seen, bool hold, const char *status_json,
+                     struct upload_report *r)
 {
 	struct round rd = {.t = t, .cancel = cancel, .r = r, .seen = seen};
 	char *keypath = xasprintf("%s/station.key", t->state_dir);
@@ -1007,7 +1014,7 @@ static int run_round(const struct target *t, const struct upload_opts *o, atomic
 		goto out;
 	}
 	/* What is already in the outbox goes out even if cutting fails. */
-	cut_ok = cut(&rd);
+	cut_ok = cut(&rd, hold);
 	if (!t->log_url) {
 		r->outbox = count_outbox(t);
 		ret = cut_ok;
@@ -1035,6 +1042,7 @@ static void target_from_conf(struct target *t, const struct conf *c)
 	t->ca_file = c->province.ca_file;
 	t->pinned_public_key = c->province.pinned_public_key;
 	t->interval_s = c->province.upload_interval_s;
+	t->hold_s = c->province.upload_hold_s;
 }
 
 int upload_cut(const char *state_dir, const char *station_id, const struct upload_opts *o,
@@ -1044,7 +1052,7 @@ int upload_cut(const char *state_dir, const char *station_id, const struct uploa
 
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
-	return run_round(&t, o, NULL, NULL, NULL, r);
+	return run_round(&t, o, NULL, NULL, false, NULL, r);
 }
 
 int upload_run_once(const struct conf *c, const struct upload_opts *o, const char *status_json,
@@ -1060,7 +1068,7 @@ int upload_run_once(const struct conf *c, const struct upload_opts *o, const cha
 		         _("cannot initialise libsodium or libcurl"));
 		return -1;
 	}
-	ret = run_round(&t, o, NULL, NULL, status_json, r);
+	ret = run_round(&t, o, NULL, NULL, false, status_json, r);
 	curl_global_cleanup();
 	return ret;
 }
@@ -1074,6 +1082,9 @@ struct upload {
 	pthread_cond_t cond;
 	bool stop;
 	bool now_requested;
+	bool cut_requested;          /* cut even while a session airs */
+	bool on_air;                 /* a session is on the air */
+	struct timespec holding_since; /* monotonic; on air and nothing cut since */
 	atomic_bool cancel;
 	atomic_int outbox;
 	char *status; /* the daemon's latest status text */
@@ -1104,15 +1115,24 @@ static void *upload_thread(void *arg)
 	pthread_mutex_lock(&u->lock);
 	while (!u->stop) {
 		struct upload_report r;
-		struct timespec deadline;
+		struct timespec deadline, now;
 		char *status = u->status ? xstrdup(u->status) : NULL;
 		unsigned delay;
+		bool hold;
 		int rc;
 
+		/* A session's lines wait for its end, so that it makes one
+		 * segment, unless it has been airing for hold_s. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		hold = u->on_air && !u->cut_requested && u->t.hold_s > 0 &&
+		       util_ts_diff(now, u->holding_since) < u->t.hold_s;
+		if (!hold)
+			u->holding_since = now;
 		u->now_requested = false;
+		u->cut_requested = false;
 		pthread_mutex_unlock(&u->lock);
 
-		rc = run_round(&u->t, NULL, &u->cancel, &u->seen, status, &r);
+		rc = run_round(&u->t, NULL, &u->cancel, &u->seen, hold, status, &r);
 		free(status);
 		atomic_store(&u->outbox, r.outbox);
 		if (rc < 0 && !atomic_load(&u->cancel))
@@ -1180,6 +1200,7 @@ struct upload *upload_start(const struct conf *c)
 	u->t.ca_file = dup_or_null(t.ca_file);
 	u->t.pinned_public_key = dup_or_null(t.pinned_public_key);
 	u->t.interval_s = t.interval_s;
+	u->t.hold_s = t.hold_s;
 	atomic_init(&u->cancel, false);
 	atomic_init(&u->outbox, count_outbox(&u->t));
 	pthread_mutex_init(&u->lock, NULL);
@@ -1217,7 +1238,24 @@ void upload_now(struct upload *u)
 		return;
 	pthread_mutex_lock(&u->lock);
 	u->now_requested = true;
+	u->cut_requested = true;
 	pthread_cond_signal(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void upload_set_on_air(struct upload *u, bool on_air)
+{
+	if (!u)
+		return;
+	pthread_mutex_lock(&u->lock);
+	if (on_air && !u->on_air) {
+		clock_gettime(CLOCK_MONOTONIC, &u->holding_since);
+	} else if (!on_air && u->on_air) {
+		/* the session has ended: its segment goes now */
+		u->now_requested = true;
+		pthread_cond_signal(&u->cond);
+	}
+	u->on_air = on_air;
 	pthread_mutex_unlock(&u->lock);
 }
 

@@ -1,11 +1,14 @@
 /*
  * upload: the as-run log's way to the province (DESIGN §5 "Upload").
  *
- * A thread that, every upload_interval_s, cuts the as-run log lines not yet
- * cut into an immutable, signed segment in state_dir/outbox/, PUTs each
- * waiting segment (and its .minisig) to log_url, and removes it from the
- * outbox only after a 2xx; then PUTs status.json. The station key is made
- * on the daemon's first start, whether or not the station uploads.
+ * A thread that cuts the as-run log lines not yet cut into an immutable,
+ * signed segment in state_dir/outbox/, PUTs each waiting segment (and its
+ * .minisig) to log_url, and removes it from the outbox only after a 2xx;
+ * then PUTs status.json. It runs a round every upload_interval_s and as
+ * soon as a session ends. While a session is on the air its lines wait, so
+ * that a session makes one segment, unless they have waited upload_hold_s
+ * (0: every round cuts). The station key is made on the daemon's first
+ * start, whether or not the station uploads.
  *
  * Files in state_dir that belong to this module:
  *   station.key, station.pub        the station's minisign key pair
@@ -30,8 +33,11 @@ struct upload;
 struct upload *upload_start(const struct conf *c);
 /* The daemon's latest status, a JSON object as text (copied). */
 void upload_set_status(struct upload *u, const char *json_text);
-/* Cut and upload now rather than at the next interval. */
+/* Cut and upload now rather than at the next interval, on the air or not. */
 void upload_now(struct upload *u);
+/* Whether a session is on the air (called on every pass of the loop; the
+ * end of a session starts a round). */
+void upload_set_on_air(struct upload *u, bool on_air);
 /* Segments waiting in the outbox. */
 int upload_outbox(struct upload *u);
 /* Stop the thread (an upload in flight is abandoned; it is sent again later). */

@@ -128,6 +128,7 @@ static void test_defaults(void **state)
 	assert_null(c.province.pinned_public_key);
 	assert_int_equal(c.province.sync_interval_s, 300);
 	assert_int_equal(c.province.upload_interval_s, 300);
+	assert_int_equal(c.province.upload_hold_s, 3600);
 	assert_true(c.province.max_download_bytes == 268435456);
 	assert_null(c.amplifier.on_command);
 	assert_null(c.amplifier.off_command);
@@ -169,7 +170,7 @@ static void test_complete(void **state)
 	    "  manifest_url = \"https://tinh.example.vn/loaxa/manifest.json\";\n"
 	    "  public_key = \"" PUBKEY "\";\n"
 	    "  log_url = \"https://tinh.example.vn/loaxa/logs/\";\n"
-	    "  sync_interval_s = 600; upload_interval_s = 900;\n"
+	    "  sync_interval_s = 600; upload_interval_s = 900; upload_hold_s = 0;\n"
 	    "  ca_file = \"/etc/ssl/tinh.pem\"; pinned_public_key = \"sha256//abc=\";\n"
 	    "  max_download_bytes = 1099511627776L;\n"
 	    "};\n"
@@ -210,6 +211,7 @@ static void test_complete(void **state)
 	assert_string_equal(c.province.log_url, "https://tinh.example.vn/loaxa/logs/");
 	assert_int_equal(c.province.sync_interval_s, 600);
 	assert_int_equal(c.province.upload_interval_s, 900);
+	assert_int_equal(c.province.upload_hold_s, 0);
 	assert_string_equal(c.province.ca_file, "/etc/ssl/tinh.pem");
 	assert_string_equal(c.province.pinned_public_key, "sha256//abc=");
 	assert_true(c.province.max_download_bytes == 1099511627776LL);
@@ -370,6 +372,8 @@ static void test_ranges(void **state)
 	    {"province: { sync_interval_s = 86401; };", "province.sync_interval_s"},
 	    {"province: { upload_interval_s = 0; };", "province.upload_interval_s"},
 	    {"province: { upload_interval_s = 100000; };", "province.upload_interval_s"},
+	    {"province: { upload_hold_s = -1; };", "province.upload_hold_s"},
+	    {"province: { upload_hold_s = 86401; };", "province.upload_hold_s"},
 	    {"province: { max_download_bytes = 0; };", "province.max_download_bytes"},
 	    {"province: { max_download_bytes = 1099511627777L; };", "province.max_download_bytes"},
 	    {"amplifier: { lead_s = -1; };", "amplifier.lead_s"},
