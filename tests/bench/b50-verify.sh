@@ -2,13 +2,15 @@
 # loaxa-province verify throughput: as-run log lines checked per second of
 # CPU on one core (DESIGN §9: at least 500,000), over a generated year of
 # signed logs for 200 stations (tests/helpers/genlogs: realistic play
-# lines, correct chains), cut as the stations cut them: a segment every
-# upload_interval_s = 300 s, one or two lines each.
+# lines, correct chains), cut as the stations cut them: a segment for each
+# broadcast session (province.upload_hold_s, default 3600, is longer than
+# any session of the generated days). VERIFY_CUT=interval:300 is a station
+# with upload_hold_s = 0, cutting every upload_interval_s.
 #
 #   VERIFY_DAYS      days of logs (default 365; fewer for a quick run)
 #   VERIFY_STATIONS  stations (default 200)
-#   VERIFY_CUT       how stations cut segments: interval:S (default
-#                    interval:300), session, day, lines:N
+#   VERIFY_CUT       how stations cut segments: session (default),
+#                    interval:S, day, lines:N
 #   VERIFY_RUNS      runs of each mode; the fastest is shown (default 3)
 #   BUILD            the build folder (default build)
 #
@@ -24,7 +26,7 @@ B=$(cd "${BUILD:-build}" && pwd)
 PATH=$B:$B/tests:$PATH
 DAYS=${VERIFY_DAYS:-365}
 STATIONS=${VERIFY_STATIONS:-200}
-CUT=${VERIFY_CUT:-interval:300}
+CUT=${VERIFY_CUT:-session}
 RUNS=${VERIFY_RUNS:-3}
 W=$(mktemp -d "${TMPDIR:-/tmp}/loaxa-bench-verify.XXXXXX")
 trap 'rm -rf "$W"' EXIT
