@@ -986,8 +986,7 @@ static int count_outbox(const struct target *t)
 
 /* Cut, then (with a log_url) deliver the outbox and the status. */
 static int run_round(const struct target *t, const struct upload_opts *o, atomic_bool *cancel,
-                     struct seen *seen, bool hold, const char *status_json,
-                     struct upload_report *r)
+                     struct seen *seen, bool hold, const char *status_json, struct upload_report *r)
 {
 	struct round rd = {.t = t, .cancel = cancel, .r = r, .seen = seen};
 	char *keypath = xasprintf("%s/station.key", t->state_dir);
@@ -1082,8 +1081,8 @@ struct upload {
 	pthread_cond_t cond;
 	bool stop;
 	bool now_requested;
-	bool cut_requested;          /* cut even while a session airs */
-	bool on_air;                 /* a session is on the air */
+	bool cut_requested;            /* cut even while a session airs */
+	bool on_air;                   /* a session is on the air */
 	struct timespec holding_since; /* monotonic; on air and nothing cut since */
 	atomic_bool cancel;
 	atomic_int outbox;
