@@ -11,6 +11,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/loaxa
 MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 LOCALEDIR ?= $(PREFIX)/share/locale
@@ -39,14 +40,17 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 endif
 ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
                -DLOAXA_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
+               -DLIBEXECDIR='"$(LIBEXECDIR)"' \
                -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -pthread \
                $(shell $(PKG_CONFIG) --cflags $(PKGS))
-ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread
+# --as-needed: each program links only the libraries it calls, so that
+# loaxad, whose network work is loaxad-net's, maps no libcurl or TLS.
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread -Wl,--as-needed
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 
-LIB_SRC   := $(filter-out daemon/loaxad.c,$(wildcard daemon/*.c))
+LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c,$(wildcard daemon/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-BINS      := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-province
+BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxactl $(BUILD)/loaxa-province
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -76,6 +80,9 @@ $(BUILD)/libloaxa.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/loaxad-net: $(BUILD)/daemon/loaxad-net.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/loaxactl: $(BUILD)/tools/loaxactl.o $(BUILD)/libloaxa.a
@@ -142,8 +149,9 @@ format:
 	clang-format -i daemon/*.[ch] tools/*.c tests/unit/*.[ch] tests/helpers/*.c
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
+	install -m 0755 $(BUILD)/loaxad-net $(DESTDIR)$(LIBEXECDIR)/loaxad-net
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-province $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxad.conf ] || \

@@ -33,6 +33,7 @@
 #include "schedule.h"
 #include "station.h"
 #include "sync.h"
+#include "stationkey.h"
 #include "upload.h"
 #include "util.h"
 
@@ -405,7 +406,7 @@ int main(int argc, char **argv)
 	if (sfd < 0 || tfd < 0)
 		fatal("signalfd/timerfd");
 
-	if (upload_station_key(conf.state_dir, conf.station_id) < 0)
+	if (stationkey_ensure(conf.state_dir, conf.station_id) < 0)
 		log_errx("the station key could not be made; segments cannot be signed");
 	station = station_new(&conf, log, player);
 	write_marker(log, &conf, AIRLOG_START, NULL);

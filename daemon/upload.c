@@ -36,9 +36,9 @@
 #include "minisig.h"
 #include "net.h"
 #include "segment.h"
+#include "stationkey.h"
 #include "util.h"
 
-#define KEY_MAX_BYTES     16384
 #define DAYFILE_MAX_BYTES (64 * 1024 * 1024)
 /* After weeks offline the backlog goes as several segments of this many
  * lines (about 3 MB), each small enough for any server's body limit. */
@@ -196,7 +196,8 @@ static void remove_stale_temps(const char *dir)
 		size_t n = strlen(e->d_name);
 
 		if ((e->d_name[0] == '.' && n > 5 && strcmp(e->d_name + n - 4, ".tmp") == 0) ||
-		    strncmp(e->d_name, ".cut.tmp.", 9) == 0) {
+		    strncmp(e->d_name, ".cut.tmp.", 9) == 0 ||
+		    strncmp(e->d_name, ".seen.tmp.", 10) == 0) {
 			char *p = xasprintf("%s/%s", dir, e->d_name);
 
 			unlink(p);
@@ -204,134 +205,6 @@ static void remove_stale_temps(const char *dir)
 		}
 	}
 	closedir(d);
-}
-
-/* --- the station key ------------------------------------------------------------ */
-
-static int read_seckey(const char *path, struct minisig_seckey *sk, const char **why)
-{
-	char *text;
-	size_t len;
-	int r;
-
-	if (util_read_file(path, KEY_MAX_BYTES, &text, &len) < 0) {
-		*why = strerror(errno);
-		return -1;
-	}
-	r = minisig_parse_seckey(text, sk, why);
-	sodium_memzero(text, len);
-	free(text);
-	return r;
-}
-
-/* station.pub must say what station.key is; it is made again if not. */
-static int check_pub(const char *pub_path, const char *station_id, const struct minisig_seckey *sk)
-{
-	struct minisig_pubkey pk, have;
-	char *comment = xasprintf("loaxa station %s public key", station_id), *text, *buf;
-	size_t len;
-	int ret = 0;
-
-	minisig_seckey_pubkey(sk, &pk);
-	if (util_read_file(pub_path, KEY_MAX_BYTES, &buf, &len) == 0) {
-		bool same =
-		    minisig_parse_pubkey(buf, &have) == 0 && memcmp(&have, &pk, sizeof pk) == 0;
-
-		free(buf);
-		if (same) {
-			free(comment);
-			return 0;
-		}
-		log_warnx(_("%s does not match the station key; writing it again"), pub_path);
-	} else if (errno != ENOENT) {
-		log_warn(_("cannot read %s"), pub_path);
-	}
-	text = minisig_format_pubkey(&pk, comment);
-	if (util_write_atomic(pub_path, text, strlen(text), 0644) < 0) {
-		log_warn(_("cannot write %s"), pub_path);
-		ret = -1;
-	}
-	free(text);
-	free(comment);
-	return ret;
-}
-
-/*
- * A new key goes in with link(), not rename(): should two processes make
- * one at the same moment, the second finds the first's in place and keeps
- * it, so a key once written is never replaced.
- */
-static int make_key(const char *state_dir, const char *key_path, const char *station_id)
-{
-	struct minisig_seckey sk;
-	struct minisig_pubkey pk;
-	char *comment = xasprintf("loaxa station %s secret key", station_id);
-	char *text, *tmp = xasprintf("%s/.station.key.%ld.tmp", state_dir, (long)getpid());
-	int fd, ret = -1;
-
-	minisig_keygen(&pk, &sk);
-	text = minisig_format_seckey(&sk, comment);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || util_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		log_warn(_("cannot write %s"), tmp);
-	} else if (link(tmp, key_path) < 0 && errno != EEXIST) {
-		log_warn(_("cannot create %s"), key_path);
-	} else {
-		ret = util_fsync_dir(state_dir);
-		if (ret < 0)
-			log_warn(_("cannot sync %s"), state_dir);
-	}
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	sodium_memzero(text, strlen(text));
-	sodium_memzero(&sk, sizeof sk);
-	free(text);
-	free(tmp);
-	free(comment);
-	return ret;
-}
-
-int upload_station_key(const char *state_dir, const char *station_id)
-{
-	char *key_path = xasprintf("%s/station.key", state_dir);
-	char *pub_path = xasprintf("%s/station.pub", state_dir);
-	struct minisig_seckey sk;
-	const char *why;
-	struct stat st;
-	int ret = -1;
-
-	if (util_mkdirs(state_dir, 0750) < 0) {
-		log_warn(_("cannot create %s"), state_dir);
-		goto out;
-	}
-	if (stat(key_path, &st) < 0) {
-		if (errno != ENOENT) {
-			log_warn(_("cannot read %s"), key_path);
-			goto out;
-		}
-		if (make_key(state_dir, key_path, station_id) < 0)
-			goto out;
-		log_notice(_("made the station key %s; give %s to the province"), key_path,
-		           pub_path);
-	} else if (st.st_mode & 077) {
-		log_warnx(_("%s could be read by other users; made it private"), key_path);
-		if (chmod(key_path, 0600) < 0)
-			log_warn(_("cannot chmod %s"), key_path);
-	}
-	/* A key that does not parse is left for the operator to look at:
-	 * replacing it would orphan every signature made so far. */
-	if (read_seckey(key_path, &sk, &why) < 0) {
-		log_warnx(_("%s: not a usable station key (%s); move it away to make a new one"),
-		          key_path, _(why));
-		goto out;
-	}
-	ret = check_pub(pub_path, station_id, &sk);
-	sodium_memzero(&sk, sizeof sk);
-out:
-	free(key_path);
-	free(pub_path);
-	return ret;
 }
 
 /* --- cutting ------------------------------------------------------------------ */
@@ -984,11 +857,69 @@ static int count_outbox(const struct target *t)
 	return n;
 }
 
+/*
+ * outbox/.seen: the day files read to the end at the last cut, one a line,
+ * "NAME SIZE MTIME_S MTIME_NS MAX_SEQ", so that a round (a process of its
+ * own) does not read a year of log again. Only a cache: a missing or
+ * damaged file means reading every day file, and a file whose size or
+ * mtime changed is read again.
+ */
+static void seen_load(const char *outbox, struct seen *sn)
+{
+	char *path = xasprintf("%s/.seen", outbox), *buf, *line, *save = NULL;
+	size_t len;
+
+	memset(sn, 0, sizeof *sn);
+	if (util_read_file(path, 4 * 1024 * 1024, &buf, &len) < 0) {
+		free(path);
+		return;
+	}
+	free(path);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct seen_file f = {0};
+		long long size, sec, nsec;
+		unsigned long long max;
+
+		if (sscanf(line, "%31s %lld %lld %lld %llu", f.name, &size, &sec, &nsec, &max) !=
+		        5 ||
+		    !is_day_name(f.name))
+			continue;
+		f.size = (off_t)size;
+		f.mtime = (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = (long)nsec};
+		f.max_seq = (uint64_t)max;
+		sn->v = xreallocarray(sn->v, sn->n + 1, sizeof *sn->v);
+		sn->v[sn->n++] = f;
+	}
+	free(buf);
+}
+
+static void seen_save(const char *outbox, const struct seen *sn)
+{
+	char *path = xasprintf("%s/.seen", outbox), *text = xstrdup(""), *next;
+
+	for (size_t i = 0; i < sn->n; i++) {
+		const struct seen_file *f = &sn->v[i];
+
+		next =
+		    xasprintf("%s%s %lld %lld %ld %" PRIu64 "\n", text, f->name, (long long)f->size,
+		              (long long)f->mtime.tv_sec, f->mtime.tv_nsec, f->max_seq);
+		free(text);
+		text = next;
+	}
+	if (util_write_atomic(path, text, strlen(text), 0640) < 0)
+		log_warn(_("cannot write %s"), path);
+	free(text);
+	free(path);
+}
+
 /* Cut, then (with a log_url) deliver the outbox and the status. */
 static int run_round(const struct target *t, const struct upload_opts *o, atomic_bool *cancel,
-                     struct seen *seen, bool hold, const char *status_json, struct upload_report *r)
+                     struct seen *seen, const char *status_json, struct upload_report *r)
 {
+	bool hold = o && o->hold;
+
 	struct round rd = {.t = t, .cancel = cancel, .r = r, .seen = seen};
+	struct seen own_seen = {0};
 	char *keypath = xasprintf("%s/station.key", t->state_dir);
 	const char *why;
 	int lockfd = -1, ret = -1, cut_ok;
@@ -1007,13 +938,19 @@ static int run_round(const struct target *t, const struct upload_opts *o, atomic
 		fail(&rd, _("%s is in use by another process"), rd.outbox);
 		goto out;
 	}
-	if (read_seckey(keypath, &rd.sk, &why) < 0) {
+	if (stationkey_read(keypath, &rd.sk, &why) < 0) {
 		fail(&rd, _("cannot use the station key %s: %s"), keypath, _(why));
 		r->outbox = count_outbox(t);
 		goto out;
 	}
 	/* What is already in the outbox goes out even if cutting fails. */
+	if (!rd.seen && !hold) {
+		seen_load(rd.outbox, &own_seen);
+		rd.seen = &own_seen;
+	}
 	cut_ok = cut(&rd, hold);
+	if (rd.seen == &own_seen && cut_ok == 0)
+		seen_save(rd.outbox, &own_seen);
 	if (!t->log_url) {
 		r->outbox = count_outbox(t);
 		ret = cut_ok;
@@ -1027,6 +964,7 @@ out:
 	if (lockfd >= 0)
 		close(lockfd);
 	free(keypath);
+	free(own_seen.v);
 	free(rd.outbox);
 	free(rd.sent);
 	free(rd.airlog);
@@ -1051,7 +989,7 @@ int upload_cut(const char *state_dir, const char *station_id, const struct uploa
 
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
-	return run_round(&t, o, NULL, NULL, false, NULL, r);
+	return run_round(&t, o, NULL, NULL, NULL, r);
 }
 
 int upload_run_once(const struct conf *c, const struct upload_opts *o, const char *status_json,
@@ -1067,217 +1005,7 @@ int upload_run_once(const struct conf *c, const struct upload_opts *o, const cha
 		         _("cannot initialise libsodium or libcurl"));
 		return -1;
 	}
-	ret = run_round(&t, o, NULL, NULL, false, status_json, r);
+	ret = run_round(&t, o, NULL, NULL, status_json, r);
 	curl_global_cleanup();
 	return ret;
-}
-
-/* --- the thread -------------------------------------------------------------------- */
-
-struct upload {
-	struct target t; /* owned copies */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
-	bool now_requested;
-	bool cut_requested;            /* cut even while a session airs */
-	bool on_air;                   /* a session is on the air */
-	struct timespec holding_since; /* monotonic; on air and nothing cut since */
-	atomic_bool cancel;
-	atomic_int outbox;
-	char *status; /* the daemon's latest status text */
-	struct seen seen;
-};
-
-/* min(interval, 10 s * 2^failures), of which a random half, so that the
- * communes that lost the network together do not all come back at once. */
-static unsigned backoff_s(unsigned interval, unsigned failures)
-{
-	uint64_t d = BACKOFF_FIRST_S;
-
-	for (unsigned i = 0; i < failures && d < interval; i++)
-		d *= 2;
-	if (d > interval)
-		d = interval;
-	if (d < 2)
-		return (unsigned)d;
-	return (unsigned)(d / 2 + randombytes_uniform((uint32_t)(d / 2) + 1));
-}
-
-static void *upload_thread(void *arg)
-{
-	struct upload *u = arg;
-	unsigned failures = 0;
-	unsigned interval = u->t.interval_s > 0 ? (unsigned)u->t.interval_s : 300;
-
-	pthread_mutex_lock(&u->lock);
-	while (!u->stop) {
-		struct upload_report r;
-		struct timespec deadline, now;
-		char *status = u->status ? xstrdup(u->status) : NULL;
-		unsigned delay;
-		bool hold;
-		int rc;
-
-		/* A session's lines wait for its end, so that it makes one
-		 * segment, unless it has been airing for hold_s. */
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		hold = u->on_air && !u->cut_requested && u->t.hold_s > 0 &&
-		       util_ts_diff(now, u->holding_since) < u->t.hold_s;
-		if (!hold)
-			u->holding_since = now;
-		u->now_requested = false;
-		u->cut_requested = false;
-		pthread_mutex_unlock(&u->lock);
-
-		rc = run_round(&u->t, NULL, &u->cancel, &u->seen, hold, status, &r);
-		free(status);
-		atomic_store(&u->outbox, r.outbox);
-		if (rc < 0 && !atomic_load(&u->cancel))
-			log_warnx(ngettext("upload: %s (%d segment waiting)",
-			                   "upload: %s (%d segments waiting)",
-			                   (unsigned long)r.outbox),
-			          r.reason, r.outbox);
-		else if (r.sent > 0)
-			log_info(ngettext("upload: %d segment delivered, %d waiting",
-			                  "upload: %d segments delivered, %d waiting",
-			                  (unsigned long)r.sent),
-			         r.sent, r.outbox);
-
-		pthread_mutex_lock(&u->lock);
-		if (rc == 0) {
-			failures = 0;
-			delay = interval;
-		} else {
-			delay = backoff_s(interval, failures);
-			if (failures < 32)
-				failures++;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += delay;
-		while (!u->stop && !u->now_requested)
-			if (pthread_cond_timedwait(&u->cond, &u->lock, &deadline) == ETIMEDOUT)
-				break;
-	}
-	pthread_mutex_unlock(&u->lock);
-	return NULL;
-}
-
-static void target_free(struct target *t)
-{
-	free(t->station_id);
-	free(t->state_dir);
-	free(t->log_url);
-	free(t->ca_file);
-	free(t->pinned_public_key);
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-struct upload *upload_start(const struct conf *c)
-{
-	struct upload *u;
-	pthread_condattr_t ca;
-	struct target t;
-	int err;
-
-	target_from_conf(&t, c);
-	if (!t.log_url)
-		return NULL;
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		log_warnx(_("upload: cannot initialise libsodium or libcurl"));
-		return NULL;
-	}
-	u = xcalloc(1, sizeof *u);
-	u->t.station_id = dup_or_null(t.station_id);
-	u->t.state_dir = dup_or_null(t.state_dir);
-	u->t.log_url = dup_or_null(t.log_url);
-	u->t.ca_file = dup_or_null(t.ca_file);
-	u->t.pinned_public_key = dup_or_null(t.pinned_public_key);
-	u->t.interval_s = t.interval_s;
-	u->t.hold_s = t.hold_s;
-	atomic_init(&u->cancel, false);
-	atomic_init(&u->outbox, count_outbox(&u->t));
-	pthread_mutex_init(&u->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&u->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	err = pthread_create(&u->thread, NULL, upload_thread, u);
-	if (err) {
-		errno = err;
-		log_warn("upload: pthread_create");
-		pthread_cond_destroy(&u->cond);
-		pthread_mutex_destroy(&u->lock);
-		target_free(&u->t);
-		free(u);
-		curl_global_cleanup();
-		return NULL;
-	}
-	return u;
-}
-
-void upload_set_status(struct upload *u, const char *json_text)
-{
-	if (!u)
-		return;
-	pthread_mutex_lock(&u->lock);
-	free(u->status);
-	u->status = json_text ? xstrdup(json_text) : NULL;
-	pthread_mutex_unlock(&u->lock);
-}
-
-void upload_now(struct upload *u)
-{
-	if (!u)
-		return;
-	pthread_mutex_lock(&u->lock);
-	u->now_requested = true;
-	u->cut_requested = true;
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
-}
-
-void upload_set_on_air(struct upload *u, bool on_air)
-{
-	if (!u)
-		return;
-	pthread_mutex_lock(&u->lock);
-	if (on_air && !u->on_air) {
-		clock_gettime(CLOCK_MONOTONIC, &u->holding_since);
-	} else if (!on_air && u->on_air) {
-		/* the session has ended: its segment goes now */
-		u->now_requested = true;
-		pthread_cond_signal(&u->cond);
-	}
-	u->on_air = on_air;
-	pthread_mutex_unlock(&u->lock);
-}
-
-int upload_outbox(struct upload *u)
-{
-	return u ? atomic_load(&u->outbox) : 0;
-}
-
-void upload_stop(struct upload *u)
-{
-	if (!u)
-		return;
-	pthread_mutex_lock(&u->lock);
-	u->stop = true;
-	atomic_store(&u->cancel, true);
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
-	pthread_join(u->thread, NULL);
-	pthread_cond_destroy(&u->cond);
-	pthread_mutex_destroy(&u->lock);
-	target_free(&u->t);
-	free(u->status);
-	free(u->seen.v);
-	free(u);
-	curl_global_cleanup();
 }

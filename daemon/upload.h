@@ -1,19 +1,19 @@
 /*
  * upload: the as-run log's way to the province (DESIGN §5 "Upload").
  *
- * A thread that cuts the as-run log lines not yet cut into an immutable,
+ * A thread (upload_thread.c) that runs a round in loaxad-net (netjob.h),
+ * which cuts the as-run log lines not yet cut into an immutable,
  * signed segment in state_dir/outbox/, PUTs each waiting segment (and its
  * .minisig) to log_url, and removes it from the outbox only after a 2xx;
  * then PUTs status.json. It runs a round every upload_interval_s and as
  * soon as a session ends. While a session is on the air its lines wait, so
  * that a session makes one segment, unless they have waited upload_hold_s
- * (0: every round cuts). The station key is made on the daemon's first
- * start, whether or not the station uploads.
+ * (0: every round cuts). The station key is stationkey.h's.
  *
  * Files in state_dir that belong to this module:
- *   station.key, station.pub        the station's minisign key pair
  *   outbox/<station>-<first>-<last>.jsonl (+ .minisig)   waiting segments
  *   outbox/.cut                     the last seq cut into a segment
+ *   outbox/.seen                    day files already cut to the end (a cache)
  *   outbox/sent/                    delivered segments, the newest kept
  * The as-run log itself (state_dir/airlog/) is only ever read.
  */
@@ -23,9 +23,6 @@
 #include <stdbool.h>
 
 #include "conf.h"
-
-/* Create state_dir/station.key (0600) and station.pub if missing. 0 / -1. */
-int upload_station_key(const char *state_dir, const char *station_id);
 
 struct upload;
 
@@ -49,6 +46,7 @@ struct upload_opts {
 	int connect_timeout; /* seconds; 0: 30 */
 	int low_speed_time;  /* seconds below low_speed_limit before giving up; 0: 60 */
 	int low_speed_limit; /* bytes/s; 0: 100 */
+	bool hold;           /* a session is on the air: send, but cut nothing */
 	/* Told of each step: ("cut", name), ("sent", name), ("status",
 	 * "status.json"), ("adopted", name). May be NULL. */
 	void (*note)(void *ctx, const char *what, const char *name);

@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "stationkey.h"
 #include "upload.h"
 
 static void print_step(void *ctx, const char *what, const char *name)
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 		diag_free(&d);
 		return 1;
 	}
-	if (upload_station_key(c.state_dir, c.station_id) < 0) {
+	if (stationkey_ensure(c.state_dir, c.station_id) < 0) {
 		printf("failed: no station key\n");
 		conf_free(&c);
 		return 1;

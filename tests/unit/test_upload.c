@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "minisig.h"
 #include "segment.h"
+#include "stationkey.h"
 #include "upload.h"
 #include "util.h"
 
@@ -73,7 +74,7 @@ static int setup(void **st)
 	(void)st;
 	state = xasprintf("%s/case%d", tmpdir, ++case_no);
 	assert_int_equal(util_mkdirs(state, 0750), 0);
-	assert_int_equal(upload_station_key(state, STATION), 0);
+	assert_int_equal(stationkey_ensure(state, STATION), 0);
 	return 0;
 }
 
@@ -336,21 +337,21 @@ static void test_station_key(void **st)
 
 	/* never replaced; a lost or stale .pub is made again from the key */
 	assert_int_equal(unlink(pub), 0);
-	assert_int_equal(upload_station_key(state, STATION), 0);
+	assert_int_equal(stationkey_ensure(state, STATION), 0);
 	k2 = slurp(key, NULL);
 	p2 = slurp(pub, NULL);
 	assert_string_equal(k1, k2);
 	assert_string_equal(p1, p2);
 	free(p2);
 	assert_int_equal(util_write_atomic(pub, "untrusted comment: x\nRWQ\n", 25, 0644), 0);
-	assert_int_equal(upload_station_key(state, STATION), 0);
+	assert_int_equal(stationkey_ensure(state, STATION), 0);
 	p2 = slurp(pub, NULL);
 	assert_string_equal(p1, p2);
 	free(p2);
 
 	/* a damaged key is left alone and refused */
 	assert_int_equal(util_write_atomic(key, "untrusted comment: x\nbroken\n", 28, 0600), 0);
-	assert_int_equal(upload_station_key(state, STATION), -1);
+	assert_int_equal(stationkey_ensure(state, STATION), -1);
 	free(k2);
 	k2 = slurp(key, NULL);
 	assert_string_equal(k2, "untrusted comment: x\nbroken\n");

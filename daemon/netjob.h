@@ -1,0 +1,35 @@
+/*
+ * netjob: one round of the station's network work (a province sync, a log
+ * upload) run in a child process, loaxad-net, while the daemon's thread
+ * waits for it. libcurl, TLS and the parsing of what the network brought
+ * never live in the daemon: its resident memory stays that of a player,
+ * and a fault in them costs one round, not the loudspeakers.
+ *
+ * The child is LOAXA_NET_HELPER when set, else loaxad-net in the folder of
+ * the running program when there is one (a build tree), else
+ * LIBEXECDIR/loaxad-net. It reads the input text on its standard input,
+ * writes one JSON object on its standard output and exits 0; its standard
+ * error is the daemon's.
+ */
+#ifndef LOAXA_NETJOB_H
+#define LOAXA_NETJOB_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* The helper's path. */
+const char *netjob_helper(void);
+
+/* Run the helper with args (NULL-terminated, after argv[0]) and input on
+ * its stdin (NULL: none). When cancel_fd (an eventfd, or -1) becomes
+ * readable, the child is sent SIGTERM. 0 with *out (the object it
+ * printed), or -1 with why filled. */
+int netjob_run(const char *const args[], const char *input, int cancel_fd, json_t **out, char *why,
+               size_t why_len);
+
+/* Seconds to wait after the given run of failures: min(interval,
+ * first * 2^failures), of which a random half is added to half, so that
+ * communes that failed together do not all come back at once. */
+unsigned netjob_backoff_s(unsigned first, unsigned interval, unsigned failures);
+
+#endif
