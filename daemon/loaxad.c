@@ -19,7 +19,6 @@
 #include <sys/signalfd.h>
 #include <sys/statvfs.h>
 #include <sys/timerfd.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "airlog.h"
@@ -33,6 +32,7 @@
 #include "schedule.h"
 #include "station.h"
 #include "sync.h"
+#include "sdnotify.h"
 #include "stationkey.h"
 #include "upload.h"
 #include "util.h"
@@ -418,12 +418,13 @@ int main(int argc, char **argv)
 	control = control_open(conf.control_socket, handle_control, &dm);
 	if (!control)
 		log_errx("the control socket is not available; loaxactl cannot reach the daemon");
-	sd_notify(0, "READY=1");
+	sdnotify("READY=1");
 	log_info("ready: control socket %s", control ? conf.control_socket : "(none)");
 	/* systemd's watchdog is fed from this loop, so a loop that hangs is
 	 * restarted; the timer is a periodic monotonic one at half the period. */
 	wfd = -1;
-	if (sd_watchdog_enabled(0, &watchdog_us) > 0 && watchdog_us > 0) {
+	watchdog_us = sdnotify_watchdog_usec();
+	if (watchdog_us > 0) {
 		struct itimerspec its = {0};
 
 		watchdog_us /= 2;
@@ -490,7 +491,7 @@ int main(int argc, char **argv)
 			uint64_t n;
 
 			if (read(wfd, &n, sizeof n) > 0)
-				sd_notify(0, "WATCHDOG=1");
+				sdnotify("WATCHDOG=1");
 		}
 		while (dm.sync && sync_read(dm.sync, &sev) == 1) {
 			if (sev.outcome == SYNC_ACTIVATED) {
@@ -522,7 +523,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	sd_notify(0, "STOPPING=1");
+	sdnotify("STOPPING=1");
 	if (dm.sync)
 		sync_stop(dm.sync);
 	station_shutdown(station, "loaxad stopped", 3000);
