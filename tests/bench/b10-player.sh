@@ -10,7 +10,9 @@
 # first second alone; the difference is the cost of playing the rest, scaled
 # to an hour. Start-up and shut-down (libao's plugins, the config, the
 # station key, the sync at start) cost the same in both runs and drop out,
-# on both sides. Peak RSS is the whole run of the long one.
+# on both sides; loaxad's figure includes its loaxad-net rounds. Peak RSS
+# is loaxad's own (VmHWM) over the whole run of the long one; the network
+# rounds' processes are measured on a line of their own.
 #
 #   BENCH_MINUTES   length of each programme in minutes (default 10; real
 #                   time: the run takes about 3 x that, plus ~2 minutes)
@@ -115,6 +117,9 @@ play_programme() {
 	done
 	# what its resident memory is made of, still running
 	awk '/^(RssAnon|RssFile|RssShmem):/ { printf "%s %d\n", $1, $2 }' "/proc/$pid/status" >"$out.mem"
+	# loaxad's own peak: time's %M is the largest of it and the loaxad-net
+	# rounds it ran (wait4's ru_maxrss), which are processes of their own
+	awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" >"$out.hwm"
 	kill -TERM "$pid"
 	wait "$sub"
 }
@@ -153,12 +158,15 @@ for fmt in wav flac ogg; do
 	mc=$(per_hour "$W/ml.$ext.cpu" "$W/ms.$ext.cpu")
 	lc=$(per_hour "$W/ll.$ext.cpu" "$W/ls.$ext.cpu")
 	row "$fmt" "minimal sndfile->ao" "$mc" "$(mib "$W/ml.$ext.rss")" "1.00x"
-	row "$fmt" loaxad "$lc" "$(mib "$W/ll.$ext.rss")" \
+	row "$fmt" loaxad "$lc" "$(mib "$W/ll.$ext.hwm")" \
 		"$(awk -v a="$lc" -v b="$mc" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
 done
 echo "(the long runs of a format go side by side; the absolute figures move with the machine's load,"
 echo " a timer wake-up costing more on an idle VM: compare within a row pair)"
 awk '{ k[$1] = $2 } END { printf "loaxad resident at the end of the WAV programme: %.1f MiB anonymous (its own heap and stacks), %.1f MiB of mapped files (shared libraries)\n", k["RssAnon:"] / 1024, (k["RssFile:"] + k["RssShmem:"]) / 1024 }' "$W/ll.wav.mem"
+/usr/bin/time -f %M -o "$W/net.rss" loaxad-net sync -c "$S/loaxad.conf" >/dev/null 2>&1 || true
+echo "each sync or upload round is a loaxad-net process of its own, for the round's length:" \
+	"peak $(mib "$W/net.rss") (a sync with nothing new, libcurl and TLS loaded)"
 echo
 
 # --- start error ------------------------------------------------------------------
