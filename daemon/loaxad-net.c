@@ -42,21 +42,6 @@ static void usage(void)
 	exit(2);
 }
 
-static long long number(const char *opt, const char *s, long long min, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
-		fprintf(stderr, "loaxad-net: %s: not a number in %lld..%lld: %s\n", opt, min, max,
-		        s);
-		exit(2);
-	}
-	return v;
-}
-
 static int print(json_t *o)
 {
 	int ret =
@@ -130,19 +115,24 @@ int main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'l':
-			o.low_speed_limit = (int)number("--low-speed-limit", optarg, 1, INT32_MAX);
+			o.low_speed_limit = (int)util_option_number(
+			    "loaxad-net", "--low-speed-limit", optarg, 1, INT32_MAX);
 			break;
 		case 't':
-			o.low_speed_time = (int)number("--low-speed-time", optarg, 1, INT32_MAX);
+			o.low_speed_time = (int)util_option_number("loaxad-net", "--low-speed-time",
+			                                           optarg, 1, INT32_MAX);
 			break;
 		case 'T':
-			o.connect_timeout = (int)number("--connect-timeout", optarg, 1, INT32_MAX);
+			o.connect_timeout = (int)util_option_number(
+			    "loaxad-net", "--connect-timeout", optarg, 1, INT32_MAX);
 			break;
 		case 'k':
-			o.clock_trusted = (int)number("--clock-trusted", optarg, -1, 1);
+			o.clock_trusted =
+			    (int)util_option_number("loaxad-net", "--clock-trusted", optarg, -1, 1);
 			break;
 		case 'r':
-			o.reserve_bytes = number("--reserve-bytes", optarg, 1, INT64_MAX);
+			o.reserve_bytes = util_option_number("loaxad-net", "--reserve-bytes",
+			                                     optarg, 1, INT64_MAX);
 			break;
 		case 'h':
 			hold = true;

@@ -267,10 +267,10 @@ void util_format_time(char *buf, size_t n, struct timespec ts, bool millis)
 	off = tm.tm_gmtoff / 60;
 	if (millis)
 		snprintf(buf, n, "%s.%03ld%c%02ld:%02ld", date, ms, off < 0 ? '-' : '+',
-			 labs(off) / 60, labs(off) % 60);
+		         labs(off) / 60, labs(off) % 60);
 	else
 		snprintf(buf, n, "%s%c%02ld:%02ld", date, off < 0 ? '-' : '+', labs(off) / 60,
-			 labs(off) % 60);
+		         labs(off) % 60);
 }
 
 void util_format_date(char *buf, size_t n, time_t t)
@@ -367,4 +367,19 @@ struct timespec util_now_mono(void)
 double util_ts_diff(struct timespec a, struct timespec b)
 {
 	return (double)(a.tv_sec - b.tv_sec) + (double)(a.tv_nsec - b.tv_nsec) / 1e9;
+}
+
+long long util_option_number(const char *prog, const char *opt, const char *s, long long min,
+                             long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
+		fprintf(stderr, "%s: %s: not a number in %lld..%lld: %s\n", prog, opt, min, max, s);
+		exit(2);
+	}
+	return v;
 }

@@ -52,4 +52,9 @@ struct timespec util_now_real(void);
 struct timespec util_now_mono(void);
 double util_ts_diff(struct timespec a, struct timespec b); /* a - b, seconds */
 
+/* A command-line option's whole decimal number in min..max; otherwise
+ * "PROG: OPT: not a number in MIN..MAX: S" on stderr and exit(2). */
+long long util_option_number(const char *prog, const char *opt, const char *s, long long min,
+                             long long max);
+
 #endif

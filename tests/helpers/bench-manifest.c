@@ -41,20 +41,6 @@ static double bench_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long bench_number(const char *opt, const char *s, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < 1 || v > max) {
-		fprintf(stderr, "bench-manifest: %s: not a number in 1..%ld: %s\n", opt, max, s);
-		exit(2);
-	}
-	return v;
-}
-
 /* One programme entry, with the fields and lengths a real publication has
  * (Vietnamese titles are mostly multi-byte UTF-8). */
 static json_t *bench_entry(long i, time_t now)
@@ -131,10 +117,10 @@ int main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "n:t:o:")) != -1) {
 		switch (ch) {
 		case 'n':
-			entries = bench_number("-n", optarg, MANIFEST_MAX_ENTRIES);
+			entries = (long)util_option_number("bench-manifest", "-n", optarg, 1, MANIFEST_MAX_ENTRIES);
 			break;
 		case 't':
-			seconds = (double)bench_number("-t", optarg, 3600);
+			seconds = (double)util_option_number("bench-manifest", "-t", optarg, 1, 3600);
 			break;
 		case 'o':
 			outdir = optarg;

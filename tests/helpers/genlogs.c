@@ -582,20 +582,6 @@ static void genlogs_usage(FILE *f)
 	           "       genlogs --airlog DIR --station ID [--days D] [--from D] [--seed S]\n");
 }
 
-static long genlogs_number(const char *opt, const char *s, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end || errno || v < 0 || v > max) {
-		fprintf(stderr, "genlogs: %s: not a number from 0 to %ld: %s\n", opt, max, s);
-		exit(2);
-	}
-	return v;
-}
-
 static void genlogs_role(const char **list, size_t *n, const char *id)
 {
 	if (*n == GENLOGS_MAX_ROLES) {
@@ -636,10 +622,10 @@ int main(int argc, char **argv)
 			o.out = optarg;
 			break;
 		case 'n':
-			o.nstations = (int)genlogs_number("--stations", optarg, 999);
+			o.nstations = (int)util_option_number("genlogs", "--stations", optarg, 0, 999);
 			break;
 		case 'd':
-			o.days = (int)genlogs_number("--days", optarg, 3660);
+			o.days = (int)util_option_number("genlogs", "--days", optarg, 0, 3660);
 			break;
 		case 'f':
 			if (sched_parse_date(optarg, &o.from_day) < 0) {
@@ -648,7 +634,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 's':
-			o.seed = (uint64_t)genlogs_number("--seed", optarg, 1L << 30);
+			o.seed = (uint64_t)util_option_number("genlogs", "--seed", optarg, 0, 1L << 30);
 			break;
 		case 'c':
 			if (strcmp(optarg, "day") == 0) {
@@ -657,10 +643,10 @@ int main(int argc, char **argv)
 				o.cut = GENLOGS_CUT_SESSION;
 			} else if (strncmp(optarg, "interval:", 9) == 0) {
 				o.cut = GENLOGS_CUT_INTERVAL;
-				o.cut_arg = genlogs_number("--cut", optarg + 9, 86400 * 366);
+				o.cut_arg = (long)util_option_number("genlogs", "--cut", optarg + 9, 0, 86400 * 366);
 			} else if (strncmp(optarg, "lines:", 6) == 0) {
 				o.cut = GENLOGS_CUT_LINES;
-				o.cut_arg = genlogs_number("--cut", optarg + 6, 1000000000);
+				o.cut_arg = (long)util_option_number("genlogs", "--cut", optarg + 6, 0, 1000000000);
 			} else {
 				genlogs_usage(stderr);
 				return 2;

@@ -28,21 +28,8 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "util.h"
 #include "sync.h"
-
-static long long number(const char *opt, const char *s, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < 0 || v > max) {
-		fprintf(stderr, "sync-once: %s: not a number: %s\n", opt, s);
-		exit(2);
-	}
-	return v;
-}
 
 static int print_outcome(enum sync_outcome outcome, uint64_t version, const char *reason)
 {
@@ -150,22 +137,22 @@ int main(int argc, char **argv)
 			o.clock_trusted = -1;
 			break;
 		case 't':
-			o.low_speed_time = (int)number("--low-speed-time", optarg, INT32_MAX);
+			o.low_speed_time = (int)util_option_number("sync-once", "--low-speed-time", optarg, 0, INT32_MAX);
 			break;
 		case 'l':
-			o.low_speed_limit = (int)number("--low-speed-limit", optarg, INT32_MAX);
+			o.low_speed_limit = (int)util_option_number("sync-once", "--low-speed-limit", optarg, 0, INT32_MAX);
 			break;
 		case 'T':
-			o.connect_timeout = (int)number("--connect-timeout", optarg, INT32_MAX);
+			o.connect_timeout = (int)util_option_number("sync-once", "--connect-timeout", optarg, 0, INT32_MAX);
 			break;
 		case 'r':
-			o.reserve_bytes = number("--reserve-bytes", optarg, INT64_MAX);
+			o.reserve_bytes = util_option_number("sync-once", "--reserve-bytes", optarg, 0, INT64_MAX);
 			break;
 		case 'S':
-			stop_ms = (int)number("--stop-after", optarg, 600000);
+			stop_ms = (int)util_option_number("sync-once", "--stop-after", optarg, 0, 600000);
 			break;
 		case 'n':
-			threaded = (int)number("--thread", optarg, 1000);
+			threaded = (int)util_option_number("sync-once", "--thread", optarg, 0, 1000);
 			break;
 		default:
 			fprintf(stderr, "usage: sync-once -c CONF [options]\n");

@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "util.h"
 #include "stationkey.h"
 #include "upload.h"
 
@@ -25,20 +26,6 @@ static void print_step(void *ctx, const char *what, const char *name)
 	(void)ctx;
 	printf("%s %s\n", what, name);
 	fflush(stdout);
-}
-
-static int number(const char *opt, const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end || errno || v < 1 || v > 3600) {
-		fprintf(stderr, "upload-once: %s: not a number of seconds: %s\n", opt, s);
-		exit(2);
-	}
-	return (int)v;
 }
 
 int main(int argc, char **argv)
@@ -74,10 +61,10 @@ int main(int argc, char **argv)
 			status = optarg;
 			break;
 		case 'T':
-			o.connect_timeout = number("--connect-timeout", optarg);
+			o.connect_timeout = (int)util_option_number("upload-once", "--connect-timeout", optarg, 1, 3600);
 			break;
 		case 't':
-			o.low_speed_time = number("--low-speed-time", optarg);
+			o.low_speed_time = (int)util_option_number("upload-once", "--low-speed-time", optarg, 1, 3600);
 			break;
 		default:
 			fprintf(stderr, "usage: upload-once -c CONF [--cut-only] [--status JSON] "
