@@ -835,10 +835,25 @@ static void player_play_item(struct player *p, const struct player_qitem *it)
 	if (!player_open_item(p, &r))
 		return;
 	player_set_gain(&r, it->gain_db);
-	if (!p->dev && player_device_open(p) < 0) {
-		snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)", p->driver);
-		player_end(p, &r, PLAYER_FAILED, reason);
-		goto out;
+	if (!p->dev) {
+		/* No device yet (or lost): it is tried again at the item's own
+		 * time, since a card may come back between two items. */
+		if (!player_wait_start(p, &r)) {
+			player_end_interrupted(p, &r);
+			goto out;
+		}
+		if (player_device_open(p) < 0) {
+			snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)",
+			         p->driver);
+			player_end(p, &r, PLAYER_FAILED, reason);
+			/* its airtime passes all the same: the next item is
+			 * tried when it would have begun */
+			player_sleep_until(p, CLOCK_MONOTONIC,
+			                   ts_add_ns(util_now_mono(),
+			                             (int64_t)(decode_info(r.dec)->duration_s * 1e9)));
+			p->clock = util_now_mono();
+			goto out;
+		}
 	}
 	player_hash_begin(&r);
 	player_decode_block(p, &r);

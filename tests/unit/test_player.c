@@ -615,6 +615,7 @@ static void test_device_cannot_open(void **state)
 	    .driver = "alsa", .options = &bad, .noptions = 1, .rate = 48000, .channels = 2};
 	struct player *p = player_start(&cfg);
 	struct player_event ev;
+	struct timespec first = {0};
 
 	(void)state;
 	if (!p) {
@@ -627,6 +628,11 @@ static void test_device_cannot_open(void **state)
 		expect_event(p, &ev, PLAYER_END, k);
 		assert_int_equal(ev.status, PLAYER_FAILED);
 		assert_string_equal(ev.reason, "audio device: cannot open (driver alsa)");
+		/* the second is tried when the first would have ended */
+		if (k == 1)
+			first = ev.start;
+		else
+			assert_true(util_ts_diff(ev.start, first) >= 0.2 - 0.005);
 	}
 	player_stop(p, "test over");
 	free(sine);
