@@ -8,9 +8,15 @@ set -u
 LOAXA_BUILD=${LOAXA_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
 LOAXA_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export PATH="$LOAXA_BUILD:$LOAXA_BUILD/tests:$LOAXA_SRC/tests/system:$PATH"
-# the daemon's network rounds, for the helpers in tests/ as well
-export LOAXA_NET_HELPER=${LOAXA_NET_HELPER:-$LOAXA_BUILD/loaxad-net}
+# the daemon's network rounds, for the helpers in tests/ as well; under
+# valgrind, themselves under valgrind
+if [ -n "${LOAXA_VALGRIND:-}" ]; then
+	export LOAXA_NET_HELPER=$LOAXA_SRC/tests/valgrind-net LOAXA_BUILD
+else
+	export LOAXA_NET_HELPER=${LOAXA_NET_HELPER:-$LOAXA_BUILD/loaxad-net}
+fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/loaxa-test.XXXXXX")
+export LOAXA_VALGRIND_LOGDIR=$T
 _tap_n=0
 _tap_fail=0
 _cleanups=()
