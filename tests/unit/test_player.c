@@ -69,7 +69,7 @@ static double decoded_peak_dbfs(const char *path)
 			peak = fmax(peak, fabs(buf[i]));
 	sf_close(sf);
 	assert_true(peak > 0);
-	return 20 * log10(peak);
+	return peak > 0 ? 20 * log10(peak) : -INFINITY;
 }
 
 static char *cut_file(const char *from, const char *name, off_t keep)
