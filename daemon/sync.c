@@ -1,5 +1,6 @@
 /*
- * sync: the transfer side of the province sync, and the thread it runs in.
+ * sync: the transfer side of the province sync, one round of it (run in
+ * loaxad-net; the daemon's thread is sync_thread.c).
  *
  * Files in state_dir that belong to this module:
  *   manifest.json, manifest.json.minisig   the active manifest (the switch)

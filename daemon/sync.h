@@ -4,9 +4,10 @@
  * One sync: a conditional GET of the manifest, its signature, the checks of
  * manifest.c, the download of every missing file into state_dir/store/
  * (resumed, size-capped, hash-checked) and, only when all are there, the
- * atomic switch of state_dir/manifest.json. Transfers run in their own
- * thread so that a slow network never delays a broadcast; the event loop
- * only waits on sync_fd() and reads events.
+ * atomic switch of state_dir/manifest.json (sync.c, run by loaxad-net).
+ * The daemon's thread (sync_thread.c) runs one in a loaxad-net process at
+ * each interval, so that a slow network never delays a broadcast; the
+ * event loop only waits on sync_fd() and reads events.
  */
 #ifndef LOAXA_SYNC_H
 #define LOAXA_SYNC_H
