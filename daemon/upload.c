@@ -1,6 +1,8 @@
 /*
- * upload: the station key, cutting the as-run log into signed segments,
- * and delivering them (and status.json) to the province by HTTP PUT.
+ * upload: one round of cutting the as-run log into segments signed with
+ * the station key (stationkey.c) and delivering them (and status.json) to
+ * the province by HTTP PUT; run in loaxad-net (the daemon's thread is
+ * upload_thread.c).
  *
  * A segment is written once and never rewritten: the lines byte for byte
  * as in the log, then its signature, each through a temporary file, fsync
