@@ -3,18 +3,6 @@
  */
 #include "net.h"
 
-static int net_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-			curl_off_t ulnow)
-{
-	atomic_bool *cancel = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return cancel && atomic_load(cancel) ? 1 : 0;
-}
-
 CURL *net_easy(const char *url, const struct net_opts *o, char *errbuf)
 {
 	CURL *c = curl_easy_init();
@@ -36,9 +24,6 @@ CURL *net_easy(const char *url, const struct net_opts *o, char *errbuf)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxad/" LOAXA_VERSION);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, net_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, o->cancel);
 	return c;
 }
 

@@ -2,14 +2,13 @@
  * net: the one way loaxa sets up a libcurl transfer, shared by the sync
  * (downloads) and the upload of logs: only the protocols asked for, TLS
  * verification always on (with the optional CA file and pinned key),
- * connect and low-speed timeouts, and a flag that aborts the transfer at
- * once when the daemon stops.
+ * connect and low-speed timeouts. (A round is stopped by ending its
+ * process, loaxad-net: see netjob.h.)
  */
 #ifndef LOAXA_NET_H
 #define LOAXA_NET_H
 
 #include <curl/curl.h>
-#include <stdatomic.h>
 
 struct net_opts {
 	const char *protocols;         /* e.g. "http,https,file" */
@@ -18,7 +17,6 @@ struct net_opts {
 	long connect_timeout;          /* seconds */
 	long low_speed_limit;          /* bytes/s ... */
 	long low_speed_time;           /* ... for this many seconds = too slow */
-	atomic_bool *cancel;           /* set: the transfer stops */
 };
 
 /* A new easy handle for url with errbuf (CURL_ERROR_SIZE) as its error

@@ -24,15 +24,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -63,7 +60,6 @@ struct target {
 	char *ca_file;
 	char *pinned_public_key;
 	int64_t max_download_bytes;
-	int sync_interval_s;
 };
 
 /* What sync-state.json remembers between syncs. */
@@ -77,7 +73,6 @@ struct saved {
 struct run {
 	const struct target *t;
 	struct sync_opts o;
-	atomic_bool *cancel;
 	struct sync_result *r;
 	char *store;
 	char *partial;
@@ -248,8 +243,7 @@ static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct hea
 			      .pinned_public_key = t->pinned_public_key,
 			      .connect_timeout = run->o.connect_timeout,
 			      .low_speed_limit = run->o.low_speed_limit,
-			      .low_speed_time = run->o.low_speed_time,
-			      .cancel = run->cancel};
+			      .low_speed_time = run->o.low_speed_time};
 	CURL *c = net_easy(url, &no, errbuf);
 
 	if (!c)
@@ -649,12 +643,8 @@ static int fetch_files(struct run *run, const struct manifest *m, bool verify)
 		}
 	}
 	for (size_t i = 0; i < nmissing && ret == 0; i++) {
-		if (run->cancel && atomic_load(run->cancel)) {
-			fail(run, _("stopped"));
+		if (download(run, missing[i]) < 0)
 			ret = -1;
-		} else if (download(run, missing[i]) < 0) {
-			ret = -1;
-		}
 	}
 	free(missing);
 	free(need);
@@ -956,10 +946,9 @@ static void opts_defaults(struct sync_opts *o, const struct sync_opts *given)
 		o->reserve_bytes = DEFAULT_RESERVE_BYTES;
 }
 
-static int run_once(const struct target *t, const struct sync_opts *o, atomic_bool *cancel,
-                    struct sync_result *r)
+static int run_once(const struct target *t, const struct sync_opts *o, struct sync_result *r)
 {
-	struct run run = {.t = t, .cancel = cancel, .r = r};
+	struct run run = {.t = t, .r = r};
 	int ret;
 
 	memset(r, 0, sizeof *r);
@@ -981,7 +970,6 @@ static void target_from_conf(struct target *t, const struct conf *c)
 	t->ca_file = c->province.ca_file;
 	t->pinned_public_key = c->province.pinned_public_key;
 	t->max_download_bytes = c->province.max_download_bytes;
-	t->sync_interval_s = c->province.sync_interval_s;
 }
 
 int sync_run_once_opts(const struct conf *c, const struct sync_opts *o, struct sync_result *r)
@@ -1003,7 +991,7 @@ int sync_run_once_opts(const struct conf *c, const struct sync_opts *o, struct s
 		         _("cannot initialise libsodium or libcurl"));
 		return -1;
 	}
-	ret = run_once(&t, o, NULL, r);
+	ret = run_once(&t, o, r);
 	curl_global_cleanup();
 	return ret;
 }

@@ -21,10 +21,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +58,6 @@ struct target {
 	char *log_url; /* NULL: cut only */
 	char *ca_file;
 	char *pinned_public_key;
-	int interval_s;
-	int hold_s; /* see upload_set_on_air() */
 };
 
 /* A day file whose every line is already cut, as it was then: while it
@@ -81,9 +77,8 @@ struct seen {
 struct round {
 	const struct target *t;
 	struct upload_opts o;
-	atomic_bool *cancel;
 	struct upload_report *r;
-	struct seen *seen; /* NULL: read every file */
+	struct seen *seen; /* day files already cut (outbox/.seen) */
 	char *outbox;
 	char *sent;
 	char *airlog;
@@ -109,11 +104,6 @@ static void note(struct round *rd, const char *what, const char *name)
 {
 	if (rd->o.note)
 		rd->o.note(rd->o.ctx, what, name);
-}
-
-static bool cancelled(const struct round *rd)
-{
-	return rd->cancel && atomic_load(rd->cancel);
 }
 
 /* --- files ------------------------------------------------------------------ */
@@ -569,8 +559,7 @@ static int put(struct round *rd, const char *url, FILE *body, curl_off_t size, c
 			      .pinned_public_key = t->pinned_public_key,
 			      .connect_timeout = rd->o.connect_timeout,
 			      .low_speed_limit = rd->o.low_speed_limit,
-			      .low_speed_time = rd->o.low_speed_time,
-			      .cancel = rd->cancel};
+			      .low_speed_time = rd->o.low_speed_time};
 	long code = 0;
 	CURLcode rc;
 	CURL *c = net_easy(url, &no, errbuf);
@@ -764,10 +753,7 @@ static int send_outbox(struct round *rd)
 		char *sigpath = xasprintf("%s.minisig", path);
 		char *url = url_for(rd->t, l.v[i]), *sigurl = xasprintf("%s.minisig", url);
 
-		if (cancelled(rd)) {
-			fail(rd, _("stopped"));
-			ret = -1;
-		} else if (ensure_signature(rd, l.v[i]) < 0 ||
+		if (ensure_signature(rd, l.v[i]) < 0 ||
 		           put_path(rd, url, path, "application/x-ndjson", l.v[i]) < 0 ||
 		           put_path(rd, sigurl, sigpath, "text/plain", l.v[i]) < 0 ||
 		           move_sent(rd, l.v[i]) < 0) {
@@ -915,13 +901,12 @@ static void seen_save(const char *outbox, const struct seen *sn)
 }
 
 /* Cut, then (with a log_url) deliver the outbox and the status. */
-static int run_round(const struct target *t, const struct upload_opts *o, atomic_bool *cancel,
-                     struct seen *seen, const char *status_json, struct upload_report *r)
+static int run_round(const struct target *t, const struct upload_opts *o, const char *status_json,
+                     struct upload_report *r)
 {
+	struct round rd = {.t = t, .r = r};
+	struct seen seen = {0};
 	bool hold = o && o->hold;
-
-	struct round rd = {.t = t, .cancel = cancel, .r = r, .seen = seen};
-	struct seen own_seen = {0};
 	char *keypath = xasprintf("%s/station.key", t->state_dir);
 	const char *why;
 	int lockfd = -1, ret = -1, cut_ok;
@@ -945,14 +930,14 @@ static int run_round(const struct target *t, const struct upload_opts *o, atomic
 		r->outbox = count_outbox(t);
 		goto out;
 	}
-	/* What is already in the outbox goes out even if cutting fails. */
-	if (!rd.seen && !hold) {
-		seen_load(rd.outbox, &own_seen);
-		rd.seen = &own_seen;
+	if (!hold) {
+		seen_load(rd.outbox, &seen);
+		rd.seen = &seen;
 	}
+	/* What is already in the outbox goes out even if cutting fails. */
 	cut_ok = cut(&rd, hold);
-	if (rd.seen == &own_seen && cut_ok == 0)
-		seen_save(rd.outbox, &own_seen);
+	if (rd.seen && cut_ok == 0)
+		seen_save(rd.outbox, &seen);
 	if (!t->log_url) {
 		r->outbox = count_outbox(t);
 		ret = cut_ok;
@@ -966,7 +951,7 @@ out:
 	if (lockfd >= 0)
 		close(lockfd);
 	free(keypath);
-	free(own_seen.v);
+	free(seen.v);
 	free(rd.outbox);
 	free(rd.sent);
 	free(rd.airlog);
@@ -980,8 +965,6 @@ static void target_from_conf(struct target *t, const struct conf *c)
 	t->log_url = c->province.log_url && *c->province.log_url ? c->province.log_url : NULL;
 	t->ca_file = c->province.ca_file;
 	t->pinned_public_key = c->province.pinned_public_key;
-	t->interval_s = c->province.upload_interval_s;
-	t->hold_s = c->province.upload_hold_s;
 }
 
 int upload_cut(const char *state_dir, const char *station_id, const struct upload_opts *o,
@@ -991,7 +974,7 @@ int upload_cut(const char *state_dir, const char *station_id, const struct uploa
 
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
-	return run_round(&t, o, NULL, NULL, NULL, r);
+	return run_round(&t, o, NULL, r);
 }
 
 int upload_run_once(const struct conf *c, const struct upload_opts *o, const char *status_json,
@@ -1007,7 +990,7 @@ int upload_run_once(const struct conf *c, const struct upload_opts *o, const cha
 		         _("cannot initialise libsodium or libcurl"));
 		return -1;
 	}
-	ret = run_round(&t, o, NULL, NULL, status_json, r);
+	ret = run_round(&t, o, status_json, r);
 	curl_global_cleanup();
 	return ret;
 }
