@@ -4,11 +4,15 @@
 #include "control.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,14 +20,55 @@
 #include "i18n.h"
 #include "util.h"
 
-#define CONTROL_MAX_REQUEST (64 * 1024)
+/* A "load" carries a schedule file of up to 1 MiB, which JSON escaping can
+ * at most double; anything longer is not a request of ours. */
+#define CONTROL_MAX_REQUEST (2 * 1024 * 1024 + 4096)
+/* All clients' unanswered requests together: the daemon's memory is small. */
+#define CONTROL_MAX_BUFFERED (4 * 1024 * 1024)
+/* Clients at once; the one silent longest that has not made its request
+ * whole makes room for a newcomer. */
+#define CONTROL_MAX_CLIENTS 32
+/* From accept to the last byte of the answer. loaxactl needs microseconds. */
+#define CONTROL_DEADLINE_MS 5000
+/* How long a client may be silent before a newcomer may take its place. */
+#define CONTROL_GRACE_MS 50
+/* Connections taken per call, so that the loop gets its turn between. */
+#define CONTROL_ACCEPT_BURST 64
+/* One warning of each kind per this many seconds at most. */
+#define CONTROL_WARN_EVERY_S 60
+
+enum client_state { CLIENT_FREE, CLIENT_READING, CLIENT_WRITING };
+
+struct client {
+	enum client_state state;
+	int fd;
+	uint32_t gen;          /* told apart from an earlier client in this slot */
+	struct timespec since; /* accepted (monotonic) */
+	struct timespec heard; /* last bytes of its request came (monotonic) */
+	char *buf;             /* request so far, then the answer */
+	size_t len, cap, off;  /* off: answer bytes written */
+};
+
+enum warn_kind { WARN_FULL, WARN_MEMORY, WARN_TOO_LARGE, WARN_ACCEPT, WARN_KINDS };
 
 struct control {
-	int fd;
+	int fd; /* listening socket */
+	int epfd;
+	int tfd; /* the nearest deadline (CLOCK_MONOTONIC) */
 	char *path;
 	control_handler fn;
 	void *ctx;
+	bool paused;            /* not accepting until resume */
+	struct timespec resume; /* monotonic */
+	struct client clients[CONTROL_MAX_CLIENTS];
+	size_t buffered; /* sum of clients' request bytes */
+	time_t warned[WARN_KINDS];
+	unsigned long dropped[WARN_KINDS];
 };
+
+/* epoll data: the listener, the timer, or a client's slot and generation */
+#define KEY_LISTEN UINT64_MAX
+#define KEY_TIMER  (UINT64_MAX - 1)
 
 static int fill_addr(struct sockaddr_un *sa, const char *path)
 {
@@ -35,6 +80,13 @@ static int fill_addr(struct sockaddr_un *sa, const char *path)
 	}
 	memcpy(sa->sun_path, path, strlen(path) + 1);
 	return 0;
+}
+
+static int watch(struct control *c, int op, int fd, uint32_t events, uint64_t key)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = key};
+
+	return epoll_ctl(c->epfd, op, fd, &ev);
 }
 
 struct control *control_open(const char *path, control_handler fn, void *ctx)
@@ -60,13 +112,27 @@ struct control *control_open(const char *path, control_handler fn, void *ctx)
 	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || chmod(path, 0660) < 0 ||
-	    listen(fd, 8) < 0) {
+	    listen(fd, 64) < 0) {
 		log_warn("control socket %s", path);
 		close(fd);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->epfd < 0 || c->tfd < 0 || watch(c, EPOLL_CTL_ADD, fd, EPOLLIN, KEY_LISTEN) < 0 ||
+	    watch(c, EPOLL_CTL_ADD, c->tfd, EPOLLIN, KEY_TIMER) < 0) {
+		log_warn("control socket %s", path);
+		if (c->epfd >= 0)
+			close(c->epfd);
+		if (c->tfd >= 0)
+			close(c->tfd);
+		close(fd);
+		unlink(path);
+		free(c);
+		return NULL;
+	}
 	c->path = xstrdup(path);
 	c->fn = fn;
 	c->ctx = ctx;
@@ -75,72 +141,355 @@ struct control *control_open(const char *path, control_handler fn, void *ctx)
 
 int control_fd(const struct control *c)
 {
-	return c->fd;
+	return c->epfd;
 }
 
-static void reply(int fd, json_t *ans)
+/* At most one warning of a kind a minute, saying how many were let go
+ * since the last one: a hostile client must not write the journal. */
+static void warn_limited(struct control *c, enum warn_kind k, const char *what)
 {
-	char *text = json_dumps(ans, JSON_COMPACT);
-	size_t len, off = 0;
+	time_t now = util_now_mono().tv_sec;
 
-	if (!text)
+	c->dropped[k]++;
+	if (c->warned[k] && now - c->warned[k] < CONTROL_WARN_EVERY_S)
 		return;
-	len = strlen(text);
-	text[len] = '\n';
-	while (off < len + 1) {
-		ssize_t w = write(fd, text + off, len + 1 - off);
+	log_warnx(_("control socket: %s (%lu since the last such warning)"), what, c->dropped[k]);
+	c->warned[k] = now;
+	c->dropped[k] = 0;
+}
 
+static void client_close(struct control *c, struct client *cl)
+{
+	if (cl->state == CLIENT_READING)
+		c->buffered -= cl->len;
+	close(cl->fd); /* leaves the epoll set with it */
+	free(cl->buf);
+	cl->buf = NULL;
+	cl->len = cl->cap = cl->off = 0;
+	cl->fd = -1;
+	cl->state = CLIENT_FREE;
+	cl->gen++;
+}
+
+static uint64_t client_key(const struct control *c, const struct client *cl)
+{
+	return (uint64_t)(cl - c->clients) << 32 | cl->gen;
+}
+
+/* Write what the socket takes of the answer; close the client when it is
+ * all out (or the client has gone). */
+static void client_write(struct control *c, struct client *cl)
+{
+	while (cl->off < cl->len) {
+		ssize_t w = send(cl->fd, cl->buf + cl->off, cl->len - cl->off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
 		if (w <= 0)
 			break;
-		off += (size_t)w;
+		cl->off += (size_t)w;
 	}
-	free(text);
+	client_close(c, cl);
+}
+
+/* Replace the request with the answer and start sending it. */
+static void client_answer(struct control *c, struct client *cl, json_t *ans)
+{
+	char *text = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
+
+	c->buffered -= cl->len;
+	free(cl->buf);
+	cl->buf = NULL;
+	cl->len = cl->cap = cl->off = 0;
+	cl->state = CLIENT_WRITING;
+	if (!text) {
+		client_close(c, cl);
+		return;
+	}
+	cl->len = strlen(text);
+	text[cl->len++] = '\n'; /* over the NUL: the buffer is not a string */
+	cl->buf = text;
+	if (watch(c, EPOLL_CTL_MOD, cl->fd, EPOLLOUT, client_key(c, cl)) < 0) {
+		client_close(c, cl);
+		return;
+	}
+	client_write(c, cl);
+}
+
+static void client_refuse(struct control *c, struct client *cl, const char *msg)
+{
+	json_t *ans = json_pack("{s:b,s:s}", "ok", 0, "message", msg);
+
+	client_answer(c, cl, ans);
+	json_decref(ans);
+}
+
+/* The request is whole (first len bytes): run it. */
+static void client_run(struct control *c, struct client *cl, size_t len)
+{
+	json_error_t err;
+	json_t *req = json_loadb(cl->buf, len, JSON_DISABLE_EOF_CHECK, &err), *ans;
+
+	if (!req || !json_is_object(req) || !json_is_string(json_object_get(req, "cmd")))
+		ans = json_pack("{s:b,s:s}", "ok", 0, "message", "bad request");
+	else
+		ans = c->fn(json_string_value(json_object_get(req, "cmd")), req, c->ctx);
+	json_decref(req);
+	client_answer(c, cl, ans);
+	json_decref(ans);
+}
+
+/* Read what has come; answer once a line (or the client's end of writing)
+ * makes the request whole. */
+static void client_read(struct control *c, struct client *cl)
+{
+	for (;;) {
+		char chunk[16384], *nl;
+		ssize_t r = recv(cl->fd, chunk, sizeof chunk, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r < 0) {
+			client_close(c, cl);
+			return;
+		}
+		if (r == 0) {
+			/* the client said all it had to say without a newline */
+			if (cl->len)
+				client_run(c, cl, cl->len);
+			else
+				client_close(c, cl);
+			return;
+		}
+		if (cl->len + (size_t)r > CONTROL_MAX_REQUEST) {
+			warn_limited(c, WARN_TOO_LARGE, _("a request too large was refused"));
+			client_refuse(c, cl, _("request too large"));
+			return;
+		}
+		if (c->buffered + (size_t)r > CONTROL_MAX_BUFFERED) {
+			warn_limited(
+			    c, WARN_MEMORY,
+			    _("the requests waiting together are too large: one was refused"));
+			client_refuse(c, cl, _("busy: too many requests at once"));
+			return;
+		}
+		if (cl->len + (size_t)r > cl->cap) {
+			size_t cap = cl->cap ? cl->cap : 1024;
+
+			while (cap < cl->len + (size_t)r)
+				cap *= 2;
+			if (cap > CONTROL_MAX_REQUEST)
+				cap = CONTROL_MAX_REQUEST;
+			cl->buf = xreallocarray(cl->buf, cap, 1);
+			cl->cap = cap;
+		}
+		memcpy(cl->buf + cl->len, chunk, (size_t)r);
+		cl->len += (size_t)r;
+		cl->heard = util_now_mono();
+		c->buffered += (size_t)r;
+		nl = memchr(cl->buf + cl->len - (size_t)r, '\n', (size_t)r);
+		if (nl) {
+			client_run(c, cl, (size_t)(nl - cl->buf));
+			return;
+		}
+	}
+}
+
+static struct timespec ts_add_ms(struct timespec t, long ms)
+{
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static void earliest(struct timespec *next, struct timespec t)
+{
+	if (!next->tv_sec || util_ts_diff(t, *next) < 0)
+		*next = t;
+}
+
+/* Stop taking connections (they wait in the kernel's queue) until the
+ * timer says. */
+static void pause_accepting(struct control *c, long ms)
+{
+	if (!c->paused && watch(c, EPOLL_CTL_MOD, c->fd, 0, KEY_LISTEN) == 0) {
+		c->paused = true;
+		c->resume = ts_add_ms(util_now_mono(), ms);
+	}
+}
+
+/* Let go of clients past their deadline; arm the timer for the next
+ * deadline, or for the end of a pause. */
+static void expire(struct control *c)
+{
+	struct timespec now = util_now_mono(), next = {0, 0};
+	struct itimerspec its = {0};
+
+	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+		struct timespec d;
+
+		if (cl->state == CLIENT_FREE)
+			continue;
+		d = ts_add_ms(cl->since, CONTROL_DEADLINE_MS);
+		if (util_ts_diff(d, now) <= 0) {
+			client_close(c, cl);
+			continue;
+		}
+		earliest(&next, d);
+	}
+	if (c->paused)
+		earliest(&next, c->resume);
+	its.it_value = next;
+	if (timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_warn("control socket: timerfd_settime");
+}
+
+/*
+ * Room for one more client: a free slot, or the place of the client that
+ * has been silent longest without making its request whole, once it has
+ * been silent CONTROL_GRACE_MS (a client that connects and says nothing
+ * cannot push out one that is still writing its request). NULL when there
+ * is no room yet; *wait_ms says when there may be.
+ */
+static struct client *room(struct control *c, bool evict, long *wait_ms)
+{
+	struct client *oldest = NULL;
+	struct timespec now = util_now_mono();
+	long silent_ms;
+
+	*wait_ms = CONTROL_GRACE_MS;
+	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+
+		if (cl->state == CLIENT_FREE)
+			return cl;
+		if (cl->state == CLIENT_READING &&
+		    (!oldest || util_ts_diff(cl->heard, oldest->heard) < 0))
+			oldest = cl;
+	}
+	if (!oldest)
+		return NULL; /* every client is being answered */
+	silent_ms = (long)(util_ts_diff(now, oldest->heard) * 1000);
+	if (silent_ms < CONTROL_GRACE_MS) {
+		*wait_ms = CONTROL_GRACE_MS - silent_ms;
+		return NULL;
+	}
+	if (evict) {
+		warn_limited(c, WARN_FULL,
+			     _("too many clients at once: the longest silent one was let go"));
+		client_close(c, oldest);
+	}
+	return oldest;
+}
+
+static void accept_some(struct control *c)
+{
+	for (int n = 0; n < CONTROL_ACCEPT_BURST; n++) {
+		struct client *cl;
+		long wait_ms;
+		int fd;
+
+		/* Full: newcomers wait in the kernel's queue, where their
+		 * requests arrive, rather than push out a client mid-request. */
+		if (!room(c, false, &wait_ms)) {
+			pause_accepting(c, wait_ms);
+			return;
+		}
+		fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* the listener would stay readable: pause a moment */
+				warn_limited(c, WARN_ACCEPT, strerror(errno));
+				pause_accepting(c, 100);
+			}
+			return;
+		}
+		cl = room(c, true, &wait_ms);
+		if (!cl) { /* not after room() said yes, but never a NULL to use */
+			close(fd);
+			return;
+		}
+		cl->fd = fd;
+		cl->state = CLIENT_READING;
+		cl->since = cl->heard = util_now_mono();
+		if (watch(c, EPOLL_CTL_ADD, fd, EPOLLIN, client_key(c, cl)) < 0) {
+			log_warn("control socket: epoll_ctl");
+			client_close(c, cl);
+			continue;
+		}
+		/* loaxactl writes its request as it connects: it is usually here */
+		client_read(c, cl);
+	}
 }
 
 void control_serve(struct control *c)
 {
-	/* A client that connects and says nothing must not stall the loop:
-	 * the request gets a short deadline. */
-	struct timeval tv = {0, 300000};
-	char *buf;
-	size_t n = 0;
-	json_t *req, *ans;
-	json_error_t err;
-	int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+	struct epoll_event evs[CONTROL_MAX_CLIENTS + 2];
+	int n = epoll_wait(c->epfd, evs, CONTROL_MAX_CLIENTS + 2, 0);
 
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	buf = xmalloc(CONTROL_MAX_REQUEST + 1);
-	while (n < CONTROL_MAX_REQUEST) {
-		ssize_t r = read(fd, buf + n, CONTROL_MAX_REQUEST - n);
+	/* clients first, so that a newcomer cannot push out one whose request
+	 * has come */
+	for (int i = 0; i < n; i++) {
+		uint64_t key = evs[i].data.u64;
+		struct client *cl;
 
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(buf + n - (size_t)r, '\n', (size_t)r))
-			break;
+		if (key == KEY_LISTEN || key == KEY_TIMER)
+			continue;
+		if ((key >> 32) >= CONTROL_MAX_CLIENTS)
+			continue;
+		cl = &c->clients[key >> 32];
+		if (cl->state == CLIENT_FREE || cl->gen != (uint32_t)key)
+			continue; /* closed earlier in this batch */
+		if (cl->state == CLIENT_READING)
+			client_read(c, cl);
+		else
+			client_write(c, cl);
 	}
-	buf[n] = '\0';
-	req = json_loadb(buf, n, JSON_DISABLE_EOF_CHECK, &err);
-	if (!req || !json_is_object(req) || !json_is_string(json_object_get(req, "cmd"))) {
-		ans = json_pack("{s:b,s:s}", "ok", 0, "message", "bad request");
-	} else {
-		ans = c->fn(json_string_value(json_object_get(req, "cmd")), req, c->ctx);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u64 == KEY_TIMER) {
+			uint64_t ticks;
+
+			if (read(c->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+				log_warn("control socket: timer");
+			if (c->paused && util_ts_diff(util_now_mono(), c->resume) >= 0 &&
+			    watch(c, EPOLL_CTL_MOD, c->fd, EPOLLIN, KEY_LISTEN) == 0)
+				c->paused = false;
+		}
 	}
-	reply(fd, ans);
-	json_decref(ans);
-	json_decref(req);
-	free(buf);
-	close(fd);
+	for (int i = 0; i < n; i++)
+		if (evs[i].data.u64 == KEY_LISTEN)
+			accept_some(c);
+	/* a client that went made room: take the waiting ones now */
+	if (c->paused) {
+		long wait_ms;
+
+		if (room(c, false, &wait_ms) &&
+		    watch(c, EPOLL_CTL_MOD, c->fd, EPOLLIN, KEY_LISTEN) == 0)
+			c->paused = false;
+	}
+	expire(c);
 }
 
 void control_close(struct control *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i].state != CLIENT_FREE)
+			client_close(c, &c->clients[i]);
 	close(c->fd);
+	close(c->tfd);
+	close(c->epfd);
 	unlink(c->path);
 	free(c->path);
 	free(c);

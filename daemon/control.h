@@ -6,8 +6,20 @@
  *   {"cmd":"status"|"play"|"emergency"|"stop"|"reload"|"sync"|"load", "arg":"..."}
  * and reads one JSON object on one line back,
  *   {"ok":true|false, "message":"...", ...command-specific fields}
- * after which the daemon closes the connection. Requests are at most 64 KiB
- * ("load" carries the schedule file's text in "text"). See loaxactl(1).
+ * after which the daemon closes the connection. See loaxactl(1).
+ *
+ * The daemon serves every client from its one event loop without ever
+ * waiting on one: the socket and its clients are non-blocking and sit in an
+ * epoll set of their own (control_fd() is that set's descriptor, readable
+ * when anything is to be done). A request is at most 2 MiB ("load" carries
+ * the text of a schedule file of up to 1 MiB in "text") and must be whole,
+ * and its answer read, within 5 s of connecting; at most 32 clients are
+ * served at once, and a newcomer beyond that takes the place of the client
+ * that has not yet sent a whole request and has been silent longest. A request too large, or
+ * one over the memory all clients may hold together, is answered
+ * {"ok":false} with the reason; a client past its deadline is disconnected.
+ * Warnings about such clients reach the daemon's log at most once a minute
+ * of each kind.
  */
 #ifndef LOAXA_CONTROL_H
 #define LOAXA_CONTROL_H
@@ -19,8 +31,11 @@ struct control;
 typedef json_t *(*control_handler)(const char *cmd, json_t *req, void *ctx);
 /* Create the socket (removing a stale one), mode 0660. NULL + log. */
 struct control *control_open(const char *path, control_handler fn, void *ctx);
+/* Poll it for POLLIN. */
 int control_fd(const struct control *c);
-/* Accept and answer one client (call when control_fd is readable). */
+/* Do what is ready (accept, read, answer, let go of clients past their
+ * deadline) without blocking; fn runs for each whole request. Call when
+ * control_fd is readable. */
 void control_serve(struct control *c);
 void control_close(struct control *c);
 
