@@ -25,15 +25,32 @@
 
 /* A line is well under 2 KiB; a "line" much longer is not ours. */
 #define AIRLOG_MAX_LINE (64 * 1024)
+/* Lines that found no room on the disk wait in memory, up to this much
+ * (some 500 lines: days of broadcasts); beyond it a line is lost to the
+ * file, though not to the daemon's own log, which gets its text. */
+#define AIRLOG_MAX_PENDING (512 * 1024)
+/* While lines wait, the failure is logged again at most this often. */
+#define AIRLOG_WARN_EVERY_S 60
 /* 15 significant digits print 312.456 as written, not 312.45600000000002. */
 #define AIRLOG_JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+/* A line formatted and chained but not yet on the disk. */
+struct pending {
+	char *path; /* its day file */
+	char *line;
+	size_t len;
+};
 
 struct airlog {
 	char *dir;
 	int lockfd;
-	uint64_t seq;
+	uint64_t seq; /* of the newest line, written or waiting */
 	char prev[65];
 	struct timespec last_time;
+	struct pending *pend; /* oldest first */
+	size_t npend, pend_bytes;
+	int error;             /* errno of the last failed write; 0 after a success */
+	time_t warned;         /* monotonic seconds of the last failure logged */
 };
 
 /* --- formatting --------------------------------------------------------- */
@@ -581,10 +598,33 @@ fail:
 	return NULL;
 }
 
+static bool no_room(int err)
+{
+	return err == ENOSPC || err == EDQUOT || err == EFBIG;
+}
+
+static void pending_pop(struct airlog *a)
+{
+	a->pend_bytes -= a->pend[0].len;
+	free(a->pend[0].path);
+	free(a->pend[0].line);
+	memmove(a->pend, a->pend + 1, (a->npend - 1) * sizeof *a->pend);
+	a->npend--;
+}
+
 void airlog_close(struct airlog *a)
 {
 	if (!a)
 		return;
+	/* Lines that never found room: their last record is the daemon's log. */
+	if (a->npend && airlog_flush(a) < 0) {
+		for (size_t i = 0; i < a->npend; i++)
+			log_errx(_("as-run line not written for want of room: %.*s"),
+				 (int)a->pend[i].len - 1, a->pend[i].line);
+		while (a->npend)
+			pending_pop(a);
+	}
+	free(a->pend);
 	if (a->lockfd >= 0)
 		close(a->lockfd);
 	free(a->dir);
@@ -626,34 +666,23 @@ static int open_day(const char *path, bool *created)
 	return -1;
 }
 
-int airlog_append(struct airlog *a, struct airlog_entry *e)
+/* Write one line to its day file, fsynced. 0, or -1 with errno; the file
+ * then ends as it did before (a part written is cut back, a file created
+ * for it removed). */
+static int write_line(struct airlog *a, const char *path, const char *line, size_t len)
 {
-	struct timespec when = record_time(e);
-	char date[16], *path, *line;
-	size_t len;
 	struct stat st;
 	bool created;
 	ssize_t w;
 	int fd, saved;
 
-	if (when.tv_sec == 0)
-		when = util_now_real();
-	util_format_date(date, sizeof date, when.tv_sec);
-	path = xasprintf("%s/%s.jsonl", a->dir, date);
-	line = airlog_format_line(e, a->seq + 1, a->prev);
-	len = strlen(line);
-
 	fd = open_day(path, &created);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		log_err(_("%s: cannot open the as-run log"), path);
+	if (fd < 0 || fstat(fd, &st) < 0)
 		goto fail;
-	}
 	/* A line must never be glued to a fragment that an earlier failed
 	 * cut-back (or anything else) left at the end. */
-	if (st.st_size > 0 && (st.st_size = repair_tail(fd, path)) < 0) {
-		log_err(_("%s: cannot repair the end of the as-run log"), path);
+	if (st.st_size > 0 && (st.st_size = repair_tail(fd, path)) < 0)
 		goto fail;
-	}
 	/* One write, so a reader or a crash sees all of the line or a torn
 	 * tail that the next open cuts. */
 	w = write(fd, line, len);
@@ -663,14 +692,127 @@ int airlog_append(struct airlog *a, struct airlog_entry *e)
 		 * line and the line can be written again, same seq and prev. */
 		if (ftruncate(fd, st.st_size) < 0 || fsync(fd) < 0)
 			log_warn(_("%s: cannot cut back a partly written line"), path);
+		/* a file made for this line alone goes, so that the one made
+		 * when the line does go in gets its folder synced */
+		if (created && st.st_size == 0)
+			unlink(path);
 		errno = saved;
-		log_err(_("%s: cannot write the as-run log"), path);
 		goto fail;
 	}
 	if (created && util_fsync_dir(a->dir) < 0)
 		log_warn(_("%s: cannot sync the as-run log folder"), a->dir);
 	close(fd);
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return -1;
+}
 
+/* The failure to write, in the daemon's log: at once when it begins, then
+ * at most once a minute while lines wait. */
+static void log_write_failure(struct airlog *a, const char *path, int err)
+{
+	time_t now = util_now_mono().tv_sec;
+
+	a->error = err;
+	if (a->warned && now - a->warned < AIRLOG_WARN_EVERY_S)
+		return;
+	a->warned = now ? now : 1;
+	errno = err;
+	if (a->npend)
+		log_err(ngettext("%s: cannot write the as-run log; %zu line waits in memory "
+				 "until it can",
+				 "%s: cannot write the as-run log; %zu lines wait in memory "
+				 "until it can",
+				 (unsigned long)a->npend),
+			path, a->npend);
+	else
+		log_err(_("%s: cannot write the as-run log"), path);
+}
+
+int airlog_flush(struct airlog *a)
+{
+	size_t done = 0;
+
+	while (a->npend) {
+		if (write_line(a, a->pend[0].path, a->pend[0].line, a->pend[0].len) < 0) {
+			log_write_failure(a, a->pend[0].path, errno);
+			return -1;
+		}
+		pending_pop(a);
+		done++;
+	}
+	if (done) {
+		log_notice(ngettext("as-run log: %zu line that waited for room is written",
+				    "as-run log: %zu lines that waited for room are written",
+				    (unsigned long)done),
+			   done);
+		a->warned = 0;
+	}
+	a->error = 0;
+	return 0;
+}
+
+size_t airlog_pending(const struct airlog *a)
+{
+	return a->npend;
+}
+
+int airlog_error(const struct airlog *a)
+{
+	return a->error;
+}
+
+int airlog_append(struct airlog *a, struct airlog_entry *e)
+{
+	struct timespec when = record_time(e);
+	char date[16], *path, *line;
+	size_t len;
+
+	if (when.tv_sec == 0)
+		when = util_now_real();
+	util_format_date(date, sizeof date, when.tv_sec);
+	path = xasprintf("%s/%s.jsonl", a->dir, date);
+	line = airlog_format_line(e, a->seq + 1, a->prev);
+	len = strlen(line);
+
+	/* Lines in order: those waiting go first. */
+	if (airlog_flush(a) == 0) {
+		if (write_line(a, path, line, len) == 0) {
+			a->error = 0;
+			goto chained;
+		}
+		a->error = errno;
+		/* Only a disk without room is waited for; any other failure
+		 * (a folder where the day's file should be, no permission)
+		 * would hold every later line back with it. */
+		if (!no_room(a->error)) {
+			log_err(_("%s: cannot write the as-run log"), path);
+			free(line);
+			free(path);
+			return -1;
+		}
+	}
+	if (a->pend_bytes + len > AIRLOG_MAX_PENDING) {
+		/* Not chained: the file goes on from the lines before it. */
+		errno = a->error;
+		log_err(_("%s: cannot write the as-run log, and the lines waiting in memory "
+			  "are at their limit; this line is lost to the file: %.*s"),
+			path, (int)len - 1, line);
+		free(line);
+		free(path);
+		return -1;
+	}
+	a->pend = xreallocarray(a->pend, a->npend + 1, sizeof *a->pend);
+	a->pend[a->npend++] = (struct pending){path, line, len};
+	a->pend_bytes += len;
+	log_write_failure(a, path, a->error);
+	path = NULL;
+	line = xstrdup(a->pend[a->npend - 1].line);
+chained:
 	e->seq = a->seq + 1;
 	memcpy(e->prev, a->prev, sizeof e->prev);
 	a->seq++;
@@ -678,13 +820,29 @@ int airlog_append(struct airlog *a, struct airlog_entry *e)
 	a->last_time = when;
 	free(line);
 	free(path);
+	return a->npend ? 1 : 0;
+}
+
+int airlog_read_pending(const struct airlog *a,
+			void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
+			void *ctx)
+{
+	for (size_t i = 0; i < a->npend; i++) {
+		struct airlog_record r;
+		char *line = xmalloc(a->pend[i].len);
+
+		memcpy(line, a->pend[i].line, a->pend[i].len - 1);
+		line[a->pend[i].len - 1] = '\0';
+
+		if (airlog_parse_line(line, a->pend[i].len - 1, &r) == 0) {
+			fn(&r, line, ctx);
+			airlog_record_free(&r);
+		} else {
+			fn(NULL, line, ctx);
+		}
+		free(line);
+	}
 	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(line);
-	free(path);
-	return -1;
 }
 
 /* --- reading a day ------------------------------------------------------ */

@@ -65,8 +65,25 @@ struct airlog *airlog_open(const char *dir);
  * empty sha256 as null. */
 void airlog_close(struct airlog *a);
 /* Append e (seq/prev filled in), fsync. The file is chosen by the local
- * date of e's end (play) or time (start/stop). Returns 0 or -1 (logged). */
+ * date of e's end (play) or time (start/stop). Returns 0 (on the disk), 1
+ * (chained, but waiting in memory: the disk had no room, ENOSPC, EDQUOT or
+ * EFBIG, or earlier lines still wait), or -1 (not written and not chained:
+ * any other failure, or no room on the disk nor in the memory kept for
+ * waiting lines, 512 KiB, when the daemon's log gets the line's text).
+ * Failures are logged. */
 int airlog_append(struct airlog *a, struct airlog_entry *e);
+/* Write the lines that wait, oldest first (airlog_append does so before
+ * each new line; the daemon also calls it from time to time while some
+ * wait). 0 when none waits any more, -1 (logged) otherwise. A line waits
+ * in memory only: a crash loses it, and the file's chain then goes on from
+ * the last line written. airlog_close() tries once more and puts the text
+ * of any line still waiting into the daemon's log. */
+int airlog_flush(struct airlog *a);
+/* Lines waiting in memory. */
+size_t airlog_pending(const struct airlog *a);
+/* errno of the last failed write, 0 since the last success. */
+int airlog_error(const struct airlog *a);
+/* Of the newest line, written or waiting. */
 uint64_t airlog_last_seq(const struct airlog *a);
 /* Wall time of the newest line (its end or time), {0,0} if none. */
 struct timespec airlog_last_time(const struct airlog *a);
@@ -88,5 +105,11 @@ void airlog_record_free(struct airlog_record *r);
 int airlog_read_day(const char *dir, const char *date,
 		    void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
 		    void *ctx);
+
+/* The lines waiting in memory, oldest first, as airlog_read_day passes a
+ * day's lines. */
+int airlog_read_pending(const struct airlog *a,
+			void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
+			void *ctx);
 
 #endif

@@ -584,6 +584,10 @@ static void print_status(json_t *a)
 	printf(_("Clock:          %s\n"), jstr(a, "clock"));
 	printf(_("Disk free:      %.0f MiB\n"),
 	       json_number_value(json_object_get(a, "disk_free_bytes")) / 1048576.0);
+	if (*jstr(a, "disk_problem"))
+		printf(_("Disk problem:   %s\n"), jstr(a, "disk_problem"));
+	if (*jstr(a, "upload_error"))
+		printf(_("Upload failed:  %s\n"), jstr(a, "upload_error"));
 }
 
 int control_command(const char *conf_path, int argc, char **argv)

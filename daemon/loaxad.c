@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <locale.h>
 #include <malloc.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -114,11 +115,37 @@ static json_t *answer(bool ok, const char *fmt, ...)
 	return json_pack("{s:b,s:s}", "ok", ok, "message", msg);
 }
 
+/* Seconds between tries to write as-run lines that wait for room. */
+#define AIRLOG_RETRY_S 10
+/* Less free than this in state_dir and the station says so. */
+#define DISK_LOW_BYTES (1024.0 * 1024.0)
+
+/* What keeps the station from writing its state, for status: "" when
+ * nothing. free_bytes < 0: unknown. */
+static void disk_problem(struct daemon *dm, double free_bytes, char *buf, size_t n)
+{
+	size_t waiting = airlog_pending(dm->log);
+	int err = airlog_error(dm->log);
+
+	if (waiting || err)
+		snprintf(buf, n,
+			 ngettext("the as-run log cannot be written (%s); %zu line waits in memory",
+				  "the as-run log cannot be written (%s); %zu lines wait in memory",
+				  (unsigned long)waiting),
+			 strerror(err ? err : ENOSPC), waiting);
+	else if (free_bytes >= 0 && free_bytes < DISK_LOW_BYTES)
+		snprintf(buf, n, _("%s is full: %.0f KiB free"), dm->conf->state_dir,
+			 free_bytes / 1024);
+	else
+		snprintf(buf, n, "%s", "");
+}
+
 static json_t *status_json(struct daemon *dm)
 {
 	struct station_now n;
 	struct statvfs vfs;
-	char next[40] = "";
+	char next[40] = "", problem[600];
+	double free_bytes = -1;
 	json_t *a;
 
 	station_status(dm->station, &n);
@@ -136,11 +163,20 @@ static json_t *status_json(struct daemon *dm)
 					      n.duration_s));
 	else
 		json_object_set_new(a, "now_playing", json_null());
-	if (statvfs(dm->conf->state_dir, &vfs) == 0)
-		json_object_set_new(a, "disk_free_bytes",
-				    json_real((double)vfs.f_bavail * (double)vfs.f_frsize));
+	if (statvfs(dm->conf->state_dir, &vfs) == 0) {
+		free_bytes = (double)vfs.f_bavail * (double)vfs.f_frsize;
+		json_object_set_new(a, "disk_free_bytes", json_real(free_bytes));
+	}
+	disk_problem(dm, free_bytes, problem, sizeof problem);
+	json_object_set_new(a, "disk_problem", json_string(problem));
 	json_object_set_new(a, "last_seq", json_integer((json_int_t)airlog_last_seq(dm->log)));
 	json_object_set_new(a, "outbox", json_integer(dm->upload ? upload_outbox(dm->upload) : 0));
+	if (dm->upload) {
+		char err[512];
+
+		upload_last_error(dm->upload, err, sizeof err);
+		json_object_set_new(a, "upload_error", json_string(err));
+	}
 	if (dm->sync) {
 		struct sync_status st;
 		char when[40] = "never";
@@ -323,6 +359,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	uint64_t watchdog_us = 0;
 	double clock_offset;
+	struct timespec flush_at = {0, 0};
 	int sfd, tfd, wfd, o;
 	char *dir;
 
@@ -466,6 +503,25 @@ int main(int argc, char **argv)
 			amp_wake = amp_step(amp, now, station_busy(station), sn.next);
 			if (amp_wake.tv_sec && (!wake.tv_sec || util_ts_diff(amp_wake, wake) < 0))
 				wake = amp_wake;
+			/* as-run lines waiting for room on the disk: try again
+			 * every so often, not only when the next line comes */
+			if (airlog_pending(log)) {
+				struct timespec mono = util_now_mono(), retry = now;
+
+				if (!flush_at.tv_sec) {
+					flush_at = mono;
+					flush_at.tv_sec += AIRLOG_RETRY_S;
+				} else if (util_ts_diff(mono, flush_at) >= 0) {
+					airlog_flush(log);
+					flush_at = mono;
+					flush_at.tv_sec += AIRLOG_RETRY_S;
+				}
+				retry.tv_sec += (time_t)ceil(util_ts_diff(flush_at, mono));
+				if (!wake.tv_sec || util_ts_diff(retry, wake) < 0)
+					wake = retry;
+			} else {
+				flush_at = (struct timespec){0, 0};
+			}
 			arm_timer(tfd, wake);
 		}
 		publish_status(&dm);

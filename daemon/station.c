@@ -435,6 +435,8 @@ static void rebuild_runs(struct station *s, struct timespec now)
 		airlog_read_day(dir, date, collect_logged, &logged);
 		free(dir);
 	}
+	/* and those that wait for room on the disk */
+	airlog_read_pending(s->log, collect_logged, &logged);
 	for (size_t i = 0; i < nocc + s->nadhoc; i++) {
 		struct sched_occ o;
 		struct run *r = &runs[nruns], *old;

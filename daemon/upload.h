@@ -21,6 +21,7 @@
 #define LOAXA_UPLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "conf.h"
 
@@ -37,6 +38,8 @@ void upload_now(struct upload *u);
 void upload_set_on_air(struct upload *u, bool on_air);
 /* Segments waiting in the outbox. */
 int upload_outbox(struct upload *u);
+/* Why the last round failed, "" when it did not (n >= 1). */
+void upload_last_error(struct upload *u, char *buf, size_t n);
 /* Stop the thread (an upload in flight is abandoned; it is sent again later). */
 void upload_stop(struct upload *u);
 

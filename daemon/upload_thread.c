@@ -42,6 +42,7 @@ struct upload {
 	int cancel_fd;                 /* eventfd: readable once upload_stop() has begun */
 	atomic_int outbox;
 	char *status; /* the daemon's latest status text */
+	char last_error[512]; /* why the last round failed; "" after a success */
 };
 
 /* Segments of this station waiting in the outbox, before a round says. */
@@ -134,6 +135,7 @@ static void *upload_thread(void *arg)
 			         r.sent, r.outbox);
 
 		pthread_mutex_lock(&u->lock);
+		snprintf(u->last_error, sizeof u->last_error, "%s", rc == 0 ? "" : r.reason);
 		if (rc == 0) {
 			failures = 0;
 			delay = u->interval;
@@ -243,6 +245,17 @@ void upload_set_on_air(struct upload *u, bool on_air)
 int upload_outbox(struct upload *u)
 {
 	return u ? atomic_load(&u->outbox) : 0;
+}
+
+void upload_last_error(struct upload *u, char *buf, size_t n)
+{
+	if (!u) {
+		snprintf(buf, n, "%s", "");
+		return;
+	}
+	pthread_mutex_lock(&u->lock);
+	snprintf(buf, n, "%s", u->last_error);
+	pthread_mutex_unlock(&u->lock);
 }
 
 void upload_stop(struct upload *u)

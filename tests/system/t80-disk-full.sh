@@ -2,9 +2,9 @@
 # The disk fills up while a programme downloads and a session plays (a
 # small tmpfs as state_dir; skipped where mounting is not allowed). The
 # download fails and nothing unverified enters the store; as-run lines
-# that find no room are absent, never torn: every line is whole and the
-# chain stays valid; once there is room again the log goes on, and the
-# download completes.
+# that find no room wait in memory, never torn into the file: every line
+# is whole and the chain stays valid; once there is room again they are
+# written, in order, the log goes on, and the download completes.
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-audio.sh"
 
@@ -80,7 +80,12 @@ check "the daemon said it could not write the as-run log" \
 	grep -q "cannot write the as-run log" "$D/daemon.log"
 n_full=$(play_lines "$D" | grep -c '"day-du' || true)
 diag "$n_full of 12 lines of the session on the full disk were written"
-check "lines without room are absent ($n_full of 12 written)" test "$n_full" -lt 12
+check "lines without room are not in the file while it is full ($n_full of 12 written)" \
+	test "$n_full" -lt 12
+check "the daemon says they wait in memory" grep -q 'lines\? wait.* in memory' "$D/daemon.log"
+loaxactl -c "$D/loaxad.conf" status >"$T/status.full" 2>&1
+diag "$(grep -i disk "$T/status.full" | tr '\n' ';')"
+check "loaxactl status shows the disk problem" grep -q 'Disk problem: .*as-run log' "$T/status.full"
 check "every line is whole JSON" bash -c "cat $D/state/airlog/*.jsonl | jq -e . >/dev/null"
 check "every log file ends with a newline" bash -c \
 	"for f in $D/state/airlog/*.jsonl; do [ \"\$(tail -c 1 \$f | od -An -c | tr -d ' ')\" = '\\n' ] || exit 1; done"
@@ -94,7 +99,14 @@ check "with room again, the manifest is activated" \
 	wait_for 30 grep -q "manifest version 1 .* is active" "$D/daemon.log"
 check "the programme is in the store, verified" \
 	bash -c "[ \"\$(sha256sum $D/state/store/$big | cut -c1-64)\" = '${big%%.*}' ]"
-check "the session after the disk was freed is logged" wait_plays "$D" $((n_full + 2)) 30
+check "the lines that waited are written once there is room" \
+	wait_for 30 bash -c "[ \$(cat $D/state/airlog/*.jsonl | grep -c '\"day-du') = 12 ]"
+check "in broadcast order" test "$(play_lines "$D" | jq -r 'select(.file | startswith("day-du")) | .file' |
+	tr '\n' ' ')" = "${full[*]} "
+check "the daemon says so" grep -q 'lines that waited for room are written' "$D/daemon.log"
+check "loaxactl status no longer shows a problem" \
+	bash -c "! loaxactl -c $D/loaxad.conf status | grep -q 'Disk problem'"
+check "the session after the disk was freed is logged" wait_plays "$D" 14 30
 check "the daemon stops cleanly" loaxad_stop "$D"
 play_lines "$D" >"$T/plays"
 check "both its items complete" test "$(jq -r 'select(.file | startswith("after")) | .status' "$T/plays" |

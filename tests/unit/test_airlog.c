@@ -868,8 +868,8 @@ static void test_lines_end_with_newline(void **state)
 /*
  * A disk that fills up mid-line: RLIMIT_FSIZE makes the kernel accept only
  * part of the write (then EFBIG), as a full disk does (then ENOSPC). The
- * partial line must be cut back, seq and prev kept, and the next append
- * must chain on as if the failure never happened.
+ * partial line must be cut back; the line waits in memory, chained, and
+ * goes in, with the ones after it, in order, once there is room.
  */
 static void test_write_fails(void **state)
 {
@@ -877,9 +877,10 @@ static void test_write_fails(void **state)
 	struct airlog_entry e;
 	struct airlog *a;
 	struct rlimit old, lim;
-	char *path, **lines, prev[65];
+	char *path, **lines;
 	off_t before;
 	size_t n;
+	uint64_t seq = 2;
 
 	(void)state;
 	signal(SIGXFSZ, SIG_IGN);
@@ -890,7 +891,6 @@ static void test_write_fails(void **state)
 	assert_int_equal(airlog_append(a, &e), 0);
 	path = day_path("2026-11-27");
 	before = file_size(path);
-	memcpy(prev, airlog_last_prev(a), sizeof prev);
 
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	for (int room = 40; room >= 0; room -= 40) {
@@ -898,22 +898,88 @@ static void test_write_fails(void **state)
 		lim.rlim_cur = (rlim_t)before + (rlim_t)room;
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 		e = play_entry();
-		e.seq = 77;
-		assert_int_equal(airlog_append(a, &e), -1);
+		assert_int_equal(airlog_append(a, &e), 1);
+		/* and a try to write the waiting lines, which fails too */
+		assert_int_equal(airlog_flush(a), -1);
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 		assert_int_equal(file_size(path), before);
-		assert_int_equal(airlog_last_seq(a), 2);
-		assert_string_equal(airlog_last_prev(a), prev);
-		assert_int_equal(e.seq, 77);
+		assert_int_equal(e.seq, ++seq);
+		assert_int_equal(airlog_last_seq(a), seq);
+		assert_int_equal(airlog_pending(a), seq - 2);
+		/* a part written says ENOSPC, none EFBIG */
+		assert_true(airlog_error(a) == ENOSPC || airlog_error(a) == EFBIG);
 	}
 
-	/* space again: the same line goes in with the next seq */
+	/* space again: the waiting lines go in first, then the new one */
 	e = play_entry();
 	assert_int_equal(airlog_append(a, &e), 0);
-	assert_int_equal(e.seq, 3);
+	assert_int_equal(e.seq, 5);
+	assert_int_equal(airlog_pending(a), 0);
+	assert_int_equal(airlog_error(a), 0);
 	airlog_close(a);
 	n = collect(dates, &lines);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
+	assert_chain(lines, n);
+	free_lines(lines, n);
+	free(path);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
+static void count_pending(const struct airlog_record *rec, const char *line, void *ctx)
+{
+	size_t *n = ctx;
+
+	assert_non_null(rec);
+	assert_non_null(line);
+	assert_int_equal(rec->e.seq, 2 + *n);
+	(*n)++;
+}
+
+/*
+ * Waiting lines are read back for the station (which counts what aired),
+ * written by airlog_flush alone once there is room, and bounded: beyond
+ * the memory kept for them a line is not chained, and the file's chain
+ * goes on whole.
+ */
+static void test_pending_bounded(void **state)
+{
+	static const char *const dates[] = {"2026-11-27", NULL};
+	struct airlog_entry e;
+	struct airlog *a;
+	struct rlimit old, lim;
+	char *path, **lines;
+	size_t n = 0, waiting;
+	int rc;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	a = airlog_open(logdir);
+	e = start_entry("2026-11-27T04:00:00+07:00");
+	assert_int_equal(airlog_append(a, &e), 0);
+	path = day_path("2026-11-27");
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)file_size(path);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	do {
+		e = play_entry();
+		rc = airlog_append(a, &e);
+	} while (rc == 1 && airlog_pending(a) < 100000);
+	assert_int_equal(rc, -1);
+	waiting = airlog_pending(a);
+	assert_true(waiting > 100);
+	assert_int_equal(airlog_last_seq(a), 1 + waiting);
+	airlog_read_pending(a, count_pending, &n);
+	assert_int_equal(n, waiting);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(airlog_flush(a), 0);
+	assert_int_equal(airlog_pending(a), 0);
+	e = play_entry();
+	assert_int_equal(airlog_append(a, &e), 0);
+	assert_int_equal(e.seq, 2 + waiting);
+	airlog_close(a);
+	n = collect(dates, &lines);
+	assert_int_equal(n, 2 + waiting);
 	assert_chain(lines, n);
 	free_lines(lines, n);
 	free(path);
@@ -966,6 +1032,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lines_end_with_newline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_append_cannot_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pending_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
