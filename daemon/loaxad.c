@@ -3,7 +3,8 @@
  * loop that owns every descriptor and timer: signals (signalfd), the next
  * scheduled moment (a CLOCK_REALTIME timerfd that also fires when the clock
  * is set), the player's events, and later the sync and control sockets.
- * It never polls: it sleeps until something happens.
+ * It sleeps until something happens, and looks at the wall clock at least
+ * every CLOCK_CHECK_S for a step that no timerfd reported.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -115,6 +116,9 @@ static json_t *answer(bool ok, const char *fmt, ...)
 	return json_pack("{s:b,s:s}", "ok", ok, "message", msg);
 }
 
+/* The loop looks at the wall clock at least this often, for a step that
+ * no timerfd reported. */
+#define CLOCK_CHECK_S 30
 /* Seconds between tries to write as-run lines that wait for room. */
 #define AIRLOG_RETRY_S 10
 /* Less free than this in state_dir and the station says so. */
@@ -359,7 +363,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	uint64_t watchdog_us = 0;
 	double clock_offset;
-	struct timespec flush_at = {0, 0};
+	struct timespec flush_at = {0, 0}, last_pass;
 	int sfd, tfd, wfd, o;
 	char *dir;
 
@@ -474,6 +478,7 @@ int main(int argc, char **argv)
 	}
 
 	clock_offset = util_ts_diff(util_now_real(), util_now_mono());
+	last_pass = util_now_mono();
 	while (running) {
 		struct pollfd pfd[6] = {{.fd = sfd, .events = POLLIN},
 					{.fd = tfd, .events = POLLIN},
@@ -485,18 +490,23 @@ int main(int argc, char **argv)
 		struct sync_event sev;
 
 		{
-			struct timespec now = util_now_real(), wake, amp_wake;
+			struct timespec now = util_now_real(), mono = util_now_mono();
+			struct timespec wake, amp_wake, look;
 			struct station_now sn;
-			double offset = util_ts_diff(now, util_now_mono());
+			double offset = util_ts_diff(now, mono);
 
-			/* A step of the wall clock between two passes (the timer's
-			 * ECANCELED only says so while it is armed) */
+			/* A step of the wall clock between two passes: the
+			 * timer's ECANCELED wakes the loop at once where the
+			 * kernel knows of it, the CLOCK_CHECK_S wake-up below
+			 * where it does not. The step may have come at any
+			 * moment since the last pass. */
 			if (offset - clock_offset > 1.0 || offset - clock_offset < -1.0) {
 				log_notice("the wall clock moved by %.1f s: planning again",
 					   offset - clock_offset);
-				station_clock_changed(station);
+				station_clock_changed(station, util_ts_diff(mono, last_pass));
 			}
 			clock_offset = offset;
+			last_pass = mono;
 
 			wake = station_step(station, now);
 			station_status(station, &sn);
@@ -506,7 +516,7 @@ int main(int argc, char **argv)
 			/* as-run lines waiting for room on the disk: try again
 			 * every so often, not only when the next line comes */
 			if (airlog_pending(log)) {
-				struct timespec mono = util_now_mono(), retry = now;
+				struct timespec retry = now;
 
 				if (!flush_at.tv_sec) {
 					flush_at = mono;
@@ -522,6 +532,12 @@ int main(int argc, char **argv)
 			} else {
 				flush_at = (struct timespec){0, 0};
 			}
+			/* never longer than CLOCK_CHECK_S without a look at the
+			 * clock */
+			look = now;
+			look.tv_sec += CLOCK_CHECK_S;
+			if (!wake.tv_sec || util_ts_diff(look, wake) < 0)
+				wake = look;
 			arm_timer(tfd, wake);
 		}
 		publish_status(&dm);

@@ -61,6 +61,7 @@
 #define PLAYER_ALSA_BUFFER_US "100000"  /* unless audio.options says otherwise */
 #define PLAYER_HASH_STEP      65536     /* bytes hashed per 20 ms of audio while playing */
 #define PLAYER_HASH_BUSY_NS   30000000L /* stop hashing this close to a start time */
+#define PLAYER_WALL_SLICE_NS  100000000L /* the wall clock read again this often before a start */
 
 _Static_assert(sizeof(struct player_event) <= PIPE_BUF, "events must fit one atomic pipe write");
 
@@ -401,6 +402,29 @@ static bool player_should_go_on(struct player *p)
 	return go_on;
 }
 
+/*
+ * Sleep until the wall clock reads at, unless told to stop. The wait goes
+ * by the monotonic clock in slices of at most PLAYER_WALL_SLICE_NS, the
+ * wall clock read again after each, rather than in one wait on
+ * CLOCK_REALTIME: so a step of the wall clock moves the start as it should
+ * whatever clock the wait itself would have followed (a fake clock in the
+ * tests does not reach the kernel's), and the last slice ends on the
+ * nanosecond the monotonic clock says.
+ */
+static bool player_sleep_until_wall(struct player *p, struct timespec at)
+{
+	for (;;) {
+		int64_t left = ts_diff_ns(at, util_now_real());
+
+		if (left <= 0)
+			return player_should_go_on(p);
+		if (left > PLAYER_WALL_SLICE_NS)
+			left = PLAYER_WALL_SLICE_NS;
+		if (!player_sleep_until(p, CLOCK_MONOTONIC, ts_add_ns(util_now_mono(), left)))
+			return false;
+	}
+}
+
 /* --- the thread: device ------------------------------------------------ */
 
 static int player_device_open(struct player *p)
@@ -664,7 +688,7 @@ static bool player_wait_start(struct player *p, struct player_run *r)
 				if (!player_should_go_on(p))
 					return false;
 			}
-			if (!player_sleep_until(p, CLOCK_REALTIME, at))
+			if (!player_sleep_until_wall(p, at))
 				return false;
 			p->clock = util_now_mono();
 			return true;

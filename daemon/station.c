@@ -77,6 +77,7 @@ struct station {
 	int64_t window_day; /* INT64_MIN: rebuild the runs at the next step */
 	bool startup;       /* the next rebuild follows a start or a clock jump */
 	const char *backlog_reason;
+	double jump_grace; /* seconds the clock may have jumped before it was seen */
 	bool clock_held;
 	struct timespec clock_floor; /* the newest log line when we last looked */
 	struct timespec prev_last;   /* the newest log line before this run began */
@@ -481,7 +482,9 @@ static void rebuild_runs(struct station *s, struct timespec now)
 			continue;
 		if (!r->fresh && !s->startup)
 			continue;
-		late = civ - planned_start(s, r, r->next);
+		/* judged from when the clock may have jumped, not from when
+		 * the jump was seen */
+		late = civ - planned_start(s, r, r->next) - s->jump_grace;
 		if (r->slot->prio == SCHED_EMERGENCY && r->slot->until != INT64_MAX) {
 			if (civ <= (double)r->slot->until)
 				continue;
@@ -494,6 +497,7 @@ static void rebuild_runs(struct station *s, struct timespec now)
 			r->done = true;
 	}
 	s->startup = false;
+	s->jump_grace = 0;
 	for (size_t i = 0; i < logged.n; i++)
 		free(logged.v[i].slot);
 	free(logged.v);
@@ -682,13 +686,14 @@ int station_reload(struct station *s, struct diag *d)
 	return rc;
 }
 
-void station_clock_changed(struct station *s)
+void station_clock_changed(struct station *s, double unseen_s)
 {
 	/* Sessions the jump skipped over are missed beyond the catch-up window;
 	 * a jump back below the newest log line holds sessions again. */
 	s->window_day = INT64_MIN;
 	s->startup = true;
 	s->backlog_reason = "the clock jumped";
+	s->jump_grace = unseen_s > 0 ? unseen_s : 0;
 	s->clock_floor = airlog_last_time(s->log);
 	/* look back from the newest line, so the sessions the jump skipped are
 	 * found and logged */

@@ -51,8 +51,10 @@ int station_reload(struct station *s, struct diag *d);
  * wants to be called again ({0,0}: only on events). */
 struct timespec station_step(struct station *s, struct timespec now);
 void station_player_event(struct station *s, const struct player_event *ev);
-/* The wall clock was set: re-plan from scratch at the next step. */
-void station_clock_changed(struct station *s);
+/* The wall clock was set: re-plan from scratch at the next step. The step
+ * came at most unseen_s before now: a run that was still within catch_up_s
+ * then plays (late) rather than being logged missed. */
+void station_clock_changed(struct station *s, double unseen_s);
 /* Interrupt what plays (reason in the log) and wait for the player to say
  * so, up to timeout_ms. */
 void station_shutdown(struct station *s, const char *reason, int timeout_ms);

@@ -17,14 +17,10 @@
 # read at every call; CLOCK_MONOTONIC left true). timerfd works under it
 # (timerfd_settime converts the fake deadline), but the kernel learns of no
 # clock change, so the timerfd never reports ECANCELED as it does when ntpd
-# or chronyd sets the clock: loaxad sees a jump only when its loop next
-# wakes (a player event, or "loaxactl status", which the test uses where
-# the clock-set notice would have woken it). libfaketime does not reach
-# pthread_cond_clockwait either, with which the player waits for an item's
-# start on CLOCK_REALTIME: an item queued ahead of its time would wait for
-# the true clock. So after a jump every session here falls due while
-# another plays and starts at once after it, which the fake clock cannot
-# upset.
+# or chronyd sets the clock: loaxad sees a jump when its loop next wakes (a
+# player event, "loaxactl status", which the test uses to be quick, or its
+# own look at the clock every 30 s). t93-clock-steps.sh steps the clock
+# with nothing to wake the daemon.
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-audio.sh"
 
@@ -53,13 +49,6 @@ faked_start() {
 	echo "$LOAXAD_PID" >"$d/daemon.pid"
 	at_exit "kill -9 $LOAXAD_PID 2>/dev/null"
 	wait_for 30 bash -c "[ \$(cat $d/state/airlog/*.jsonl 2>/dev/null | grep -c '\"type\":\"start\"') -ge $n ]"
-}
-# todo DESCRIPTION REASON COMMAND...: a TAP TODO line (known, reported bug)
-todo() {
-	local d=$1 why=$2
-	shift 2
-	_tap_n=$((_tap_n + 1))
-	if "$@"; then echo "ok $_tap_n - $d # TODO $why"; else echo "not ok $_tap_n - $d # TODO $why"; fi
 }
 # jqt EXPR: as test-lib's, but an empty input fails
 jqt() {
@@ -129,7 +118,6 @@ check "behind: chain intact" chain_ok "$D"
 
 # --- forward and back -----------------------------------------------------------
 D=$T/jump
-why="loaxad sees a step only by timerfd ECANCELED (which libfaketime cannot raise), and looks back from its own start, not from before the step"
 # line FILE: the play line(s) of FILE
 line() { play_lines "$D" | jq -c --arg f "$1" 'select(.file == $f)'; }
 
