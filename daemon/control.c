@@ -20,11 +20,12 @@
 #include "i18n.h"
 #include "util.h"
 
-/* A "load" carries a schedule file of up to 1 MiB, which JSON escaping can
- * at most double; anything longer is not a request of ours. */
-#define CONTROL_MAX_REQUEST (2 * 1024 * 1024 + 4096)
-/* All clients' unanswered requests together: the daemon's memory is small. */
-#define CONTROL_MAX_BUFFERED (4 * 1024 * 1024)
+/* A "load" carries a schedule file's text, JSON-escaped: a schedule of
+ * 400 kB or so (a hundred times a commune's weekly one). The daemon's
+ * memory is small (8 MiB while it plays): this is also the most that all
+ * clients' unanswered requests may hold together. */
+#define CONTROL_MAX_REQUEST  (512 * 1024)
+#define CONTROL_MAX_BUFFERED CONTROL_MAX_REQUEST
 /* Clients at once; the one silent longest that has not made its request
  * whole makes room for a newcomer. */
 #define CONTROL_MAX_CLIENTS 32
@@ -34,6 +35,8 @@
 #define CONTROL_GRACE_MS 50
 /* Connections taken per call, so that the loop gets its turn between. */
 #define CONTROL_ACCEPT_BURST 64
+/* Requests are flat objects; a little room for what may come. */
+#define CONTROL_MAX_DEPTH 8
 /* One warning of each kind per this many seconds at most. */
 #define CONTROL_WARN_EVERY_S 60
 
@@ -47,6 +50,7 @@ struct client {
 	struct timespec heard; /* last bytes of its request came (monotonic) */
 	char *buf;             /* request so far, then the answer */
 	size_t len, cap, off;  /* off: answer bytes written */
+	bool polling_out;      /* in the epoll set for EPOLLOUT */
 };
 
 enum warn_kind { WARN_FULL, WARN_MEMORY, WARN_TOO_LARGE, WARN_ACCEPT, WARN_KINDS };
@@ -168,6 +172,7 @@ static void client_close(struct control *c, struct client *cl)
 	cl->len = cl->cap = cl->off = 0;
 	cl->fd = -1;
 	cl->state = CLIENT_FREE;
+	cl->polling_out = false;
 	cl->gen++;
 }
 
@@ -177,7 +182,8 @@ static uint64_t client_key(const struct control *c, const struct client *cl)
 }
 
 /* Write what the socket takes of the answer; close the client when it is
- * all out (or the client has gone). */
+ * all out (or the client has gone). The rest waits for the socket to take
+ * it. */
 static void client_write(struct control *c, struct client *cl)
 {
 	while (cl->off < cl->len) {
@@ -185,8 +191,14 @@ static void client_write(struct control *c, struct client *cl)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (cl->polling_out ||
+			    watch(c, EPOLL_CTL_MOD, cl->fd, EPOLLOUT, client_key(c, cl)) == 0) {
+				cl->polling_out = true;
+				return;
+			}
+			break;
+		}
 		if (w <= 0)
 			break;
 		cl->off += (size_t)w;
@@ -211,10 +223,6 @@ static void client_answer(struct control *c, struct client *cl, json_t *ans)
 	cl->len = strlen(text);
 	text[cl->len++] = '\n'; /* over the NUL: the buffer is not a string */
 	cl->buf = text;
-	if (watch(c, EPOLL_CTL_MOD, cl->fd, EPOLLOUT, client_key(c, cl)) < 0) {
-		client_close(c, cl);
-		return;
-	}
 	client_write(c, cl);
 }
 
@@ -226,11 +234,45 @@ static void client_refuse(struct control *c, struct client *cl, const char *msg)
 	json_decref(ans);
 }
 
+/* How deep arrays and objects nest in text (strings skipped), up to
+ * limit + 1. A request is an object of strings; the parser's own limit
+ * (2048) would let a hostile one grow the daemon's stack by hundreds of
+ * kilobytes, which stay resident. */
+static int nesting(const char *text, size_t len, int limit)
+{
+	bool in_string = false, escaped = false;
+	int depth = 0, deepest = 0;
+
+	for (size_t i = 0; i < len && deepest <= limit; i++) {
+		char ch = text[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (ch == '\\')
+				escaped = true;
+			else if (ch == '"')
+				in_string = false;
+		} else if (ch == '"') {
+			in_string = true;
+		} else if (ch == '[' || ch == '{') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if (ch == ']' || ch == '}') {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
 /* The request is whole (first len bytes): run it. */
 static void client_run(struct control *c, struct client *cl, size_t len)
 {
 	json_error_t err;
-	json_t *req = json_loadb(cl->buf, len, JSON_DISABLE_EOF_CHECK, &err), *ans;
+	json_t *req = nesting(cl->buf, len, CONTROL_MAX_DEPTH) > CONTROL_MAX_DEPTH
+			  ? NULL
+			  : json_loadb(cl->buf, len, JSON_DISABLE_EOF_CHECK, &err),
+	       *ans;
 
 	if (!req || !json_is_object(req) || !json_is_string(json_object_get(req, "cmd")))
 		ans = json_pack("{s:b,s:s}", "ok", 0, "message", "bad request");

@@ -11,11 +11,15 @@
  * The daemon serves every client from its one event loop without ever
  * waiting on one: the socket and its clients are non-blocking and sit in an
  * epoll set of their own (control_fd() is that set's descriptor, readable
- * when anything is to be done). A request is at most 2 MiB ("load" carries
- * the text of a schedule file of up to 1 MiB in "text") and must be whole,
- * and its answer read, within 5 s of connecting; at most 32 clients are
- * served at once, and a newcomer beyond that takes the place of the client
- * that has not yet sent a whole request and has been silent longest. A request too large, or
+ * when anything is to be done). A request is at most 512 KiB ("load"
+ * carries the text of a schedule file in "text") and must be whole, and
+ * its answer read, within 5 s of connecting; at most 32 clients are served
+ * at once. A newcomer beyond that takes the place of the client that has
+ * been silent longest without sending a whole request, once that one has
+ * been silent 50 ms; until then newcomers wait in the kernel's queue of
+ * the listening socket (64), where loaxactl's blocking connect waits and
+ * writes its request. A client that connects without blocking may be told
+ * EAGAIN while that queue is full, and should try again. A request too large, or
  * one over the memory all clients may hold together, is answered
  * {"ok":false} with the reason; a client past its deadline is disconnected.
  * Warnings about such clients reach the daemon's log at most once a minute

@@ -17,7 +17,8 @@ and prints one JSON line of what it saw.
     control-abuse.py SOCKET flood --count N [--rounds R]
         N connections at once, each asking {"cmd":"status"}, R times
     control-abuse.py SOCKET status --count N [--interval S]
-        a polite client: N status requests one after another, each timed
+        a polite client, as loaxactl: N status requests one after another,
+        each timed
 """
 
 import argparse
@@ -242,9 +243,11 @@ def status(path, count, interval):
     for _ in range(count):
         t0 = time.monotonic()
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(30)
         try:
+            # a blocking connect, as loaxactl's: it waits in the daemon's
+            # queue rather than being told EAGAIN
             s.connect(path)
+            s.settimeout(30)
             s.sendall(b'{"cmd":"status"}\n')
             a = json.loads(read_answer(s, 30))
             if not a.get("ok"):
