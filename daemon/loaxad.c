@@ -596,17 +596,18 @@ int main(int argc, char **argv)
 	}
 
 	sdnotify("STOPPING=1");
-	if (dm.sync)
-		sync_stop(dm.sync);
 	station_shutdown(station, "loaxad stopped", 3000);
 	player_stop(player, "loaxad stopped");
 	amp_shutdown(amp);
 	amp_free(amp);
 	write_marker(log, &conf, AIRLOG_STOP, NULL);
-	if (dm.upload) {
-		publish_status(&dm);
+	/* the last status, with the sync's, before the sync is freed */
+	publish_status(&dm);
+	if (dm.sync)
+		sync_stop(dm.sync);
+	dm.sync = NULL;
+	if (dm.upload)
 		upload_stop(dm.upload);
-	}
 	control_close(control);
 	station_free(station);
 	airlog_close(log);
