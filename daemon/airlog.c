@@ -49,8 +49,8 @@ struct airlog {
 	struct timespec last_time;
 	struct pending *pend; /* oldest first */
 	size_t npend, pend_bytes;
-	int error;             /* errno of the last failed write; 0 after a success */
-	time_t warned;         /* monotonic seconds of the last failure logged */
+	int error;     /* errno of the last failed write; 0 after a success */
+	time_t warned; /* monotonic seconds of the last failure logged */
 };
 
 /* --- formatting --------------------------------------------------------- */
@@ -620,7 +620,7 @@ void airlog_close(struct airlog *a)
 	if (a->npend && airlog_flush(a) < 0) {
 		for (size_t i = 0; i < a->npend; i++)
 			log_errx(_("as-run line not written for want of room: %.*s"),
-				 (int)a->pend[i].len - 1, a->pend[i].line);
+			         (int)a->pend[i].len - 1, a->pend[i].line);
 		while (a->npend)
 			pending_pop(a);
 	}
@@ -724,11 +724,11 @@ static void log_write_failure(struct airlog *a, const char *path, int err)
 	errno = err;
 	if (a->npend)
 		log_err(ngettext("%s: cannot write the as-run log; %zu line waits in memory "
-				 "until it can",
-				 "%s: cannot write the as-run log; %zu lines wait in memory "
-				 "until it can",
-				 (unsigned long)a->npend),
-			path, a->npend);
+		                 "until it can",
+		                 "%s: cannot write the as-run log; %zu lines wait in memory "
+		                 "until it can",
+		                 (unsigned long)a->npend),
+		        path, a->npend);
 	else
 		log_err(_("%s: cannot write the as-run log"), path);
 }
@@ -747,9 +747,9 @@ int airlog_flush(struct airlog *a)
 	}
 	if (done) {
 		log_notice(ngettext("as-run log: %zu line that waited for room is written",
-				    "as-run log: %zu lines that waited for room are written",
-				    (unsigned long)done),
-			   done);
+		                    "as-run log: %zu lines that waited for room are written",
+		                    (unsigned long)done),
+		           done);
 		a->warned = 0;
 	}
 	a->error = 0;
@@ -800,8 +800,8 @@ int airlog_append(struct airlog *a, struct airlog_entry *e)
 		/* Not chained: the file goes on from the lines before it. */
 		errno = a->error;
 		log_err(_("%s: cannot write the as-run log, and the lines waiting in memory "
-			  "are at their limit; this line is lost to the file: %.*s"),
-			path, (int)len - 1, line);
+		          "are at their limit; this line is lost to the file: %.*s"),
+		        path, (int)len - 1, line);
 		free(line);
 		free(path);
 		return -1;
@@ -824,8 +824,8 @@ chained:
 }
 
 int airlog_read_pending(const struct airlog *a,
-			void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
-			void *ctx)
+                        void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
+                        void *ctx)
 {
 	for (size_t i = 0; i < a->npend; i++) {
 		struct airlog_record r;

@@ -270,8 +270,8 @@ static void client_run(struct control *c, struct client *cl, size_t len)
 {
 	json_error_t err;
 	json_t *req = nesting(cl->buf, len, CONTROL_MAX_DEPTH) > CONTROL_MAX_DEPTH
-			  ? NULL
-			  : json_loadb(cl->buf, len, JSON_DISABLE_EOF_CHECK, &err),
+	                  ? NULL
+	                  : json_loadb(cl->buf, len, JSON_DISABLE_EOF_CHECK, &err),
 	       *ans;
 
 	if (!req || !json_is_object(req) || !json_is_string(json_object_get(req, "cmd")))
@@ -427,7 +427,7 @@ static struct client *room(struct control *c, bool evict, long *wait_ms)
 	}
 	if (evict) {
 		warn_limited(c, WARN_FULL,
-			     _("too many clients at once: the longest silent one was let go"));
+		             _("too many clients at once: the longest silent one was let go"));
 		client_close(c, oldest);
 	}
 	return oldest;
@@ -613,7 +613,7 @@ static void print_status(json_t *a)
 		printf(_("On air:         %s (%s)\n"), jstr(now, "programme"), jstr(now, "slot"));
 		printf("                ");
 		print_bar(json_real_value(json_object_get(now, "elapsed_s")),
-			  json_real_value(json_object_get(now, "duration_s")));
+		          json_real_value(json_object_get(now, "duration_s")));
 	} else {
 		printf("%s\n", _("On air:         nothing"));
 	}
@@ -635,7 +635,7 @@ static void print_status(json_t *a)
 int control_command(const char *conf_path, int argc, char **argv)
 {
 	static const char *const known[] = {"status", "play", "emergency", "stop",
-					    "reload", "sync",  "load"};
+	                                    "reload", "sync", "load"};
 	struct conf c;
 	struct diag d = {0};
 	const char *cmd = argv[0];
@@ -653,7 +653,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 	     strcmp(cmd, "load") == 0) != (argc == 2) ||
 	    argc > 2) {
 		fprintf(stderr, _("loaxactl: wrong arguments for \"%s\" (see loaxactl --help)\n"),
-			cmd);
+		        cmd);
 		return 2;
 	}
 	if (conf_load(&c, conf_path, &d) < 0) {
@@ -669,7 +669,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 
 			if (util_read_file(argv[1], 1 << 20, &text, &len) < 0) {
 				fprintf(stderr, _("loaxactl: cannot read %s: %s\n"), argv[1],
-					strerror(errno));
+				        strerror(errno));
 				free(abs);
 				json_decref(req);
 				conf_free(&c);
@@ -682,8 +682,8 @@ int control_command(const char *conf_path, int argc, char **argv)
 		} else {
 			/* a file given relative to here means here, not the daemon's cwd */
 			char *abs = strchr(argv[1], '/') || access(argv[1], R_OK) == 0
-					    ? realpath(argv[1], NULL)
-					    : NULL;
+			                ? realpath(argv[1], NULL)
+			                : NULL;
 
 			json_object_set_new(req, "arg", json_string(abs ? abs : argv[1]));
 			free(abs);
@@ -693,7 +693,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 	json_decref(req);
 	if (!ans) {
 		fprintf(stderr, _("loaxactl: cannot reach loaxad at %s: %s\n"), c.control_socket,
-			strerror(errno));
+		        strerror(errno));
 		conf_free(&c);
 		return 1;
 	}

@@ -58,9 +58,9 @@
 /* After a flush, what the caller queues next (an emergency) usually arrives
  * within microseconds; keep a live device open that long to avoid a re-open. */
 #define PLAYER_LINGER_NS      1000000000L
-#define PLAYER_ALSA_BUFFER_US "100000"  /* unless audio.options says otherwise */
-#define PLAYER_HASH_STEP      65536     /* bytes hashed per 20 ms of audio while playing */
-#define PLAYER_HASH_BUSY_NS   30000000L /* stop hashing this close to a start time */
+#define PLAYER_ALSA_BUFFER_US "100000"   /* unless audio.options says otherwise */
+#define PLAYER_HASH_STEP      65536      /* bytes hashed per 20 ms of audio while playing */
+#define PLAYER_HASH_BUSY_NS   30000000L  /* stop hashing this close to a start time */
 #define PLAYER_WALL_SLICE_NS  100000000L /* the wall clock read again this often before a start */
 
 _Static_assert(sizeof(struct player_event) <= PIPE_BUF, "events must fit one atomic pipe write");

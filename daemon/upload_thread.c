@@ -41,7 +41,7 @@ struct upload {
 	struct timespec holding_since; /* monotonic; on air and nothing cut since */
 	int cancel_fd;                 /* eventfd: readable once upload_stop() has begun */
 	atomic_int outbox;
-	char *status; /* the daemon's latest status text */
+	char *status;         /* the daemon's latest status text */
 	char last_error[512]; /* why the last round failed; "" after a success */
 };
 
