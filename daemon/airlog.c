@@ -149,6 +149,10 @@ char *airlog_format_line(const struct airlog_entry *e, uint64_t seq, const char 
 		add(o, "duration_s", jreal(e->duration_s, 3));
 		add(o, "status", jstr(e->status));
 		add(o, "reason", jstr(e->reason));
+		/* only on lines an operator's command made, so the others read
+		 * exactly as §5 has them */
+		if (e->by)
+			add(o, "by", jstr(e->by));
 		add(o, "peak_dbfs", jreal(e->peak_dbfs, 1));
 		add(o, "rms_dbfs", jreal(e->rms_dbfs, 1));
 	} else {
@@ -183,7 +187,8 @@ enum {
 	OWN_PRIORITY,
 	OWN_STATUS,
 	OWN_REASON,
-	OWN_VERSION
+	OWN_VERSION,
+	OWN_BY
 };
 
 /* A string or null field; absent is fine unless required. */
@@ -293,6 +298,7 @@ static int parse_fields(json_t *o, struct airlog_record *r)
 	    get_str(o, "slot", true, r, OWN_SLOT, &e->slot) < 0 ||
 	    get_str(o, "priority", true, r, OWN_PRIORITY, &e->priority) < 0 ||
 	    get_str(o, "status", true, r, OWN_STATUS, &e->status) < 0 || !e->status ||
+	    get_str(o, "by", false, r, OWN_BY, &e->by) < 0 ||
 	    get_time(o, "scheduled", true, &e->scheduled) < 0 ||
 	    get_time(o, "start", true, &e->start) < 0 || get_time(o, "end", true, &e->end) < 0 ||
 	    get_real(o, "played_s", 0.0, &e->played_s) < 0 ||

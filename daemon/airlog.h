@@ -38,6 +38,8 @@ struct airlog_entry {
 	double duration_s;
 	const char *status;    /* complete|interrupted|failed|skipped|missed */
 	const char *reason;
+	const char *by;        /* play: who asked for it on air or off it (an operator's
+	                          play, emergency or stop), NULL for the schedule's own */
 	double peak_dbfs;      /* -inf written as null */
 	double rms_dbfs;
 	bool clock_synced;
@@ -76,7 +78,7 @@ const char *airlog_last_prev(const struct airlog *a);
 /* A parsed line, as read back (strings owned by the record). */
 struct airlog_record {
 	struct airlog_entry e;
-	char *owned[10];
+	char *owned[11];
 	char *line;   /* the raw line without '\n' */
 };
 /* Pure: parse one line; 0 or -1. */

@@ -523,6 +523,7 @@ enum field {
 	F_CLOCK,
 	F_TIME,
 	F_VERSION,
+	F_BY,
 	F_UNKNOWN
 };
 
@@ -531,6 +532,8 @@ enum field {
 static enum field field_of(const char *k, size_t n)
 {
 	switch (k[0]) {
+	case 'b':
+		return KEY_IS("by") ? F_BY : F_UNKNOWN;
 	case 'c':
 		return KEY_IS("clock") ? F_CLOCK : F_UNKNOWN;
 	case 'd':
@@ -610,6 +613,7 @@ static const struct {
     [F_CLOCK] = FIELD_KEY("clock"),
     [F_TIME] = FIELD_KEY("time"),
     [F_VERSION] = FIELD_KEY("version"),
+    [F_BY] = FIELD_KEY("by"),
 };
 #undef FIELD_KEY
 
@@ -654,6 +658,7 @@ static const unsigned char field_next[F_UNKNOWN + 1] = {
     [F_DURATION_S] = F_STATUS,
     [F_STATUS] = F_REASON,
     [F_REASON] = F_PEAK_DBFS,
+    [F_BY] = F_PEAK_DBFS,
     [F_PEAK_DBFS] = F_RMS_DBFS,
     [F_RMS_DBFS] = F_CLOCK,
     [F_CLOCK] = F_REASON,
@@ -779,6 +784,9 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 		return "station missing";
 	if (!val_equals(&l->clock, "synced") && !val_equals(&l->clock, "unsynced"))
 		return "clock is not synced or unsynced";
+	/* optional: who asked (an operator's play, emergency or stop) */
+	if (l->by.present && !string_or_null(&l->by))
+		return "by is not a string";
 	if (l->type != AIRLOG_PLAY) {
 		if (!time_or_null(&l->time))
 			return "time missing or not a time";
@@ -858,6 +866,7 @@ int segment_parse_line(const char *line, size_t len, struct segment_line *l, con
 	    [F_CLOCK] = &l->clock,
 	    [F_TIME] = &l->time,
 	    [F_VERSION] = &l->version,
+	    [F_BY] = &l->by,
 	};
 	size_t nunknown = 0;
 	const char *problem;

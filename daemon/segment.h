@@ -82,6 +82,7 @@ struct segment_line {
 	enum airlog_type type;
 	struct segment_val station, programme, file, sha256, slot, priority, status, reason;
 	struct segment_val scheduled, start, end, time, version, clock;
+	struct segment_val by; /* optional on play lines: who asked (an operator) */
 	struct segment_val played_s, duration_s, peak_dbfs, rms_dbfs;
 };
 

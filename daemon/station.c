@@ -57,6 +57,7 @@ struct entry {
 	char *file;
 	char *status; /* records */
 	char *reason; /* records */
+	char *by;     /* the operator who put it on air, or stopped it */
 	double planned; /* civil seconds */
 	double duration_s;
 	bool started;
@@ -71,6 +72,7 @@ struct station {
 	bool have_plan;
 	struct catalog cat;
 	struct sched_slot *adhoc; /* operator "play now" slots, kept until aired */
+	char **adhoc_by;          /* who asked for each (NULL: not said) */
 	size_t nadhoc;
 	struct run *runs;
 	size_t nruns;
@@ -82,6 +84,7 @@ struct station {
 	struct timespec prev_last;   /* the newest log line before this run began */
 	bool preempting;
 	bool stopping; /* the operator stopped the session on air */
+	char *stop_by; /* who did */
 	struct entry *head;
 	uint64_t next_tag;
 };
@@ -224,6 +227,7 @@ static void log_entry(struct station *s, const struct entry *e, const struct pla
 	a.file = e->file;
 	a.slot = e->slot_name;
 	a.priority = sched_prio_name(e->prio);
+	a.by = e->by;
 	a.scheduled = from_civil(e->planned);
 	a.duration_s = e->duration_s;
 	a.peak_dbfs = -INFINITY;
@@ -266,6 +270,7 @@ static void entry_free(struct entry *e)
 	free(e->file);
 	free(e->status);
 	free(e->reason);
+	free(e->by);
 	free(e);
 }
 
@@ -548,6 +553,10 @@ static void start_run(struct station *s, struct run *r, double civ, double at)
 
 		resolve_item(s, &r->slot->items[i], day, &res);
 		e->duration_s = res.duration_s;
+		/* an operator's "play now": the log says who */
+		for (size_t k = 0; k < s->nadhoc; k++)
+			if (r->slot == &s->adhoc[k] && s->adhoc_by[k])
+				e->by = xstrdup(s->adhoc_by[k]);
 		if (r->slot->prio != SCHED_EMERGENCY && s->conf->quiet_start >= 0 &&
 		    sched_in_quiet((int)sec, s->conf->quiet_start, s->conf->quiet_end)) {
 			char qs[9], qe[9];
@@ -611,9 +620,12 @@ static void adhoc_free(struct station *s)
 			free(s->adhoc[i].items[k].file);
 		}
 		free(s->adhoc[i].items);
+		free(s->adhoc_by[i]);
 	}
 	free(s->adhoc);
+	free(s->adhoc_by);
 	s->adhoc = NULL;
+	s->adhoc_by = NULL;
 	s->nadhoc = 0;
 }
 
@@ -629,6 +641,7 @@ void station_free(struct station *s)
 	}
 	runs_free(s->runs, s->nruns);
 	adhoc_free(s);
+	free(s->stop_by);
 	if (s->have_plan)
 		sched_plan_free(&s->plan);
 	catalog_free(&s->cat);
@@ -793,6 +806,10 @@ void station_player_event(struct station *s, const struct player_event *ev)
 	/* Records queued before this item are logged first, in order. */
 	if (pp != &s->head)
 		flush_records(s);
+	if (ev->status == PLAYER_INTERRUPTED && s->stopping && s->stop_by) {
+		free(e->by);
+		e->by = xstrdup(s->stop_by);
+	}
 	if (ev->status == PLAYER_INTERRUPTED && !e->started && ev->played_s <= 0) {
 		/* interrupted before it began: it stays to be played later */
 	} else {
@@ -813,12 +830,18 @@ void station_player_event(struct station *s, const struct player_event *ev)
 				free(x->reason);
 				x->status = xstrdup("skipped");
 				x->reason = xstrdup(ev->reason);
+				if (s->stop_by) {
+					free(x->by);
+					x->by = xstrdup(s->stop_by);
+				}
 				log_entry(s, x, NULL);
 				run_advance(s, x->run_key, x->item);
 			}
 			entry_free(x);
 		}
 		s->stopping = false;
+		free(s->stop_by);
+		s->stop_by = NULL;
 	} else {
 		flush_records(s);
 	}
@@ -849,7 +872,8 @@ void station_shutdown(struct station *s, const char *reason, int timeout_ms)
 	}
 }
 
-int station_play_now(struct station *s, const char *what, int prio, char *err, size_t errlen)
+int station_play_now(struct station *s, const char *what, int prio, const char *by, char *err,
+		     size_t errlen)
 {
 	struct sched_slot *slot;
 	struct timespec now = util_now_real();
@@ -863,6 +887,8 @@ int station_play_now(struct station *s, const char *what, int prio, char *err, s
 		return -1;
 	}
 	s->adhoc = xreallocarray(s->adhoc, s->nadhoc + 1, sizeof *s->adhoc);
+	s->adhoc_by = xreallocarray(s->adhoc_by, s->nadhoc + 1, sizeof *s->adhoc_by);
+	s->adhoc_by[s->nadhoc] = by ? xstrdup(by) : NULL;
 	slot = &s->adhoc[s->nadhoc++];
 	memset(slot, 0, sizeof *slot);
 	slot->name = xstrdup(prio == SCHED_EMERGENCY ? "operator emergency" : "operator");
@@ -885,10 +911,12 @@ int station_play_now(struct station *s, const char *what, int prio, char *err, s
 	return 0;
 }
 
-void station_stop_now(struct station *s, const char *reason)
+void station_stop_now(struct station *s, const char *reason, const char *by)
 {
 	if (s->head) {
 		s->stopping = true;
+		free(s->stop_by);
+		s->stop_by = by ? xstrdup(by) : NULL;
 		player_flush(s->player, reason);
 	}
 }

@@ -57,10 +57,13 @@ void station_clock_changed(struct station *s);
  * so, up to timeout_ms. */
 void station_shutdown(struct station *s, const char *reason, int timeout_ms);
 
-/* Play a file or catalog id now, at priority (operator commands). */
-int station_play_now(struct station *s, const char *what, int prio, char *err, size_t errlen);
-/* Stop what is on air (logged interrupted, reason). */
-void station_stop_now(struct station *s, const char *reason);
+/* Play a file or catalog id now, at priority (operator commands). by: who
+ * asked (NULL: not said), written into the item's as-run line. */
+int station_play_now(struct station *s, const char *what, int prio, const char *by, char *err,
+		     size_t errlen);
+/* Stop what is on air (logged interrupted, reason; the rest of the session
+ * skipped). by as above, on each of those lines. */
+void station_stop_now(struct station *s, const char *reason, const char *by);
 
 struct station_now {
 	bool playing;

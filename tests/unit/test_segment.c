@@ -461,7 +461,25 @@ static void test_parse_line(void **state)
 	assert_string_equal(segment_val_str(&l.reason, buf, sizeof buf),
 	                    "emergency \"bão số 3\"\n\t\\");
 	assert_string_equal(segment_val_str(&l.file, buf, sizeof buf), "thong-bao-xa.ogg");
+	assert_false(l.by.present);
 	free(line);
+
+	/* an operator's command says who gave it; both readers take it */
+	e.by = "web:admin@192.168.1.20";
+	line = airlog_format_line(&e, 2, AIRLOG_ZERO_PREV);
+	/* after the reason, before the levels */
+	assert_non_null(strstr(line, "\",\"by\":\"web:admin@192.168.1.20\",\"peak_dbfs\":"));
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_string_equal(segment_val_str(&l.by, buf, sizeof buf), "web:admin@192.168.1.20");
+	{
+		struct airlog_record rec;
+
+		assert_int_equal(airlog_parse_line(line, strlen(line), &rec), 0);
+		assert_string_equal(rec.e.by, "web:admin@192.168.1.20");
+		airlog_record_free(&rec);
+	}
+	free(line);
+	e.by = NULL;
 
 	/* start and stop lines */
 	e = (struct airlog_entry){.type = AIRLOG_STOP, .station = "tan-quang", .version = "0.1.0"};
@@ -525,6 +543,8 @@ static void test_parse_line_rejects(void **state)
 	    {"\"clock\":\"synced\"}", "\"clock\":\"synced\"}x", "after"},
 	    {"\"clock\":\"synced\"}", "\"clock\":\"synced\"", "'}'"},
 	    {"{\"seq\"", "[\"seq\"", "object"},
+	    {"\"reason\":null", "\"reason\":null,\"by\":7", "by"},
+	    {"\"reason\":null", "\"reason\":null,\"by\":\"a\",\"by\":\"b\"", "duplicate"},
 	};
 	struct segment_line l;
 	const char *why;
