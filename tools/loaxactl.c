@@ -18,9 +18,11 @@
 #include "catalog.h"
 #include "conf.h"
 #include "control.h"
+#include "daylog.h"
 #include "i18n.h"
 #include "schedule.h"
 #include "station.h"
+#include "today.h"
 #include "util.h"
 
 static const char *conf_path = CONF_DEFAULT_PATH;
@@ -133,24 +135,6 @@ static int cmd_check(int argc, char **argv)
 
 /* --- today ------------------------------------------------------------------ */
 
-struct today_ctx {
-	const struct conf *conf;
-	const struct catalog *cat;
-	int64_t day;
-};
-
-static double today_duration(const struct sched_slot *slot, size_t i, void *ctx)
-{
-	const struct today_ctx *t = ctx;
-	struct station_item r;
-	double d;
-
-	station_resolve_item(t->conf, t->cat, &slot->items[i], t->day, &r);
-	d = r.path ? r.duration_s : 0;
-	free(r.owned_path);
-	return d;
-}
-
 /* Print s in exactly width columns, cut or padded. Counts UTF-8 code points,
  * not bytes: Vietnamese names are mostly multi-byte and precomposed. */
 static void put_col(const char *s, int width)
@@ -184,35 +168,21 @@ static void fmt_duration(double s, char *buf, size_t n)
 static int cmd_today(int argc, char **argv)
 {
 	struct conf c;
-	struct diag d = {0};
-	struct sched_plan plan = {0};
-	struct catalog cat;
-	struct sched_occ *occ = NULL;
-	struct sched_timed *tl = NULL;
-	struct today_ctx ctx;
-	size_t nocc, ntl, problems = 0;
+	struct today t;
 	int64_t day;
 	int y, m, dd;
 
 	if (parse_date_opt(argc, argv, &day) < 0 || load_conf(&c) < 0)
 		return 2;
-	if (catalog_load(&cat, c.state_dir, c.station_id) < 0)
-		memset(&cat, 0, sizeof cat);
-	sched_load_dir(&plan, c.schedule_dir, &d);
-	for (size_t i = 0; i < cat.nschedules; i++)
-		sched_load_file(&plan, cat.schedules[i], true, &d);
-	sched_check_quiet(&plan, c.quiet_start, c.quiet_end, &d);
-	if (d.n) {
-		diag_print(&d, stderr);
+	today_build(&t, &c, day);
+	if (t.diag.n) {
+		diag_print(&t.diag, stderr);
 		fprintf(stderr, "\n");
 	}
-	ctx = (struct today_ctx){&c, &cat, day};
-	nocc = sched_occurrences(&plan, day * 86400, (day + 1) * 86400, &occ);
-	ntl = sched_timeline(occ, nocc, today_duration, &ctx, c.quiet_start, c.quiet_end, &tl);
 	sched_civil_from_days(day, &y, &m, &dd);
 	printf(_("Plan for %04d-%02d-%02d — %s\n\n"), y, m, dd,
 	       c.station_name ? c.station_name : c.station_id);
-	if (!ntl)
+	if (!t.nrows)
 		printf("%s\n", _("Nothing is scheduled."));
 	else {
 		/* headers are translated: pad by characters */
@@ -227,146 +197,75 @@ static int cmd_today(int argc, char **argv)
 		put_col(_("CLASS"), 9);
 		printf("  %s\n", _("NOTE"));
 	}
-	for (size_t i = 0; i < ntl; i++) {
-		const struct sched_timed *t = &tl[i];
-		const struct sched_slot *slot = occ[t->occ].slot;
-		const struct sched_item *it = &slot->items[t->item];
-		struct station_item r;
-		char hms[9], len[48], note[300] = "";
-		const char *what = it->id ? it->id : it->file;
+	for (size_t i = 0; i < t.nrows; i++) {
+		const struct today_row *r = &t.rows[i];
+		char hms[9], len[48], note[300];
 
-		station_resolve_item(&c, &cat, it, day, &r);
-		sched_format_hms((int64_t)floor(t->start), hms);
-		fmt_duration(r.path ? r.duration_s : 0, len, sizeof len);
-		if (t->quiet)
-			snprintf(note, sizeof note, "%s", _("WILL NOT PLAY: inside quiet hours"));
-		else if (!r.path)
-			snprintf(note, sizeof note, _("WILL NOT PLAY: %s"), r.reason);
-		else if (t->interrupted)
-			snprintf(note, sizeof note, "%s", _("cut short by a higher-priority slot"));
-		else if (t->late)
-			snprintf(note, sizeof note, "%s", _("late: waits for the session before"));
-		if (!r.path || t->quiet)
-			problems++;
+		sched_format_hms((int64_t)floor(r->start), hms);
+		fmt_duration(r->duration_s, len, sizeof len);
 		printf("%-8s  ", hms);
-		put_col(slot->name, 24);
+		put_col(r->slot->name, 24);
 		printf("  ");
-		put_col(what, 32);
-		printf("  %6s  %-9s  %s\n", len, sched_prio_name(slot->prio), note);
-		if (r.programme && r.programme->title && strcmp(r.programme->title, what) != 0) {
-			printf("%-8s  %-24s    %s\n", "", "", r.programme->title);
-		}
-		free(r.owned_path);
+		put_col(r->what, 32);
+		printf("  %6s  %-9s  %s\n", len, sched_prio_name(r->slot->prio),
+		       today_note_text(r, note, sizeof note));
+		if (r->title)
+			printf("%-8s  %-24s    %s\n", "", "", r->title);
 	}
 	/* programmes the province sent that no schedule uses yet */
-	{
-		bool header = false;
+	for (size_t i = 0; i < t.nfresh; i++) {
+		const struct catalog_programme *p = t.fresh[i];
+		char len[48];
 
-		for (size_t i = 0; i < cat.nprogrammes; i++) {
-			const struct catalog_programme *p = &cat.programmes[i];
-			bool used = false;
-
-			for (size_t s = 0; s < plan.nslots && !used; s++)
-				for (size_t k = 0; k < plan.slots[s].nitems && !used; k++)
-					used = plan.slots[s].items[k].id &&
-					       strcmp(plan.slots[s].items[k].id, p->id) == 0;
-			if (used || strcmp(p->klass, "normal") != 0)
-				continue;
-			if (!header) {
-				printf("\n%s\n", _("New from the province, not in any schedule yet:"));
-				header = true;
-			}
-			char len[48];
-
-			fmt_duration(p->duration_s, len, sizeof len);
-			printf("  ");
-			put_col(p->id, 32);
-			printf("  %6s  %s\n", len, p->title ? p->title : "");
-		}
+		if (i == 0)
+			printf("\n%s\n", _("New from the province, not in any schedule yet:"));
+		fmt_duration(p->duration_s, len, sizeof len);
+		printf("  ");
+		put_col(p->id, 32);
+		printf("  %6s  %s\n", len, p->title ? p->title : "");
 	}
-	if (problems)
-		printf(_("\n%zu item(s) will not play; see NOTE.\n"), problems);
-	free(occ);
-	free(tl);
-	sched_plan_free(&plan);
-	catalog_free(&cat);
-	diag_free(&d);
+	if (t.problems)
+		printf(_("\n%zu item(s) will not play; see NOTE.\n"), t.problems);
+	today_free(&t);
 	conf_free(&c);
 	return 0;
 }
 
 /* --- log -------------------------------------------------------------------- */
 
-struct log_ctx {
-	char prev[65];
-	bool have_prev;
-	size_t lines, broken, bad;
-	double on_air_s;
-};
-
-static void hms_of(struct timespec ts, char buf[9])
+static void print_log_line(const struct daylog_line *l, size_t lineno)
 {
-	struct tm tm;
+	const struct airlog_entry *e = &l->rec.e;
+	char when[9], len[48];
 
-	if (!ts.tv_sec) {
-		snprintf(buf, 9, "--:--:--");
+	if (!l->valid) {
+		printf(_("(line %zu is not a valid log line)\n"), lineno);
 		return;
 	}
-	localtime_r(&ts.tv_sec, &tm);
-	strftime(buf, 9, "%H:%M:%S", &tm);
-}
-
-static void print_log_line(const struct airlog_record *rec, const char *line, void *ctxp)
-{
-	struct log_ctx *ctx = ctxp;
-	char hash[65], when[9], len[48];
-	const struct airlog_entry *e;
-
-	ctx->lines++;
-	if (!rec) {
-		ctx->bad++;
-		printf(_("(line %zu is not a valid log line)\n"), ctx->lines);
-		return;
-	}
-	e = &rec->e;
-	if (ctx->have_prev && strcmp(e->prev, ctx->prev) != 0)
-		ctx->broken++;
-	airlog_chain_hash(line, strlen(line), hash);
-	memcpy(ctx->prev, hash, sizeof hash);
-	ctx->have_prev = true;
+	daylog_hms(e, when);
 	if (e->type != AIRLOG_PLAY) {
-		hms_of(e->time, when);
 		printf("%s  %s\n", when,
 		       e->type == AIRLOG_START ? _("--- loaxad started ---")
 					       : _("--- loaxad stopped ---"));
 		return;
 	}
-	hms_of(e->start.tv_sec ? e->start : e->scheduled, when);
 	fmt_duration(e->played_s, len, sizeof len);
-	ctx->on_air_s += e->played_s;
 	printf("%s  %-11s  ", when, e->status ? e->status : "?");
 	put_col(e->slot ? e->slot : "", 20);
 	printf("  ");
 	put_col(e->programme ? e->programme : (e->file ? e->file : ""), 32);
-	printf("  %6s%s%s\n", len, e->reason ? "  " : "", e->reason ? e->reason : "");
-}
-
-/* airlog_read_day hands lines without their newline; the chain hashes
- * include it. */
-static void log_line_cb(const struct airlog_record *rec, const char *line, void *ctx)
-{
-	char *with_nl = xasprintf("%s\n", line);
-
-	print_log_line(rec, with_nl, ctx);
-	free(with_nl);
+	printf("  %6s%s%s", len, e->reason ? "  " : "", e->reason ? e->reason : "");
+	if (e->by)
+		printf("  (%s)", e->by);
+	printf("\n");
 }
 
 static int cmd_log(int argc, char **argv)
 {
 	struct conf c;
-	struct log_ctx ctx = {0};
+	struct daylog dl;
 	int64_t day;
-	int y, m, d;
+	int y, m, d, rc;
 	char date[16], *dir;
 
 	if (parse_date_opt(argc, argv, &day) < 0 || load_conf(&c) < 0)
@@ -375,22 +274,26 @@ static int cmd_log(int argc, char **argv)
 	snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
 	dir = xasprintf("%s/airlog", c.state_dir);
 	printf(_("As-run log for %s — %s\n\n"), date, c.station_name ? c.station_name : c.station_id);
-	if (airlog_read_day(dir, date, log_line_cb, &ctx) < 0) {
+	if (daylog_read(dir, date, &dl) < 0) {
 		if (errno == ENOENT)
 			printf("%s\n", _("Nothing was logged on that day."));
 		else
 			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"), strerror(errno));
 	} else {
-		printf(_("\n%zu lines, %.1f minutes on air; "), ctx.lines, ctx.on_air_s / 60);
-		if (ctx.broken || ctx.bad)
+		for (size_t i = 0; i < dl.n; i++)
+			print_log_line(&dl.lines[i], i + 1);
+		printf(_("\n%zu lines, %.1f minutes on air; "), dl.n, dl.on_air_s / 60);
+		if (dl.broken)
 			printf(_("CHAIN BROKEN: %zu line(s) do not follow the one before\n"),
-			       ctx.broken + ctx.bad);
+			       dl.broken);
 		else
 			printf("%s\n", _("chain intact"));
 	}
+	rc = dl.broken ? 1 : 0;
+	daylog_free(&dl);
 	free(dir);
 	conf_free(&c);
-	return ctx.broken || ctx.bad ? 1 : 0;
+	return rc;
 }
 
 /* --- pubkey ----------------------------------------------------------------- */
