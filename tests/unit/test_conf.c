@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -546,6 +548,55 @@ static void test_province(void **state)
 	conf_free(&c);
 }
 
+static void test_web(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct conf c;
+
+	(void)state;
+	/* off unless listen is set */
+	expect_ok(STATION, &c);
+	assert_null(c.web.listen);
+	assert_int_equal(c.web.session_s, 3600);
+	assert_true(c.web.max_upload_bytes == 104857600);
+	conf_free(&c);
+	expect_ok(STATION "web: { listen = \"\"; };\n", &c);
+	assert_null(c.web.listen);
+	conf_free(&c);
+	expect_ok(STATION "web: { listen = \"0.0.0.0:8080\"; session_s = 600;\n"
+	                  "  max_upload_bytes = 2000000000L; };\n",
+	          &c);
+	assert_string_equal(c.web.listen, "0.0.0.0:8080");
+	assert_int_equal(c.web.session_s, 600);
+	assert_true(c.web.max_upload_bytes == 2000000000);
+	assert_null(c.web.tls_cert);
+	conf_free(&c);
+	expect_error(STATION "web: {\n  listen = \"8080\"; };\n", 3, "web.listen", "ADDRESS:PORT");
+	expect_error(STATION "web: {\n  listen = \"localhost:8080\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  listen = \"0.0.0.0:0\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  listen = \"0.0.0.0:65536\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  listen = \"::1:80\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  session_s = 10; };\n", 3, "web.session_s", "60..");
+	expect_error(STATION "web: {\n  max_upload_bytes = 5000000000L; };\n", 3,
+	             "web.max_upload_bytes", "out of range");
+	expect_error(STATION "web: {\n  colour = 1; };\n", 3, "web.colour", "unknown");
+	expect_error(STATION "web: {\n  tls_cert = \"/etc/loaxa/web.pem\"; };\n", 3,
+	             "web.tls_key", "both");
+
+	assert_int_equal(conf_parse_listen("192.168.1.20:8080", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8080);
+	assert_int_equal(conf_parse_listen("[::]:443", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 443);
+	assert_int_equal(conf_parse_listen("[fe80::1]:x", &ss, &len), -1);
+	assert_int_equal(conf_parse_listen(":8080", &ss, &len), -1);
+	assert_int_equal(conf_parse_listen("1.2.3.4:80 ", &ss, &len), -1);
+	assert_int_equal(conf_parse_listen("1.2.3.4:+80", &ss, &len), -1);
+}
+
 static void test_many_errors(void **state)
 {
 	struct conf c;
@@ -641,6 +692,7 @@ int main(void)
 	    cmocka_unit_test(test_timezone),
 	    cmocka_unit_test(test_file_driver),
 	    cmocka_unit_test(test_province),
+	    cmocka_unit_test(test_web),
 	    cmocka_unit_test(test_many_errors),
 	    cmocka_unit_test(test_parse_quiet),
 	    cmocka_unit_test(test_in_quiet),
