@@ -8,9 +8,11 @@
 #include <getopt.h>
 #include <locale.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include "station.h"
 #include "today.h"
 #include "util.h"
+#include "webauth.h"
 
 static const char *conf_path = CONF_DEFAULT_PATH;
 
@@ -37,6 +40,9 @@ static void usage(FILE *out)
 		  "  today [--date D]     what will play today (or on date D, YYYY-MM-DD)\n"
 		  "  log [--date D]       what was aired today (or on date D)\n"
 		  "  pubkey               print the station's public key\n"
+		  "  passwd [--stdin] [--remove] [NAME]\n"
+		  "                       set (or remove) the web page password of operator NAME\n"
+		  "                       (default admin); --stdin reads it from a line of input\n"
 		  "\n"
 		  "Through the running daemon:\n"
 		  "  status               what is on air, next session, sync, outbox, clock\n"
@@ -296,6 +302,146 @@ static int cmd_log(int argc, char **argv)
 	return rc;
 }
 
+/* --- passwd ------------------------------------------------------------------ */
+
+/* One line from f without its newline, into buf; echo off when f is a
+ * terminal. 0, or -1 at end of input. */
+static int read_secret(FILE *f, const char *prompt, char *buf, size_t n)
+{
+	struct termios old, quiet;
+	bool tty = isatty(fileno(f)) && tcgetattr(fileno(f), &old) == 0;
+	size_t len;
+	int rc = 0;
+
+	if (prompt) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+	}
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(f), TCSAFLUSH, &quiet);
+	}
+	if (!fgets(buf, (int)n, f))
+		rc = -1;
+	if (tty) {
+		tcsetattr(fileno(f), TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	len = rc == 0 ? strlen(buf) : 0;
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	else if (rc == 0 && len == n - 1)
+		rc = -1; /* longer than any password we take */
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	return rc;
+}
+
+static int cmd_passwd(int argc, char **argv)
+{
+	static const struct option opts[] = {{"stdin", no_argument, NULL, 's'},
+					     {"remove", no_argument, NULL, 'r'},
+					     {NULL, 0, NULL, 0}};
+	char pw[WEBAUTH_PASSWORD_MAX + 2], again[WEBAUTH_PASSWORD_MAX + 2];
+	char hash[WEBAUTH_HASH_MAX], *text, *next, *path;
+	const char *name = "admin", *why;
+	bool from_stdin = false, remove = false, had;
+	struct conf c;
+	int o, rc = 1;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 's')
+			from_stdin = true;
+		else if (o == 'r')
+			remove = true;
+		else
+			return 2;
+	}
+	if (optind < argc)
+		name = argv[optind++];
+	if (optind != argc) {
+		fprintf(stderr, _("loaxactl: unexpected argument \"%s\"\n"), argv[optind]);
+		return 2;
+	}
+	if (!webauth_valid_name(name)) {
+		fprintf(stderr,
+			_("loaxactl: \"%s\" is not an operator name (a-z, 0-9, '.', '_', '-'; "
+			  "at most 32)\n"),
+			name);
+		return 2;
+	}
+	if (load_conf(&c) < 0)
+		return 2;
+	path = xasprintf("%s/%s", c.state_dir, WEBAUTH_FILE);
+	text = webauth_read_file(c.state_dir);
+	if (!text && errno != ENOENT) {
+		fprintf(stderr, _("loaxactl: cannot read %s: %s\n"), path, strerror(errno));
+		goto out;
+	}
+	if (remove) {
+		next = webauth_file_set(text, name, NULL, &had);
+		if (!had) {
+			fprintf(stderr, _("loaxactl: no operator \"%s\" in %s\n"), name, path);
+			free(next);
+			goto out;
+		}
+	} else {
+		FILE *in = stdin, *tty = NULL;
+
+		if (!from_stdin) {
+			tty = fopen("/dev/tty", "r+e");
+			if (!tty) {
+				fprintf(stderr, "%s\n",
+					_("loaxactl: no terminal to ask for the password on; use --stdin"));
+				goto out;
+			}
+			in = tty;
+		}
+		if (read_secret(in, from_stdin ? NULL : _("New password: "), pw, sizeof pw) < 0 ||
+		    (!from_stdin && read_secret(in, _("The same again: "), again, sizeof again) < 0)) {
+			fprintf(stderr, "%s\n", _("loaxactl: no password given; nothing changed"));
+			if (tty)
+				fclose(tty);
+			goto out;
+		}
+		if (tty)
+			fclose(tty);
+		if (!from_stdin && strcmp(pw, again) != 0) {
+			fprintf(stderr, "%s\n", _("loaxactl: the two passwords differ; nothing changed"));
+			goto out;
+		}
+		if ((why = webauth_password_problem(name, pw))) {
+			fprintf(stderr, _("loaxactl: %s; nothing changed\n"), _(why));
+			goto out;
+		}
+		if (webauth_hash(pw, hash) < 0) {
+			fprintf(stderr, "%s\n", _("loaxactl: not enough memory to hash the password"));
+			goto out;
+		}
+		next = webauth_file_set(text, name, hash, &had);
+	}
+	if (webauth_write_file(c.state_dir, next) < 0) {
+		fprintf(stderr, _("loaxactl: cannot write %s: %s\n"), path, strerror(errno));
+	} else {
+		if (remove)
+			printf(_("Operator \"%s\" can no longer log in to the web page.\n"), name);
+		else
+			printf(_("Operator \"%s\" can log in to the web page with this password.\n"),
+			       name);
+		rc = 0;
+	}
+	free(next);
+out:
+	sodium_memzero(pw, sizeof pw);
+	sodium_memzero(again, sizeof again);
+	free(text);
+	free(path);
+	conf_free(&c);
+	return rc;
+}
+
 /* --- pubkey ----------------------------------------------------------------- */
 
 static int cmd_pubkey(void)
@@ -362,6 +508,8 @@ int main(int argc, char **argv)
 		return cmd_log(argc, argv);
 	if (strcmp(cmd, "pubkey") == 0)
 		return cmd_pubkey();
+	if (strcmp(cmd, "passwd") == 0)
+		return cmd_passwd(argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
