@@ -47,10 +47,15 @@ ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
 # loaxad, whose network work is loaxad-net's, maps no libcurl or TLS.
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread -Wl,--as-needed
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+# The web page's HTTP server (and through it GnuTLS): loaxa-web alone links it.
+WEB_PKGS    := libmicrohttpd
+ALL_CFLAGS  += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))
+WEB_LIBS    := $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
 
-LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c,$(wildcard daemon/*.c))
+LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c daemon/loaxa-web.c,$(wildcard daemon/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxactl $(BUILD)/loaxa-province
+BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxactl $(BUILD)/loaxa-province \
+             $(BUILD)/loaxa-web
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -84,6 +89,9 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 
 $(BUILD)/loaxad-net: $(BUILD)/daemon/loaxad-net.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/loaxa-web: $(BUILD)/daemon/loaxa-web.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(WEB_LIBS)
 
 $(BUILD)/loaxactl: $(BUILD)/tools/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -154,6 +162,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
 	install -m 0755 $(BUILD)/loaxad-net $(DESTDIR)$(LIBEXECDIR)/loaxad-net
+	install -m 0755 $(BUILD)/loaxa-web $(DESTDIR)$(SBINDIR)/loaxa-web
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-province $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxad.conf ] || \
@@ -167,6 +176,9 @@ install: all
 	sed 's|/usr/sbin/loaxad|$(SBINDIR)/loaxad|; s|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' \
 		systemd/loaxad.service >$(DESTDIR)$(UNITDIR)/loaxad.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxad.service
+	sed 's|/usr/sbin/loaxa-web|$(SBINDIR)/loaxa-web|; s|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' \
+		systemd/loaxa-web.service >$(DESTDIR)$(UNITDIR)/loaxa-web.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-web.service
 	install -m 0644 systemd/loaxa.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/loaxa.conf
 	sed 's|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' systemd/loaxa.tmpfiles \
 		>$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/loaxa.conf
