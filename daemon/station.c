@@ -393,10 +393,16 @@ static size_t logged_items(const struct station *s, const struct logged_set *set
 	return n < r->slot->nitems ? n : r->slot->nitems;
 }
 
+/* A run is known across reloads by what it is, not by where it is
+ * written: a session on the air keeps its progress when its file is edited
+ * (its line moves) or a daily schedule takes it over, and is not aired
+ * again. Operator plays are told apart by their order. */
 static char *run_key(const struct sched_occ *o)
 {
-	return xasprintf("%s:%d:%s:%lld", o->slot->file ? o->slot->file : "-", o->slot->line,
-			 o->slot->name, (long long)o->start);
+	if (o->slot->file && strcmp(o->slot->file, "operator") == 0)
+		return xasprintf("operator:%d:%lld", o->slot->line, (long long)o->start);
+	return xasprintf("%s:%s:%s:%lld", o->slot->province ? "province" : "local",
+			 sched_prio_name(o->slot->prio), o->slot->name, (long long)o->start);
 }
 
 static void runs_free(struct run *runs, size_t n)
