@@ -466,7 +466,9 @@ static void rebuild_runs(struct station *s, struct timespec now)
 			r->on_air = old->on_air;
 		} else {
 			r->fresh = true;
-			if ((double)r->start < civ) {
+			/* An operator's play is new when it is asked for: lines
+			 * of the same second (an earlier play) are not its own. */
+			if ((double)r->start < civ && i < nocc) {
 				r->next = logged_items(s, &logged, r);
 				r->done = r->next >= r->slot->nitems;
 			}
