@@ -2,6 +2,7 @@
 #
 #   make            build the daemon and tools into build/
 #   make demo       install what is missing, build, play the demo day
+#   make demo-web   the operator's web page, photographed into build/demo-web/
 #   make check      install what is missing, build, run every test
 #                   (plain, then ASan+UBSan, then valgrind)
 #   make bench      benchmarks, printed as a table
@@ -61,7 +62,7 @@ UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo check test unit system asan valgrind bench install clean lint format
+.PHONY: all deps demo demo-web check test unit system asan valgrind bench install clean lint format
 
 all: $(BINS)
 
@@ -154,6 +155,12 @@ demo:
 	@tools/install-deps demo
 	$(MAKE) all
 	BUILD=$(BUILD) tools/demo
+
+# The operator's web page, photographed at a phone's and a PC's width.
+demo-web:
+	@tools/install-deps demo-web
+	$(MAKE) all
+	BUILD=$(BUILD) tools/demo-web
 
 format:
 	clang-format -i daemon/*.[ch] tools/*.c tests/unit/*.[ch] tests/helpers/*.c

@@ -482,14 +482,14 @@ static void page_now(struct req *x)
 	webui_printf(&x->b, "<p><a class=\"btn\" href=\"/plan\">%s</a>", _("Today's plan"));
 	webui_printf(&x->b, "<a class=\"btn grey\" href=\"/play\">%s</a></p></section>",
 	             _("Play now or emergency"));
-	if (strncmp(jstr(st, "clock"), "synced", 6) != 0) {
-		char msg[300];
-
-		snprintf(msg, sizeof msg,
-		         _("The clock is not synchronised (%s): check the station's time."),
-		         jstr(st, "clock"));
-		webui_notice(&x->b, "warn", msg);
-	}
+	if (strncmp(jstr(st, "clock"), "held", 4) == 0)
+		webui_notice(
+		    &x->b, "err",
+		    _("Scheduled sessions are held: the clock reads earlier than the as-run "
+		      "log. Set the station's time."));
+	else if (strcmp(jstr(st, "clock"), "synced") != 0)
+		webui_notice(&x->b, "warn",
+		             _("The clock is not synchronised: check the station's time."));
 	json_decref(st);
 	page_end(x, 200);
 }
@@ -1329,7 +1329,9 @@ static void page_health(struct req *x)
 		else if (strcmp(clock, "unsynced") == 0)
 			snprintf(v, sizeof v, "%s", _("NOT synchronised: times may be wrong"));
 		else
-			snprintf(v, sizeof v, _("held: %s"), clock);
+			snprintf(v, sizeof v, "%s",
+			         _("held: it reads earlier than the as-run log; scheduled sessions "
+			           "wait"));
 		kv(x, _("Clock"), v);
 		snprintf(v, sizeof v, "%.0f MiB", disk / 1048576.0);
 		kv(x, _("Disk free"), v);

@@ -184,7 +184,7 @@ static const char STYLE[] =
     "body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',"
     "'Liberation Sans',sans-serif;color:#1b2127;background:#eef1f4}"
     "a{color:#0a5a3a}"
-    "header{background:#0a5a3a;color:#fff;padding:.55rem 1rem;display:flex;"
+    "header{background:#0a5a3a;color:#fff;padding:.55rem .75rem;display:flex;"
     "justify-content:space-between;align-items:center;gap:.5rem;flex-wrap:wrap}"
     "header .st{font-weight:650;font-size:1.05rem}"
     "header .who{font-size:.85rem;opacity:.9}"
@@ -247,6 +247,9 @@ static const char STYLE[] =
     "footer form{display:inline}"
     ".danger{border:2px solid #b42318}"
     "@media (min-width:700px){main{padding:1.4rem 1.2rem 2rem}"
+    /* header and menu line up with the page's column */
+    "header,nav{padding-left:max(.75rem,calc(50% - 490px + 1.2rem))}"
+    "header{padding-right:max(.75rem,calc(50% - 490px + 1.2rem))}footer{padding:0 1.2rem 2rem}"
     ".rows li{grid-template-columns:6.2rem 1fr auto}"
     ".rows li.act .r{grid-column:3;text-align:right}"
     "dl.kv{grid-template-columns:minmax(8rem,16rem) 1fr}nav a{font-size:1rem}}";
