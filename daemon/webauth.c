@@ -36,7 +36,7 @@ struct webauth {
 	size_t nclients;
 };
 
-/* --- the password file ------------------------------------------------------ */
+/* --- the password file ------------------------------------------------------- */
 
 bool webauth_valid_name(const char *name)
 {
@@ -220,7 +220,7 @@ fail:
 	return -1;
 }
 
-/* --- sessions ------------------------------------------------------------------ */
+/* --- sessions ---------------------------------------------------------------- */
 
 struct webauth *webauth_new(int session_s)
 {
@@ -333,7 +333,7 @@ bool webauth_csrf_ok(const struct webauth_session *s, const char *token)
 	       sodium_memcmp(s->csrf, token, WEBAUTH_TOKEN_HEX) == 0;
 }
 
-/* --- failed logins ---------------------------------------------------------------- */
+/* --- failed logins ----------------------------------------------------------- */
 
 static struct client *find_client(struct webauth *a, const char *key)
 {

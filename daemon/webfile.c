@@ -17,7 +17,7 @@
 #include "i18n.h"
 #include "util.h"
 
-/* --- names -------------------------------------------------------------------- */
+/* --- names ------------------------------------------------------------------- */
 
 /* The next code point of a UTF-8 string, 0xFFFD for a bad byte. */
 static unsigned long next_cp(const unsigned char **pp)
@@ -137,7 +137,7 @@ void webfile_safe_name(const char *given, const char *ext, char *out, size_t n)
 		strcat(out, ext);
 }
 
-/* --- uploads -------------------------------------------------------------------- */
+/* --- uploads ----------------------------------------------------------------- */
 
 int webfile_begin(const char *dir, char **path)
 {
@@ -302,7 +302,7 @@ void webfile_clean(const char *dir)
 	closedir(d);
 }
 
-/* --- listing ------------------------------------------------------------------------- */
+/* --- listing ----------------------------------------------------------------- */
 
 static bool listable(const char *name)
 {

@@ -59,7 +59,7 @@ struct req {
 	struct webui_frame f;
 };
 
-/* --- small things ----------------------------------------------------------------- */
+/* --- small things ------------------------------------------------------------ */
 
 static const char *field(const struct req *x, const char *name)
 {
@@ -176,7 +176,7 @@ static void unreachable(struct req *x)
 	webui_notice(&x->b, "err", msg);
 }
 
-/* --- responses ------------------------------------------------------------------------ */
+/* --- responses --------------------------------------------------------------- */
 
 static void page_begin(struct req *x, enum webui_page page, const char *title, int refresh_s)
 {
@@ -250,7 +250,7 @@ static void show_msg(struct req *x)
 	webui_notice(&x->b, "ok", text);
 }
 
-/* --- the checks ----------------------------------------------------------------------- */
+/* --- the checks -------------------------------------------------------------- */
 
 /* "host[:port]" of an Origin or Referer URL, into buf. */
 static bool url_host(const char *url, char *buf, size_t n)
@@ -283,7 +283,7 @@ static bool same_origin(const struct web_request *rq)
 	return strcasecmp(host, rq->host) == 0;
 }
 
-/* --- log in, log out, language --------------------------------------------------------- */
+/* --- log in, log out, language ----------------------------------------------- */
 
 static void session_cookie(struct req *x, const char *token)
 {
@@ -419,7 +419,7 @@ static void do_lang(struct req *x)
 	redirect(x, back);
 }
 
-/* --- on air ------------------------------------------------------------------------------- */
+/* --- on air ------------------------------------------------------------------ */
 
 static void stop_button(struct req *x)
 {
@@ -494,7 +494,7 @@ static void page_now(struct req *x)
 	page_end(x, 200);
 }
 
-/* --- today's plan ---------------------------------------------------------------------------- */
+/* --- today's plan ------------------------------------------------------------ */
 
 static void day_picker(struct req *x, const char *action, int64_t day)
 {
@@ -611,8 +611,7 @@ static void page_plan(struct req *x)
 	page_end(x, 200);
 }
 
-/* --- the as-run log ------------------------------------------------------------------------------
- */
+/* --- the as-run log ---------------------------------------------------------- */
 
 static const char *status_text(const char *status)
 {
@@ -732,8 +731,7 @@ static void page_log(struct req *x)
 	page_end(x, 200);
 }
 
-/* --- play now, emergency, stop
- * ----------------------------------------------------------------------- */
+/* --- play now, emergency, stop ----------------------------------------------- */
 
 /* what names something the station has: a programme of the catalog, or a
  * file of audio_dir. */
@@ -919,8 +917,7 @@ static void do_simple(struct req *x, const char *cmd, const char *page)
 	json_decref(ans);
 }
 
-/* --- upload and place ----------------------------------------------------------------------------
- */
+/* --- upload and place -------------------------------------------------------- */
 
 static void upload_form(struct req *x)
 {
@@ -1151,8 +1148,7 @@ static void do_place(struct req *x)
 	}
 }
 
-/* --- the daily schedule
- * ------------------------------------------------------------------------------ */
+/* --- the daily schedule ------------------------------------------------------ */
 
 /* The daily schedules in schedule_dir, as links. */
 static void daily_list(struct req *x, int64_t shown)
@@ -1294,8 +1290,7 @@ static void do_schedule(struct req *x)
 	}
 }
 
-/* --- station health
- * ---------------------------------------------------------------------------------- */
+/* --- station health ---------------------------------------------------------- */
 
 static void kv(struct req *x, const char *key, const char *value)
 {
@@ -1386,8 +1381,7 @@ static void page_health(struct req *x)
 	page_end(x, 200);
 }
 
-/* --- dispatch
- * ------------------------------------------------------------------------------------------ */
+/* --- dispatch ---------------------------------------------------------------- */
 
 struct webpages *webpages_new(const struct conf *c, const char *tmpdir)
 {

@@ -17,7 +17,7 @@
  * LANGUAGE again (the gettext manual, "Being a gettext grok"). */
 extern int _nl_msg_cat_cntr;
 
-/* --- the buffer ------------------------------------------------------------- */
+/* --- the buffer -------------------------------------------------------------- */
 
 static void reserve(struct webui_buf *b, size_t more)
 {
@@ -110,7 +110,7 @@ void webui_free(struct webui_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* --- language ----------------------------------------------------------------- */
+/* --- language ---------------------------------------------------------------- */
 
 /* The q-value of one Accept-Language entry ("vi-VN;q=0.8"), 1 without. */
 static double entry_q(const char *e, size_t n)
@@ -173,7 +173,7 @@ void webui_set_lang(enum webui_lang l)
 	++_nl_msg_cat_cntr;
 }
 
-/* --- the frame ------------------------------------------------------------------ */
+/* --- the frame --------------------------------------------------------------- */
 
 /* Made for a phone first: one column, big targets; wider screens get a
  * wider column. System fonts only (Vietnamese needs good diacritics, which
