@@ -134,6 +134,10 @@ web_post /logout --data "csrf=$(web_csrf)" >/dev/null
 check "logging out: back to the login page" grep -qi '^Location: /login' "$T/http.headers"
 curl -s -o /dev/null -w '%{http_code}' -H "Cookie: ${cookie#Set-Cookie: }" "$WEB/health" >"$T/after.code"
 check "the old session cookie no longer opens a page" test "$(cat "$T/after.code")" = 303
-check "loaxa-web stops cleanly" web_stop
 loaxad_stop "$T"
+web_login admin "đúng-mật-khẩu"
+web_get / >/dev/null
+check "with loaxad gone the page says it does not answer" \
+	bash -c "[ \$(cat '$T/http.code') = 200 ] && grep -q 'loaxad không trả lời' '$T/http.body'"
+check "loaxa-web stops cleanly" web_stop
 done_testing
