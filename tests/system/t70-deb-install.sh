@@ -93,6 +93,9 @@ check "Vietnamese messages" test -f "$R/usr/share/locale/vi/LC_MESSAGES/loaxa.mo
 check "the unit" test -f "$R/lib/systemd/system/loaxad.service"
 check "the unit is enabled" test -L "$R/etc/systemd/system/multi-user.target.wants/loaxad.service"
 check "restarted, not only started, on upgrade" grep -q '_dh_action=restart' "$R/var/lib/dpkg/info/loaxa.postinst"
+check "the web page, its unit and its man page" test -x "$R/usr/sbin/loaxa-web" \
+	-a -f "$R/lib/systemd/system/loaxa-web.service" -a -f "$R/usr/share/man/man8/loaxa-web.8.gz"
+check "the web page's unit is not enabled" test ! -e "$R/etc/systemd/system/multi-user.target.wants/loaxa-web.service"
 in_root dpkg-query -W -f='${Conffiles}\n' loaxa >"$T/conffiles"
 check "loaxad.conf is a conffile" grep -q '^ /etc/loaxa/loaxad.conf ' "$T/conffiles"
 check "weekly.cfg is a conffile" grep -q '^ /etc/loaxa/schedules/weekly.cfg ' "$T/conffiles"
