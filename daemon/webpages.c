@@ -319,9 +319,20 @@ static void login_form(struct webpages_req *x, const char *name)
 	             _("Log in"));
 }
 
-static bool nobody_can_log_in(struct webpages_req *x)
+/* The password file; one that is there but cannot be read is logged (the
+ * page then says nobody can log in, as without one). */
+static char *read_passwords(struct webpages_req *x)
 {
 	char *text = webauth_read_file(x->w->conf->state_dir);
+
+	if (!text && errno != ENOENT)
+		log_warn("web: %s/%s", x->w->conf->state_dir, WEBAUTH_FILE);
+	return text;
+}
+
+static bool nobody_can_log_in(struct webpages_req *x)
+{
+	char *text = read_passwords(x);
 	bool nobody = webauth_file_count(text) == 0;
 
 	free(text);
@@ -373,7 +384,7 @@ static void do_login(struct webpages_req *x)
 		webpages_page_end(x, 429);
 		return;
 	}
-	text = webauth_read_file(x->w->conf->state_dir);
+	text = read_passwords(x);
 	r = webauth_check(text, name ? name : "", password ? password : "");
 	free(text);
 	if (r == WEBAUTH_NOBODY) {
