@@ -64,7 +64,8 @@ static void add_field(struct conn *c, const char *name, const char *value, size_
 		f = &c->fields[c->nfields - 1];
 		old = strlen(f->value);
 		f->value = xreallocarray(f->value, old + len + 1, 1);
-		memcpy(f->value + old, value, len);
+		if (len)
+			memcpy(f->value + old, value, len);
 		f->value[old + len] = '\0';
 		return;
 	}
@@ -72,7 +73,8 @@ static void add_field(struct conn *c, const char *name, const char *value, size_
 	f = &c->fields[c->nfields++];
 	f->name = xstrdup(name);
 	f->value = xmalloc(len + 1);
-	memcpy(f->value, value, len);
+	if (len)
+		memcpy(f->value, value, len);
 	f->value[len] = '\0';
 }
 
@@ -125,6 +127,8 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
 	(void)kind;
 	(void)content_type;
 	(void)transfer_encoding;
+	if (!key)
+		return MHD_YES;
 	if (filename) {
 		/* the one file field of the upload form; an empty file input
 		 * sends a part with no name */
