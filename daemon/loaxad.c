@@ -317,6 +317,7 @@ int main(int argc, char **argv)
 	struct player *player;
 	struct station *station;
 	struct player_config pc;
+	char *announcement = NULL;
 	struct control *control;
 	struct daemon dm;
 	struct amp *amp;
@@ -397,7 +398,9 @@ int main(int argc, char **argv)
 				    .file = conf.audio.file,
 				    .rate = conf.audio.rate,
 				    .channels = conf.audio.channels};
+	station_relay_player_config(&conf, &pc, &announcement);
 	player = player_start(&pc);
+	free(announcement);
 	if (!player)
 		fatalx("cannot start the player (audio driver \"%s\")", conf.audio.driver);
 

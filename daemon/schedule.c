@@ -367,8 +367,7 @@ bool sched_is_url(const char *s)
 	return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
 }
 
-/* A stream URL: http(s), printable ASCII without blanks or quotes. */
-static bool valid_url(const char *s)
+bool sched_valid_url(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -401,7 +400,7 @@ static void parse_relay(struct sched_parser *ps, const config_setting_t *e, cons
 	}
 	v = config_setting_get_string(rs);
 	if (sched_is_url(v)) {
-		if (!valid_url(v))
+		if (!sched_valid_url(v))
 			parse_error(ps, rs,
 			            _("\"%s\": item %d: \"relay\" is not a stream URL (http:// or "
 			              "https://, up to %d characters, no blanks or quotes)"),

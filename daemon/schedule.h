@@ -41,6 +41,9 @@ struct sched_item {
 
 /* "http://..." or "https://...": a stream URL rather than a relay id. */
 bool sched_is_url(const char *s);
+/* A stream URL as a relay may name: http(s), at most SCHED_URL_MAX
+ * characters, printable ASCII without blanks, quotes or backslashes. */
+bool sched_valid_url(const char *s);
 
 struct sched_slot {
 	char *name;       /* as given, else "HH:MM" of start, else "(priority)"/"(emergency)" */
