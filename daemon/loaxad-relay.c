@@ -42,6 +42,10 @@
 #define RELAY_BACKOFF_MAX_S 8
 #define RELAY_GOOD_RUN_S    10 /* a connection that played this long resets the backoff */
 #define RELAY_TYPE_MAX      128
+/* A decoder that joins a stream mid-way has no bit reservoir for its first
+ * frames: they come out as silence. So much is dropped from each
+ * connection's start. */
+#define RELAY_WARMUP_S 0.1
 
 struct relay_opts {
 	int rate, channels;
@@ -97,6 +101,16 @@ static int on_pcm(void *ctx, const int16_t *pcm, size_t frames)
 		t->playing = true;
 		status(t->o, "playing %s %d %d", streamdec_format(t->dec), streamdec_rate(t->dec),
 		       streamdec_channels(t->dec));
+	}
+	if (t->frames < (uint64_t)(t->o->rate * RELAY_WARMUP_S) && !t->o->probe) {
+		size_t skip = (size_t)(t->o->rate * RELAY_WARMUP_S) - t->frames;
+
+		skip = skip < frames ? skip : frames;
+		t->frames += skip;
+		pcm += skip * (size_t)t->o->channels;
+		frames -= skip;
+		if (frames == 0)
+			return 0;
 	}
 	t->frames += frames;
 	if (t->o->probe) {

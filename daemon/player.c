@@ -915,6 +915,9 @@ static void player_play_item(struct player *p, const struct player_qitem *it)
 	}
 	player_hash_begin(&r);
 	player_decode_block(p, &r);
+	/* a relay right behind this item connects while it plays */
+	player_prepare_next(p, (ts_is_set(it->at) ? util_ts_diff(it->at, util_now_real()) : 0) +
+	                           decode_info(r.dec)->duration_s);
 	if (!player_wait_start(p, &r)) {
 		player_end_interrupted(p, &r);
 		goto out;
@@ -987,8 +990,27 @@ struct player_fb {
 	int64_t chime; /* frames of the chime written; -1: not the chime */
 };
 
-/* Start the child of the next queued relay item once its start is near:
- * left_s is what remains of the item playing now. */
+/*
+ * Read what the child has written. A full buffer means the stream runs
+ * ahead of the clock: a server's opening burst, the seconds of preroll, or
+ * an encoder whose clock is faster than ours. The oldest audio goes, down
+ * to half the buffer, so the relay stays live and a stream that dies is
+ * noticed within the buffer's length, not the backlog's.
+ */
+static void player_relay_feed(struct relaysrc *src)
+{
+	if (!src)
+		return;
+	relaysrc_pump(src);
+	if (relaysrc_frames(src) >= relaysrc_capacity(src)) {
+		relaysrc_take(src, NULL, relaysrc_frames(src) - relaysrc_capacity(src) / 2);
+		relaysrc_pump(src);
+	}
+}
+
+/* Start the child of the next queued relay item once its start is near,
+ * and keep its buffer filling: left_s is what remains of the item playing
+ * now. */
 static void player_prepare_next(struct player *p, double left_s)
 {
 	struct player_qitem *q;
@@ -1003,6 +1025,8 @@ static void player_prepare_next(struct player *p, double left_s)
 			if (until <= p->relay_preroll_s)
 				q->src = relaysrc_open(q->relay_url, &p->relay_src);
 		}
+		if (q->relay)
+			player_relay_feed(q->src);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -1131,8 +1155,7 @@ static bool player_relay_preroll(struct player *p, const struct player_qitem *it
 	for (;;) {
 		double left = util_ts_diff(it->at, util_now_real());
 
-		if (src)
-			relaysrc_pump(src);
+		player_relay_feed(src);
 		if (left <= 0.03)
 			return player_should_go_on(p);
 		if (!player_sleep_until(
@@ -1213,8 +1236,7 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 		goto out;
 	}
 	relaymon_init(&mon, &p->relay_mon);
-	if (src)
-		relaysrc_pump(src);
+	player_relay_feed(src);
 	pending = relaymon_start(&mon, src && !relaysrc_down(src) &&
 	                                   relaysrc_frames(src) >= prebuffer);
 	if (pending != RELAYMON_NONE)
@@ -1230,8 +1252,7 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 		enum relaymon_why why;
 		bool on_stream = mon.source == RELAYMON_STREAM;
 
-		if (src)
-			relaysrc_pump(src);
+		player_relay_feed(src);
 		if (on_stream) {
 			have = src ? relaysrc_take(src, p->sbuf, n) : 0;
 			memset(p->sbuf + (size_t)have * (size_t)p->channels, 0,

@@ -244,6 +244,11 @@ long relaysrc_frames(const struct relaysrc *s)
 	return (long)(s->len / s->frame_bytes);
 }
 
+long relaysrc_capacity(const struct relaysrc *s)
+{
+	return (long)(s->cap / s->frame_bytes);
+}
+
 long relaysrc_take(struct relaysrc *s, int16_t *out, long n)
 {
 	size_t want, done = 0;

@@ -34,8 +34,9 @@ struct relaysrc *relaysrc_open(const char *url, const struct relaysrc_opts *o);
 /* Move what the child has written into the buffer (as far as it has room)
  * and read its status. Never blocks. */
 void relaysrc_pump(struct relaysrc *s);
-/* Whole frames buffered. */
+/* Whole frames buffered, and how many the buffer holds at most. */
 long relaysrc_frames(const struct relaysrc *s);
+long relaysrc_capacity(const struct relaysrc *s);
 /* Up to n frames out of the buffer into out (NULL: discard them).
  * Returns the frames taken. */
 long relaysrc_take(struct relaysrc *s, int16_t *out, long n);

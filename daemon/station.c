@@ -658,9 +658,18 @@ static int enqueue_relay(struct station *s, const struct run *r, size_t i, int64
  * opens it is given time to connect and fill its buffer. */
 static double run_lead(const struct station *s, const struct run *r)
 {
-	if (r->next < r->slot->nitems && r->slot->items[r->next].relay &&
-	    s->conf->relay.preroll_s > STATION_LEAD_S)
-		return s->conf->relay.preroll_s;
+	double offset = 0;
+	size_t k = r->next;
+
+	/* most runs have no relay: look for one before measuring anything */
+	while (k < r->slot->nitems && !r->slot->items[k].relay)
+		k++;
+	if (k == r->slot->nitems)
+		return STATION_LEAD_S;
+	for (size_t i = r->next; i < k && offset < s->conf->relay.preroll_s; i++)
+		offset += item_duration(r->slot, i, (void *)s);
+	if (s->conf->relay.preroll_s - offset > STATION_LEAD_S)
+		return s->conf->relay.preroll_s - offset;
 	return STATION_LEAD_S;
 }
 
