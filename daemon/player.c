@@ -62,6 +62,9 @@
 #define PLAYER_ALSA_BUFFER_US "100000"  /* unless audio.options says otherwise */
 #define PLAYER_HASH_STEP      65536     /* bytes hashed per 20 ms of audio while playing */
 #define PLAYER_HASH_BUSY_NS   30000000L /* stop hashing this close to a start time */
+/* An interrupted relay's stream is kept connected this long with nothing
+ * queued, for the relay to go on air again live after what interrupted it. */
+#define PLAYER_PARK_NS 10000000000LL
 
 _Static_assert(sizeof(struct player_event) <= PIPE_BUF, "events must fit one atomic pipe write");
 
@@ -125,6 +128,8 @@ struct player {
 	float *fbuf;
 	int16_t *sbuf;
 	int16_t *rbuf; /* relay: the stream's block while the fallback is on air */
+	struct relaysrc *parked; /* the stream of an interrupted relay */
+	char *parked_url;
 	unsigned char *hashbuf;
 };
 
@@ -1029,6 +1034,7 @@ static void player_prepare_next(struct player *p, double left_s)
 			player_relay_feed(q->src);
 	}
 	pthread_mutex_unlock(&p->lock);
+	player_relay_feed(p->parked);
 }
 
 static void player_fb_reset(struct player_fb *fb)
@@ -1189,6 +1195,14 @@ static void player_emit_switch(struct player *p, const struct player_run *r,
 	pthread_mutex_unlock(&p->lock);
 }
 
+static void player_unpark(struct player *p)
+{
+	relaysrc_close(p->parked);
+	p->parked = NULL;
+	free(p->parked_url);
+	p->parked_url = NULL;
+}
+
 static void player_play_relay(struct player *p, struct player_qitem *it)
 {
 	struct player_run r;
@@ -1205,6 +1219,12 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 	memset(&r, 0, sizeof r);
 	r.it = it;
 	r.hash_fd = -1;
+	/* back after an interruption: the stream is still connected */
+	if (!src && it->relay_url && p->parked && strcmp(p->parked_url, it->relay_url) == 0) {
+		src = p->parked;
+		p->parked = NULL;
+	}
+	player_unpark(p);
 	if (!src && it->relay_url)
 		src = relaysrc_open(it->relay_url, &p->relay_src);
 	if (!player_relay_preroll(p, it, src)) {
@@ -1324,7 +1344,13 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 	}
 out:
 	decode_close(fb.dec);
-	relaysrc_close(src);
+	if (cut && src) {
+		/* what interrupted the relay may give the air back before its end */
+		p->parked = src;
+		p->parked_url = xstrdup(it->relay_url);
+	} else {
+		relaysrc_close(src);
+	}
 }
 
 /* --- the thread --------------------------------------------------------- */
@@ -1350,6 +1376,24 @@ static bool player_next_item(struct player *p, struct player_qitem *it)
 	}
 	if (p->qcount == 0)
 		p->not_before = (struct timespec){0, 0};
+	if (p->parked) {
+		/* keep an interrupted relay's stream live a while, then let go */
+		struct timespec until = ts_add_ns(util_now_mono(), PLAYER_PARK_NS);
+
+		while (!p->stopping && p->qcount == 0 && ts_diff_ns(until, util_now_mono()) > 0) {
+			struct timespec tick = ts_add_ns(util_now_mono(), 100000000);
+
+			pthread_cond_clockwait(&p->cond, &p->lock, CLOCK_MONOTONIC, &tick);
+			pthread_mutex_unlock(&p->lock);
+			player_relay_feed(p->parked);
+			pthread_mutex_lock(&p->lock);
+		}
+		if (p->qcount == 0 || p->stopping) {
+			pthread_mutex_unlock(&p->lock);
+			player_unpark(p);
+			pthread_mutex_lock(&p->lock);
+		}
+	}
 	while (!p->stopping && p->qcount == 0)
 		pthread_cond_wait(&p->cond, &p->lock);
 	if (p->stopping)
@@ -1379,6 +1423,7 @@ static void *player_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
+	player_unpark(p);
 	/* A file driver finishes its header on close. */
 	player_device_close(p);
 	return NULL;
