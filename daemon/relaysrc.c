@@ -293,3 +293,49 @@ void relaysrc_close(struct relaysrc *s)
 	free(s->url);
 	free(s);
 }
+
+int relaysrc_probe(const char *url, int timeout_s, char *out, size_t n)
+{
+	char t[16], buf[512];
+	const char *argv[] = {relaysrc_helper(), "--probe", "--timeout", t, url, NULL};
+	posix_spawn_file_actions_t fa;
+	int fds[2], err, status = 0;
+	size_t len = 0;
+	ssize_t got;
+	pid_t pid;
+
+	snprintf(t, sizeof t, "%d", timeout_s);
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(out, n, "cannot make a pipe: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (err) {
+		close(fds[0]);
+		snprintf(out, n, "cannot run %s: %s", argv[0], strerror(err));
+		return -1;
+	}
+	while (len < sizeof buf - 1 &&
+	       ((got = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0 ||
+	        (got < 0 && errno == EINTR)))
+		if (got > 0)
+			len += (size_t)got;
+	close(fds[0]);
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !strncmp(buf, "ok ", 3)) {
+		snprintf(out, n, "%s", buf + 3);
+		return 0;
+	}
+	if (!strncmp(buf, "error ", 6))
+		snprintf(out, n, "%s", buf + 6);
+	else
+		snprintf(out, n, "%s failed", argv[0]);
+	return -1;
+}

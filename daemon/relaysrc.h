@@ -47,4 +47,9 @@ const char *relaysrc_reason(const struct relaysrc *s);
 /* Stop the child (SIGTERM, reaped) and free. */
 void relaysrc_close(struct relaysrc *s);
 
+/* Does url play now? The child connects and decodes its first samples
+ * within timeout_s. 0 with what it found in out ("mp3 44100 2 audio/mpeg"),
+ * or -1 with why not. For operators' tools; it blocks. */
+int relaysrc_probe(const char *url, int timeout_s, char *out, size_t n);
+
 #endif
