@@ -3,7 +3,9 @@
 # ffmpeg as its source client.
 #
 # icecast_start          icecast2 on a free port, its files in $T/icecast;
-#                        sets ICECAST_PORT and ICECAST_URL; stopped at exit
+#                        sets ICECAST_PORT and ICECAST_URL; stopped at exit;
+#                        a source silent for ICECAST_SOURCE_TIMEOUT seconds
+#                        (3) is dropped
 # icecast_feed MOUNT FREQ [RATE] [CODEC]
 #                        ffmpeg sends a FREQ Hz sine ("silence": digital
 #                        silence) at RATE Hz (44100) as CODEC (mp3, 128
@@ -41,7 +43,7 @@ icecast_start() {
   <admin>test@localhost</admin>
   <limits>
     <clients>20</clients><sources>6</sources>
-    <source-timeout>3</source-timeout>
+    <source-timeout>${ICECAST_SOURCE_TIMEOUT:-3}</source-timeout>
     <burst-on-connect>1</burst-on-connect><burst-size>65535</burst-size>
   </limits>
   <authentication>
