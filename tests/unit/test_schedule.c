@@ -1598,18 +1598,24 @@ static void test_examples(void **state)
 	diag_print(&d, stderr);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(sched_check_quiet(&p, q0, q1, &d), 0);
-	assert_true(p.slots[4].daily);
+	assert_true(p.slots[5].daily);
+	/* the noon relay, with its fallback */
+	assert_string_equal(p.slots[1].items[0].relay, "https://radio.example.vn/vov1.mp3");
+	assert_int_equal(p.slots[1].items[0].duration, 1800);
+	assert_int_equal(p.slots[1].items[0].nfallback, 2);
 
-	/* Monday to Saturday: 05:30 and 17:00 */
-	assert_occ(&p, NOV(23), NOV(24), "23 05:30 Bản tin sáng, 23 17:00 Bản tin chiều");
+	/* Monday to Saturday: 05:30, the VOV1 relay at 11:30, 17:00 */
+	assert_occ(&p, NOV(23), NOV(24),
+	           "23 05:30 Bản tin sáng, 23 11:30 Tiếp sóng Thời sự trưa VOV1, 23 17:00 Bản tin "
+	           "chiều");
 	/* Tuesday: the province's programme joins at 17:20 */
 	assert_occ(&p, NOV(24), NOV(25),
-	           "24 05:30 Bản tin sáng, 24 17:00 Bản tin chiều, 24 17:20 Chuyên mục Nông thôn "
-	           "mới");
+	           "24 05:30 Bản tin sáng, 24 11:30 Tiếp sóng Thời sự trưa VOV1, 24 17:00 Bản tin "
+	           "chiều, 24 17:20 Chuyên mục Nông thôn mới");
 	/* Thursday 26: the priority bulletin applies from 12:00 */
 	assert_occ(&p, NOV(26), NOV(27),
-	           "26 05:30 Bản tin sáng, 26 17:00 Bản tin giảm nghèo (ưu tiên), 26 17:00 Bản tin "
-	           "chiều, 26 17:20 Chuyên mục Nông thôn mới");
+	           "26 05:30 Bản tin sáng, 26 11:30 Tiếp sóng Thời sự trưa VOV1, 26 17:00 Bản tin "
+	           "giảm nghèo (ưu tiên), 26 17:00 Bản tin chiều, 26 17:20 Chuyên mục Nông thôn mới");
 	/* Friday 27: the daily schedule, the priority bulletin at the front of
 	 * the morning session, the storm warnings */
 	assert_occ(
