@@ -64,7 +64,7 @@ struct conf {
 		int tail_s; /* default 5 */
 	} amplifier;
 
-	struct {                   /* relay items (relaymon.h) */
+	struct {                       /* relay items (relaymon.h) */
 		double silence_dbfs;   /* default -50: a peak below is silence */
 		double silence_s;      /* default 10: silent this long, fallback */
 		double stall_s;        /* default 5: no data this long, fallback */

@@ -60,10 +60,10 @@ struct transfer {
 	struct streamdec *dec;
 	char content_type[RELAY_TYPE_MAX];
 	long http_code;
-	bool playing;   /* first samples of this connection are out */
-	bool out_gone;  /* standard output closed: the player is done with us */
-	bool probe_ok;  /* probe: samples decoded */
-	char why[256];  /* why the transfer was stopped from inside */
+	bool playing;  /* first samples of this connection are out */
+	bool out_gone; /* standard output closed: the player is done with us */
+	bool probe_ok; /* probe: samples decoded */
+	char why[256]; /* why the transfer was stopped from inside */
 	uint64_t frames;
 };
 
@@ -117,8 +117,7 @@ static int on_pcm(void *ctx, const int16_t *pcm, size_t frames)
 		t->probe_ok = true;
 		return -1; /* seen enough */
 	}
-	if (util_write_all(STDOUT_FILENO, pcm, frames * (size_t)t->o->channels * sizeof *pcm) <
-	    0) {
+	if (util_write_all(STDOUT_FILENO, pcm, frames * (size_t)t->o->channels * sizeof *pcm) < 0) {
 		t->out_gone = true;
 		return -1;
 	}
@@ -198,8 +197,7 @@ static CURLcode run_transfer(const struct relay_opts *o, struct transfer *t, cha
 	return rc;
 }
 
-static void describe(CURLcode rc, const char *errbuf, const struct transfer *t, char *out,
-                     size_t n)
+static void describe(CURLcode rc, const char *errbuf, const struct transfer *t, char *out, size_t n)
 {
 	if (rc == CURLE_WRITE_ERROR && t->why[0])
 		snprintf(out, n, "%s", t->why);
@@ -301,8 +299,8 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
-			o.rate = (int)util_option_number("loaxad-relay", "--rate", optarg, 8000,
-			                                 192000);
+			o.rate =
+			    (int)util_option_number("loaxad-relay", "--rate", optarg, 8000, 192000);
 			break;
 		case 'n':
 			o.channels =

@@ -127,7 +127,7 @@ struct player {
 	struct timespec not_before; /* realtime: start of an item that never played */
 	float *fbuf;
 	int16_t *sbuf;
-	int16_t *rbuf; /* relay: the stream's block while the fallback is on air */
+	int16_t *rbuf;           /* relay: the stream's block while the fallback is on air */
 	struct relaysrc *parked; /* the stream of an interrupted relay */
 	char *parked_url;
 	unsigned char *hashbuf;
@@ -1164,15 +1164,15 @@ static bool player_relay_preroll(struct player *p, const struct player_qitem *it
 		player_relay_feed(src);
 		if (left <= 0.03)
 			return player_should_go_on(p);
-		if (!player_sleep_until(
-		        p, CLOCK_REALTIME,
-		        left > 0.05 ? ts_add_ns(util_now_real(), 20000000) : it->at))
+		if (!player_sleep_until(p, CLOCK_REALTIME,
+		                        left > 0.05 ? ts_add_ns(util_now_real(), 20000000)
+		                                    : it->at))
 			return false;
 	}
 }
 
-static void player_emit_switch(struct player *p, const struct player_run *r,
-                               enum relaymon_why why, const struct relaysrc *src)
+static void player_emit_switch(struct player *p, const struct player_run *r, enum relaymon_why why,
+                               const struct relaysrc *src)
 {
 	struct player_event ev;
 	const char *detail = src ? relaysrc_reason(src) : r->it->relay_why;
@@ -1257,15 +1257,16 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 	}
 	relaymon_init(&mon, &p->relay_mon);
 	player_relay_feed(src);
-	pending = relaymon_start(&mon, src && !relaysrc_down(src) &&
-	                                   relaysrc_frames(src) >= prebuffer);
+	pending =
+	    relaymon_start(&mon, src && !relaysrc_down(src) && relaysrc_frames(src) >= prebuffer);
 	if (pending != RELAYMON_NONE)
 		snprintf(first_fault, sizeof first_fault, "%s",
 		         src && *relaysrc_reason(src)
 		             ? relaysrc_reason(src)
 		             : (it->relay_why[0] ? it->relay_why : relaymon_why_text(pending)));
 	while (r.frames < total) {
-		long n = (long)(total - r.frames < p->block_frames ? total - r.frames : p->block_frames);
+		long n =
+		    (long)(total - r.frames < p->block_frames ? total - r.frames : p->block_frames);
 		size_t samples = (size_t)n * (size_t)p->channels;
 		long have = 0, k = n;
 		double peak;
@@ -1525,9 +1526,9 @@ struct player *player_start(const struct player_config *cfg)
 	p->relay_src.stall_s = (int)ceil(cfg->relay_mon.stall_s > 1 ? cfg->relay_mon.stall_s : 1);
 	p->relay_src.buffer_s = cfg->relay_buffer_s > 0 ? cfg->relay_buffer_s : 2.0;
 	p->relay_preroll_s = cfg->relay_preroll_s > 0 ? cfg->relay_preroll_s : 5.0;
-	p->relay_announcement =
-	    cfg->relay_announcement && *cfg->relay_announcement ? xstrdup(cfg->relay_announcement)
-	                                                        : NULL;
+	p->relay_announcement = cfg->relay_announcement && *cfg->relay_announcement
+	                            ? xstrdup(cfg->relay_announcement)
+	                            : NULL;
 	p->hash_per_block =
 	    PLAYER_HASH_STEP *
 	    (size_t)((p->block_frames * PLAYER_BLOCKS_PER_S + cfg->rate / 2) / cfg->rate);

@@ -43,8 +43,8 @@ struct player_config {
 	/* relay items */
 	struct relaymon_config relay_mon;
 	int relay_connect_timeout_s;
-	double relay_buffer_s;  /* jitter buffer; the stream starts with half of it */
-	double relay_preroll_s; /* start the child this long before the item */
+	double relay_buffer_s;          /* jitter buffer; the stream starts with half of it */
+	double relay_preroll_s;         /* start the child this long before the item */
 	const char *relay_announcement; /* last fallback; NULL or "": a chime */
 };
 

@@ -515,9 +515,9 @@ int provpub_load_relays(const char *path, const struct provpub_meta *defaults,
 	}
 	config_init(&cf);
 	if (strstr(text, "@include") || !config_read_string(&cf, text)) {
-		diag_add(d, path, config_error_line(&cf),
-		         "%s", strstr(text, "@include") ? _("@include is not allowed")
-		                                        : config_error_text(&cf));
+		diag_add(d, path, config_error_line(&cf), "%s",
+		         strstr(text, "@include") ? _("@include is not allowed")
+		                                  : config_error_text(&cf));
 		config_destroy(&cf);
 		free(text);
 		return -1;
@@ -544,7 +544,8 @@ int provpub_load_relays(const char *path, const struct provpub_meta *defaults,
 			continue;
 		}
 		for (int k = 0; k < config_setting_length(g); k++) {
-			const char *key = config_setting_name(config_setting_get_elem(g, (unsigned)k));
+			const char *key =
+			    config_setting_name(config_setting_get_elem(g, (unsigned)k));
 
 			if (strcmp(key, "id") && strcmp(key, "title") && strcmp(key, "url") &&
 			    strcmp(key, "stations"))
@@ -558,8 +559,9 @@ int provpub_load_relays(const char *path, const struct provpub_meta *defaults,
 		title = relay_string(g, "title", path, i, d);
 		stations = relay_string(g, "stations", path, i, d);
 		if (!id || !manifest_safe_id(id))
-			diag_add(d, path, line, _("relay %d: \"id\" is missing or not an id (a-z, 0-9, "
-			                          "'.', '_', '-')"),
+			diag_add(d, path, line,
+			         _("relay %d: \"id\" is missing or not an id (a-z, 0-9, "
+			           "'.', '_', '-')"),
 			         i + 1);
 		if (!url || !sched_valid_url(url))
 			diag_add(d, path, line,
@@ -571,8 +573,8 @@ int provpub_load_relays(const char *path, const struct provpub_meta *defaults,
 			         i + 1);
 		for (size_t k = 0; id && k < *n; k++)
 			if (strcmp((*out)[k].id, id) == 0)
-				diag_add(d, path, line, _("relay %d: id \"%s\" is given twice"), i + 1,
-				         id);
+				diag_add(d, path, line, _("relay %d: id \"%s\" is given twice"),
+				         i + 1, id);
 		if (stations && provpub_parse_stations(stations, &r->meta) < 0)
 			diag_add(d, path, line,
 			         _("relay %d: \"stations\" is not a list of station ids or \"*\""),

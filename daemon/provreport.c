@@ -705,7 +705,7 @@ struct item {
 struct day {
 	unsigned count[ST_COUNT];
 	double played_s;
-	double relayed_s; /* of played_s: a relayed stream's audio */
+	double relayed_s;                   /* of played_s: a relayed stream's audio */
 	char first_start[13], last_end[13]; /* "HH:MM:SS.mmm" */
 	struct item *items;
 	size_t nitems;

@@ -72,9 +72,19 @@ static void spawn_child(struct relaysrc *s)
 {
 	int pcm[2], st[2], err;
 	char rate[16], ch[16], ct[16], stall[16];
-	const char *argv[] = {relaysrc_helper(), "--rate",  rate,     "--channels", ch,
-	                      "--connect-timeout",  ct,     "--stall-timeout", stall,
-	                      "--status-fd",        "3",    s->url,   NULL};
+	const char *argv[] = {relaysrc_helper(),
+	                      "--rate",
+	                      rate,
+	                      "--channels",
+	                      ch,
+	                      "--connect-timeout",
+	                      ct,
+	                      "--stall-timeout",
+	                      stall,
+	                      "--status-fd",
+	                      "3",
+	                      s->url,
+	                      NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
@@ -319,9 +329,8 @@ int relaysrc_probe(const char *url, int timeout_s, char *out, size_t n)
 		snprintf(out, n, "cannot run %s: %s", argv[0], strerror(err));
 		return -1;
 	}
-	while (len < sizeof buf - 1 &&
-	       ((got = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0 ||
-	        (got < 0 && errno == EINTR)))
+	while (len < sizeof buf - 1 && ((got = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0 ||
+	                                (got < 0 && errno == EINTR)))
 		if (got > 0)
 			len += (size_t)got;
 	close(fds[0]);

@@ -379,13 +379,12 @@ bool sched_valid_url(const char *s)
 	return true;
 }
 
-static void parse_item_list(struct sched_parser *ps, const config_setting_t *list,
-                            const char *what, bool in_relay, struct sched_item **items,
-                            size_t *nitems);
+static void parse_item_list(struct sched_parser *ps, const config_setting_t *list, const char *what,
+                            bool in_relay, struct sched_item **items, size_t *nitems);
 
 /* { relay = "..."; duration = "..."; fallback = ( ... ); } */
-static void parse_relay(struct sched_parser *ps, const config_setting_t *e, const char *what,
-                        int i, struct sched_item *it)
+static void parse_relay(struct sched_parser *ps, const config_setting_t *e, const char *what, int i,
+                        struct sched_item *it)
 {
 	const config_setting_t *rs = config_setting_get_member(e, "relay");
 	const config_setting_t *ds = config_setting_get_member(e, "duration");
@@ -394,8 +393,9 @@ static void parse_relay(struct sched_parser *ps, const config_setting_t *e, cons
 	const char *v;
 
 	if (config_setting_type(rs) != CONFIG_TYPE_STRING) {
-		parse_error(ps, rs, _("\"%s\": item %d: \"relay\" must be a string (a URL or an id)"),
-		            what, i + 1);
+		parse_error(ps, rs,
+		            _("\"%s\": item %d: \"relay\" must be a string (a URL or an id)"), what,
+		            i + 1);
 		return;
 	}
 	v = config_setting_get_string(rs);
@@ -406,10 +406,11 @@ static void parse_relay(struct sched_parser *ps, const config_setting_t *e, cons
 			              "https://, up to %d characters, no blanks or quotes)"),
 			            what, i + 1, SCHED_URL_MAX);
 		else if (ps->province)
-			parse_error(ps, rs,
-			            _("\"%s\": item %d: a province schedule names relays by id, not "
-			              "by URL"),
-			            what, i + 1);
+			parse_error(
+			    ps, rs,
+			    _("\"%s\": item %d: a province schedule names relays by id, not "
+			      "by URL"),
+			    what, i + 1);
 	} else if (!valid_id(v)) {
 		parse_error(ps, rs,
 		            _("\"%s\": item %d: \"relay\": \"%s\" is neither a stream URL nor a "
@@ -460,10 +461,11 @@ static bool parse_item(struct sched_parser *ps, const config_setting_t *e, const
 		return true;
 	}
 	if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-		parse_error(ps, e,
-		            _("\"%s\": item %d must be a programme id, { file = \"...\"; } or { relay "
-		              "= \"...\"; duration = \"...\"; }"),
-		            what, i + 1);
+		parse_error(
+		    ps, e,
+		    _("\"%s\": item %d must be a programme id, { file = \"...\"; } or { relay "
+		      "= \"...\"; duration = \"...\"; }"),
+		    what, i + 1);
 		return false;
 	}
 	if (config_setting_get_member(e, "relay")) {
@@ -471,12 +473,14 @@ static bool parse_item(struct sched_parser *ps, const config_setting_t *e, const
 			const config_setting_t *m = config_setting_get_elem(e, (unsigned)k);
 			const char *name = config_setting_name(m);
 
-			if (strcmp(name, "relay") && strcmp(name, "duration") && strcmp(name, "fallback"))
-				parse_error(ps, m,
-				            _("\"%s\": item %d: unknown key \"%s\" (a relay is { relay "
-				              "= \"...\"; duration = \"HH:MM:SS\"; fallback = ( ... ); "
-				              "})"),
-				            what, i + 1, name);
+			if (strcmp(name, "relay") && strcmp(name, "duration") &&
+			    strcmp(name, "fallback"))
+				parse_error(
+				    ps, m,
+				    _("\"%s\": item %d: unknown key \"%s\" (a relay is { relay "
+				      "= \"...\"; duration = \"HH:MM:SS\"; fallback = ( ... ); "
+				      "})"),
+				    what, i + 1, name);
 		}
 		if (in_relay) {
 			parse_error(ps, e, _("\"%s\": item %d: a fallback cannot be a relay"), what,
@@ -503,8 +507,8 @@ static bool parse_item(struct sched_parser *ps, const config_setting_t *e, const
 	fs = config_setting_get_member(e, "file");
 	if (!fs || config_setting_type(fs) != CONFIG_TYPE_STRING ||
 	    !*config_setting_get_string(fs)) {
-		parse_error(ps, fs ? fs : e, _("\"%s\": item %d: \"file\" must be a non-empty string"),
-		            what, i + 1);
+		parse_error(ps, fs ? fs : e,
+		            _("\"%s\": item %d: \"file\" must be a non-empty string"), what, i + 1);
 		return false;
 	}
 	v = config_setting_get_string(fs);
@@ -516,7 +520,8 @@ static bool parse_item(struct sched_parser *ps, const config_setting_t *e, const
 		return false;
 	}
 	if (ps->province) {
-		parse_error(ps, e, _("\"%s\": item %d: a province schedule may only name programme ids"),
+		parse_error(ps, e,
+		            _("\"%s\": item %d: a province schedule may only name programme ids"),
 		            what, i + 1);
 		return false;
 	}
@@ -526,9 +531,8 @@ static bool parse_item(struct sched_parser *ps, const config_setting_t *e, const
 	return true;
 }
 
-static void parse_item_list(struct sched_parser *ps, const config_setting_t *list,
-                            const char *what, bool in_relay, struct sched_item **items,
-                            size_t *nitems)
+static void parse_item_list(struct sched_parser *ps, const config_setting_t *list, const char *what,
+                            bool in_relay, struct sched_item **items, size_t *nitems)
 {
 	int n;
 

@@ -32,8 +32,8 @@ const char *sched_prio_name(enum sched_prio p);
 struct sched_item {
 	char *id;
 	char *file;
-	char *relay;    /* an http(s):// URL, or the id of a province relay */
-	int duration;   /* relay: seconds, > 0 */
+	char *relay;  /* an http(s):// URL, or the id of a province relay */
+	int duration; /* relay: seconds, > 0 */
 	struct sched_item *fallback;
 	size_t nfallback;
 	int line;

@@ -814,7 +814,8 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 			return "slot or reason is not a string";
 		if (l->priority.present &&
 		    !(l->priority.null || val_equals(&l->priority, "normal") ||
-		      val_equals(&l->priority, "priority") || val_equals(&l->priority, "emergency")))
+		      val_equals(&l->priority, "priority") ||
+		      val_equals(&l->priority, "emergency")))
 			return "priority is not normal, priority or emergency";
 		return NULL;
 	}

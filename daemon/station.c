@@ -148,9 +148,9 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			r->relay_url = r->catalog_relay->url;
 		} else {
 			snprintf(r->reason, sizeof r->reason,
-				 _("relay \"%s\" is not in the province catalog (manifest version "
-				   "%llu)"),
-				 it->relay, (unsigned long long)cat->version);
+			         _("relay \"%s\" is not in the province catalog (manifest version "
+			           "%llu)"),
+			         it->relay, (unsigned long long)cat->version);
 		}
 		return;
 	}
@@ -287,7 +287,7 @@ static void log_entry(struct station *s, const struct entry *e, const struct pla
 	if (airlog_append(s->log, &a) < 0)
 		log_errx("as-run log: could not record %s of %s", a.status, entry_name(e));
 	log_info("%s: %s \"%s\" %s%s%s", a.status, entry_kind(e), entry_name(e), e->slot_name,
-		 a.reason ? ": " : "", a.reason ? a.reason : "");
+	         a.reason ? ": " : "", a.reason ? a.reason : "");
 }
 
 /* A relay item's switch between the stream and its fallback. */
@@ -594,7 +594,7 @@ static char *audio_path(const struct conf *c, const char *name)
 }
 
 void station_relay_player_config(const struct conf *c, struct player_config *pc,
-				 char **announcement)
+                                 char **announcement)
 {
 	pc->relay_mon.silence_dbfs = c->relay.silence_dbfs;
 	pc->relay_mon.silence_s = c->relay.silence_s;
@@ -610,8 +610,8 @@ void station_relay_player_config(const struct conf *c, struct player_config *pc,
 /* Queue relay item i of run r, `len` seconds of it. -1 when the queue is
  * full. The fallback: the item's own, then the station's relay.fallback. */
 static int enqueue_relay(struct station *s, const struct run *r, size_t i, int64_t day,
-			 const struct station_item *res, double len, struct timespec at,
-			 uint64_t tag)
+                         const struct station_item *res, double len, struct timespec at,
+                         uint64_t tag)
 {
 	const struct sched_item *it = &r->slot->items[i];
 	struct player_item pi = {0}, *fb = xcalloc(it->nfallback + 2, sizeof *fb);
@@ -626,7 +626,7 @@ static int enqueue_relay(struct station *s, const struct run *r, size_t i, int64
 		owned[k] = fr.owned_path;
 		if (!fr.path) {
 			log_warnx("relay %s: fallback item %zu cannot play: %s", it->relay, k + 1,
-				  fr.reason);
+			          fr.reason);
 			continue;
 		}
 		fb[n].path = fr.path;

@@ -62,8 +62,7 @@ static enum streamdec_kind kind_of_type(const char *type, const char **refuse)
 {
 	static const char *const mp3[] = {"audio/mpeg", "audio/mp3", "audio/mpeg3", "audio/x-mpeg",
 	                                  "audio/mpg"};
-	static const char *const aac[] = {"audio/aac", "audio/aacp", "audio/x-aac",
-	                                  "audio/x-aacp"};
+	static const char *const aac[] = {"audio/aac", "audio/aacp", "audio/x-aac", "audio/x-aacp"};
 	char t[64];
 	size_t n;
 

@@ -149,9 +149,10 @@ static void check_relays(const struct sched_plan *plan, const struct catalog *ca
 			if (!sched_is_url(it->relay)) {
 				cr = cat ? catalog_find_relay(cat, it->relay) : NULL;
 				if (!cr) {
-					printf(_("%s:%d: relay \"%s\" is not in the province catalog: "
-					         "its fallback will play\n"),
-					       plan->slots[i].file, it->line, it->relay);
+					printf(
+					    _("%s:%d: relay \"%s\" is not in the province catalog: "
+					      "its fallback will play\n"),
+					    plan->slots[i].file, it->line, it->relay);
 					continue;
 				}
 				url = cr->url;
@@ -331,10 +332,11 @@ static int cmd_today(int argc, char **argv)
 			if (p->ok)
 				snprintf(note, sizeof note, _("relay answers now (%s)"), p->text);
 			else
-				snprintf(note, sizeof note,
-				         _("RELAY DOES NOT ANSWER NOW (%s); the fallback plays if it "
-				           "does not at its time"),
-				         p->text);
+				snprintf(
+				    note, sizeof note,
+				    _("RELAY DOES NOT ANSWER NOW (%s); the fallback plays if it "
+				      "does not at its time"),
+				    p->text);
 			if (!p->ok)
 				problems++;
 		} else if (!r.path)
@@ -437,7 +439,8 @@ static void print_log_line(const struct airlog_record *rec, const char *line, vo
 	ctx->have_prev = true;
 	if (e->type == AIRLOG_SWITCH) {
 		hms_of(e->time, when);
-		printf("%s  %-11s  ", when, strcmp(e->to, "relay") == 0 ? _("relay") : _("fallback"));
+		printf("%s  %-11s  ", when,
+		       strcmp(e->to, "relay") == 0 ? _("relay") : _("fallback"));
 		put_col(e->slot ? e->slot : "", 20);
 		printf("  ");
 		put_col(e->relay, 32);

@@ -208,10 +208,14 @@ static void test_odd_inputs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_start),          cmocka_unit_test(test_good_stream_stays),
-	    cmocka_unit_test(test_stall),          cmocka_unit_test(test_ended),
-	    cmocka_unit_test(test_silence),        cmocka_unit_test(test_holdoff),
-	    cmocka_unit_test(test_holdoff_silent_stream), cmocka_unit_test(test_no_flapping),
+	    cmocka_unit_test(test_start),
+	    cmocka_unit_test(test_good_stream_stays),
+	    cmocka_unit_test(test_stall),
+	    cmocka_unit_test(test_ended),
+	    cmocka_unit_test(test_silence),
+	    cmocka_unit_test(test_holdoff),
+	    cmocka_unit_test(test_holdoff_silent_stream),
+	    cmocka_unit_test(test_no_flapping),
 	    cmocka_unit_test(test_odd_inputs),
 	};
 

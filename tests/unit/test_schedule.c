@@ -674,8 +674,8 @@ static const struct {
     {"slots = (\n  { start = \"05:30\"; items = (\"a\"); }\n);\n  @include \"/etc/passwd\"\n",
      false, 4, "@include is not allowed in schedule files"},
     /* relays */
-    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; } ); }\n);\n", false,
-     3, "\"items\": item 1: a relay needs \"duration\" (\"HH:MM:SS\")"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; } ); }\n);\n", false, 3,
+     "\"items\": item 1: a relay needs \"duration\" (\"HH:MM:SS\")"},
     {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\";\n"
      "      duration = \"00:00\"; } ); }\n);\n",
      false, 4,
@@ -691,7 +691,8 @@ static const struct {
      false, 3, "\"items\": item 1: \"relay\" must be a string (a URL or an id)"},
     {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"ftp://x/y\"; duration = "
      "\"00:30\"; } ); }\n);\n",
-     false, 3, "\"items\": item 1: \"relay\": \"ftp://x/y\" is neither a stream URL nor a relay id"},
+     false, 3,
+     "\"items\": item 1: \"relay\": \"ftp://x/y\" is neither a stream URL nor a relay id"},
     {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"http://a b/\"; duration = "
      "\"00:30\"; } ); }\n);\n",
      false, 3,
@@ -756,10 +757,11 @@ static void test_relay_items(void **state)
 	assert_int_equal(it->duration, 300);
 	assert_int_equal(it->nfallback, 0);
 	/* the province names relays and fallbacks by id */
-	load_ok(&p,
-	        "slots = ( { start = \"12:00\"; items = (\n"
-	        "  { relay = \"vov1\"; duration = \"01:00:00\"; fallback = ( \"nhac\" ); } ); } );\n",
-	        true);
+	load_ok(
+	    &p,
+	    "slots = ( { start = \"12:00\"; items = (\n"
+	    "  { relay = \"vov1\"; duration = \"01:00:00\"; fallback = ( \"nhac\" ); } ); } );\n",
+	    true);
 	assert_int_equal(p.nslots, 2);
 	assert_int_equal(p.slots[1].items[0].duration, 3600);
 	sched_plan_free(&p);
@@ -1613,9 +1615,10 @@ static void test_examples(void **state)
 	           "24 05:30 Bản tin sáng, 24 11:30 Tiếp sóng Thời sự trưa VOV1, 24 17:00 Bản tin "
 	           "chiều, 24 17:20 Chuyên mục Nông thôn mới");
 	/* Thursday 26: the priority bulletin applies from 12:00 */
-	assert_occ(&p, NOV(26), NOV(27),
-	           "26 05:30 Bản tin sáng, 26 11:30 Tiếp sóng Thời sự trưa VOV1, 26 17:00 Bản tin "
-	           "giảm nghèo (ưu tiên), 26 17:00 Bản tin chiều, 26 17:20 Chuyên mục Nông thôn mới");
+	assert_occ(
+	    &p, NOV(26), NOV(27),
+	    "26 05:30 Bản tin sáng, 26 11:30 Tiếp sóng Thời sự trưa VOV1, 26 17:00 Bản tin "
+	    "giảm nghèo (ưu tiên), 26 17:00 Bản tin chiều, 26 17:20 Chuyên mục Nông thôn mới");
 	/* Friday 27: the daily schedule, the priority bulletin at the front of
 	 * the morning session, the storm warnings */
 	assert_occ(
