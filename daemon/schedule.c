@@ -489,6 +489,7 @@ static bool parse_item(struct sched_parser *ps, const config_setting_t *e, const
 		}
 		parse_relay(ps, e, what, i, it);
 		if (ps->errors != bad) {
+			free(it->relay);
 			free_items(it->fallback, it->nfallback);
 			memset(it, 0, sizeof *it);
 			return false;
