@@ -527,8 +527,6 @@ int main(int argc, char **argv)
 	}
 
 	sdnotify("STOPPING=1");
-	if (dm.sync)
-		sync_stop(dm.sync);
 	station_shutdown(station, "loaxad stopped", 3000);
 	player_stop(player, "loaxad stopped");
 	amp_shutdown(amp);
@@ -538,6 +536,9 @@ int main(int argc, char **argv)
 		publish_status(&dm);
 		upload_stop(dm.upload);
 	}
+	/* after the last status.json, which reads the sync's state */
+	if (dm.sync)
+		sync_stop(dm.sync);
 	control_close(control);
 	station_free(station);
 	airlog_close(log);

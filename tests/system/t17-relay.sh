@@ -42,7 +42,7 @@ back=$(date +%s.%N)
 diag "stream back at $(date -d "@$back" +%T.%N)"
 
 check "the three items are logged" wait_plays "$T" 3 40
-loaxad_stop "$T"
+check "loaxad stops cleanly" loaxad_stop "$T"
 play_lines "$T" >"$T/plays"
 airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
 diag "$(cat "$T/switches")"

@@ -39,7 +39,7 @@ slots = (
 EOF
 loaxad_start "$T"
 check "the four relays are logged" wait_plays "$T" 4 45
-loaxad_stop "$T"
+check "loaxad stops cleanly" loaxad_stop "$T"
 play_lines "$T" >"$T/plays"
 airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
 diag "$(cat "$T/plays" "$T/switches")"

@@ -28,7 +28,7 @@ check "loaxactl emergency interrupts the relay" loaxactl -c "$T/loaxad.conf" eme
 wait_for 30 bash -c "[ \$(date +%s) -ge $((t_start + 10)) ]"
 check "loaxactl play (priority) interrupts it too" loaxactl -c "$T/loaxad.conf" play "$A/notice.wav"
 check "everything is logged" wait_plays "$T" 6 40
-loaxad_stop "$T"
+check "loaxad stops cleanly" loaxad_stop "$T"
 play_lines "$T" >"$T/plays"
 diag "$(jq -c '{relay, file, status, start, played_s, reason, relayed_s}' "$T/plays")"
 

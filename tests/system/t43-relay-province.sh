@@ -100,7 +100,7 @@ check "heard: the stream, then the fallback programme" \
 loaxactl -c "$T/loaxad.conf" sync >/dev/null 2>&1
 check "every log line reaches the province" wait_for 30 bash -c \
 	"[ \$(cat $NGINX_DAV/logs/test-station/*.jsonl 2>/dev/null | wc -l) -ge \$(cat $T/state/airlog/*.jsonl | wc -l) ]"
-loaxad_stop "$T"
+check "loaxad stops cleanly" loaxad_stop "$T"
 loaxactl -c "$T/loaxad.conf" log >"$T/log.out"
 check "loaxactl log shows the switch" grep -Eq "fallback +Tiếp sóng VOV1 +vov-tinh .*stream not ready" "$T/log.out"
 cat >"$T/stations.cfg" <<EOC

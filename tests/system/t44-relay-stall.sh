@@ -43,7 +43,7 @@ sleep 5
 kill -CONT "$FEED"
 resumed=$(date +%s.%N)
 check "the three relays are logged" wait_plays "$T" 3 40
-loaxad_stop "$T"
+check "loaxad stops cleanly" loaxad_stop "$T"
 play_lines "$T" >"$T/plays"
 airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
 diag "$(cat "$T/plays" "$T/switches")"
