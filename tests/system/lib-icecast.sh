@@ -17,11 +17,17 @@
 # dead_port              a port on 127.0.0.1 where nothing listens
 # silent_server          a port that accepts connections and never answers;
 #                        sets SILENT_PORT, stopped at exit
+# SLOW                   seconds to add to the first slot's lead (valgrind)
 #
 # Icecast refuses to run as root unless told whom to become: the config
 # says <changeowner> nobody, so its folder is made readable for nobody.
 
 ICECAST_PASS=loaxa-source
+# Seconds more before a relay test's first slot: under valgrind the daemon
+# takes that long to start, and a relay that opens a session late connects
+# late (it is queued relay.preroll_s ahead of its start).
+SLOW=0
+[ -n "${LOAXA_VALGRIND:-}" ] && SLOW=8
 
 _free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -17,7 +17,7 @@ A=$T/audio
 tone "$A/jingle.wav" 1.0 500
 tone "$A/fb.wav" 30 300
 tone "$A/end.wav" 1.0 2000
-start=$(hhmmss_in 6)
+start=$(hhmmss_in $((6 + SLOW)))
 cat >"$T/schedules/noon.cfg" <<EOF
 slots = ( { name = "Thời sự trưa"; start = "$start";
   items = ( { file = "jingle.wav"; },

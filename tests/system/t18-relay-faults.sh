@@ -20,7 +20,7 @@ tone "$A/fb1.wav" 30 300
 tone "$A/fb2.wav" 30 400
 tone "$A/fb3.wav" 30 1600
 tone "$A/station-fb.wav" 2.0 1200
-t0=$(( $(date +%s) + 5 ))
+t0=$(( $(date +%s) + 5 + SLOW ))
 at() { date -d "@$((t0 + $1))" +%H:%M:%S; }
 cat >"$T/schedules/faults.cfg" <<EOF
 slots = (

@@ -15,7 +15,7 @@ A=$T/audio
 tone "$A/alert.wav" 3.0 2500
 tone "$A/notice.wav" 2.0 1500
 tone "$A/end.wav" 1.0 500
-start=$(hhmmss_in 5)
+start=$(hhmmss_in $((5 + SLOW)))
 cat >"$T/schedules/relay.cfg" <<EOF
 slots = ( { name = "VOV1"; start = "$start";
   items = ( { relay = "$ICECAST_URL/vov1.mp3"; duration = "00:00:16"; },

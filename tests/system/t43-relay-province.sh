@@ -25,7 +25,7 @@ relays = (
 );
 EOC
 d=$(today)
-S=$(( $(date +%s) + 14 ))
+S=$(( $(date +%s) + 14 + SLOW ))
 hms() { date -d "@$1" +%H:%M:%S; }
 cat >"$T/src/schedules/tinh.cfg" <<EOC
 slots = ( { name = "Tiếp sóng VOV1"; date = "$d"; start = "$(hms $S)";
@@ -98,8 +98,12 @@ check "heard: the stream, then the fallback programme" \
 
 # the log reaches the province and its tools accept the relay lines
 loaxactl -c "$T/loaxad.conf" sync >/dev/null 2>&1
-check "every log line reaches the province" wait_for 30 bash -c \
-	"[ \$(cat $NGINX_DAV/logs/test-station/*.jsonl 2>/dev/null | wc -l) -ge \$(cat $T/state/airlog/*.jsonl | wc -l) ]"
+all_sent() {
+	local f
+	[ "$(cat "$NGINX_DAV"/logs/test-station/*.jsonl 2>/dev/null | wc -l)" -ge "$(cat "$T"/state/airlog/*.jsonl | wc -l)" ] || return 1
+	for f in "$NGINX_DAV"/logs/test-station/*.jsonl; do [ -s "$f.minisig" ] || return 1; done
+}
+check "every log line reaches the province, signed" wait_for 30 all_sent
 check "loaxad stops cleanly" loaxad_stop "$T"
 loaxactl -c "$T/loaxad.conf" log >"$T/log.out"
 check "loaxactl log shows the switch" grep -Eq "fallback +Tiếp sóng VOV1 +vov-tinh .*stream not ready" "$T/log.out"

@@ -22,7 +22,7 @@ WEB=http://127.0.0.1:$(cat "$T/web.port")
 station_conf "$T" 'relay: { stall_s = 1.5; holdoff_s = 3.0; silence_s = 5.0; preroll_s = 3.0; buffer_s = 1.0; };'
 A=$T/audio
 tone "$A/fb.wav" 30 300
-t0=$(( $(date +%s) + 6 ))
+t0=$(( $(date +%s) + 6 + SLOW ))
 at() { date -d "@$((t0 + $1))" +%H:%M:%S; }
 cat >"$T/schedules/s.cfg" <<EOF2
 slots = (
