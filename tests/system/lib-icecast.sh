@@ -22,6 +22,9 @@
 # Icecast refuses to run as root unless told whom to become: the config
 # says <changeowner> nobody, so its folder is made readable for nobody.
 
+for _tool in icecast2 ffmpeg python3 curl; do
+	command -v "$_tool" >/dev/null || skip_all "$_tool not installed (tools/install-deps check)"
+done
 ICECAST_PASS=loaxa-source
 # Seconds more before a relay test's first slot: under valgrind the daemon
 # takes that long to start, and a relay that opens a session late connects
