@@ -44,14 +44,29 @@ static void put_clock(struct webui_buf *b, int sec)
 		webui_printf(b, "\"%02d:%02d\"", sec / 3600, sec / 60 % 60);
 }
 
-static void put_item(struct webui_buf *b, const char *id, const char *file)
+static void put_item(struct webui_buf *b, const struct sched_item *it)
 {
-	if (id) {
-		put_string(b, id);
-	} else {
+	if (it->id) {
+		put_string(b, it->id);
+	} else if (it->file) {
 		webui_put(b, "{ file = ");
-		put_string(b, file);
+		put_string(b, it->file);
 		webui_put(b, "; }");
+	} else if (it->relay) {
+		webui_put(b, "{ relay = ");
+		put_string(b, it->relay);
+		webui_printf(b, "; duration = \"%02d:%02d:%02d\";", it->duration / 3600,
+		             it->duration / 60 % 60, it->duration % 60);
+		if (it->nfallback) {
+			webui_put(b, " fallback = ( ");
+			for (size_t k = 0; k < it->nfallback; k++) {
+				if (k)
+					webui_put(b, ", ");
+				put_item(b, &it->fallback[k]);
+			}
+			webui_put(b, " );");
+		}
+		webui_put(b, " }");
 	}
 }
 
@@ -98,7 +113,8 @@ char *daily_text(int64_t day, const struct sched_slot *const *base, size_t nbase
 			webui_printf(&b, "; date = \"%s\"; start = ", date);
 			put_clock(&b, add->start);
 			webui_put(&b, ";\n    items = ( ");
-			put_item(&b, add->id, add->file);
+			put_item(&b, &(struct sched_item){.id = (char *)add->id,
+			                                  .file = (char *)add->file});
 			webui_put(&b, " ); }");
 			add = NULL;
 			first = false;
@@ -113,7 +129,7 @@ char *daily_text(int64_t day, const struct sched_slot *const *base, size_t nbase
 		for (size_t k = 0; k < s->nitems; k++) {
 			if (k)
 				webui_put(&b, ", ");
-			put_item(&b, s->items[k].id, s->items[k].file);
+			put_item(&b, &s->items[k]);
 		}
 		webui_put(&b, " ); }");
 		first = false;

@@ -27,7 +27,7 @@ static double item_duration(const struct sched_slot *slot, size_t i, void *ctx)
 	double d;
 
 	station_resolve_item(x->conf, x->cat, &slot->items[i], x->day, &r);
-	d = r.path ? r.duration_s : 0;
+	d = r.path || r.relay ? r.duration_s : 0;
 	free(r.owned_path);
 	return d;
 }
@@ -71,12 +71,21 @@ void today_build(struct today *t, const struct conf *c, int64_t day)
 		station_resolve_item(c, &t->cat, it, day, &r);
 		row->start = tl[i].start;
 		row->slot = slot;
-		row->what = it->id ? it->id : it->file;
-		row->duration_s = r.path ? r.duration_s : 0;
+		row->what = it->id ? it->id : it->file ? it->file : it->relay;
+		row->duration_s = r.path || r.relay ? r.duration_s : 0;
 		if (r.programme && r.programme->title && strcmp(r.programme->title, row->what) != 0)
 			row->title = r.programme->title;
+		row->relay_url = r.relay_url;
+		if (r.catalog_relay && r.catalog_relay->title &&
+		    strcmp(r.catalog_relay->title, row->what) != 0)
+			row->relay_title = r.catalog_relay->title;
 		if (tl[i].quiet) {
 			row->note = TODAY_QUIET;
+		} else if (r.relay && !r.relay_url) {
+			row->note = TODAY_RELAY_NONE;
+			snprintf(row->reason, sizeof row->reason, "%s", r.reason);
+		} else if (r.relay) {
+			row->note = TODAY_RELAY;
 		} else if (!r.path) {
 			row->note = TODAY_CANNOT;
 			snprintf(row->reason, sizeof row->reason, "%s", r.reason);
@@ -85,7 +94,8 @@ void today_build(struct today *t, const struct conf *c, int64_t day)
 		} else if (tl[i].late) {
 			row->note = TODAY_LATE;
 		}
-		if (row->note == TODAY_QUIET || row->note == TODAY_CANNOT)
+		if (row->note == TODAY_QUIET || row->note == TODAY_CANNOT ||
+		    row->note == TODAY_RELAY_NONE)
 			t->problems++;
 		free(r.owned_path);
 	}
@@ -124,6 +134,10 @@ const char *today_note_text(const struct today_row *r, char *buf, size_t n)
 		return _("cut short by a higher-priority slot");
 	case TODAY_LATE:
 		return _("late: waits for the session before");
+	case TODAY_RELAY_NONE:
+		snprintf(buf, n, _("RELAYS NOTHING: %s; the fallback plays"), r->reason);
+		return buf;
+	case TODAY_RELAY:
 	case TODAY_OK:
 		break;
 	}

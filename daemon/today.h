@@ -26,14 +26,18 @@ enum today_note {
 	TODAY_CANNOT,      /* will not play: reason says why */
 	TODAY_INTERRUPTED, /* cut short by a higher-priority slot */
 	TODAY_LATE,        /* waits for the session before */
+	TODAY_RELAY,       /* a relay of relay_url (whether it answers is not asked) */
+	TODAY_RELAY_NONE,  /* a relay that has no stream: reason says why; its fallback plays */
 };
 
 struct today_row {
 	double start; /* civil seconds */
 	const struct sched_slot *slot;
-	const char *what;  /* the programme id, or the file as written */
-	const char *title; /* the catalog's title when it differs from what, else NULL */
-	double duration_s; /* 0 when unknown or it cannot play */
+	const char *what;        /* the programme id, the file or the relay as written */
+	const char *title;       /* the catalog's title when it differs from what, else NULL */
+	const char *relay_url;   /* a relay's stream, or NULL */
+	const char *relay_title; /* a province relay's title when it differs from what */
+	double duration_s;       /* 0 when unknown or it cannot play */
 	enum today_note note;
 	char reason[256]; /* TODAY_CANNOT: why */
 };
@@ -45,7 +49,7 @@ struct today {
 	struct diag diag; /* problems in the schedules, FILE:LINE */
 	struct today_row *rows;
 	size_t nrows;
-	size_t problems; /* rows that will not play */
+	size_t problems; /* rows that will not play (or relay nothing) */
 	/* normal programmes from the province that no schedule names yet */
 	const struct catalog_programme **fresh;
 	size_t nfresh;

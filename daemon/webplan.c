@@ -61,6 +61,16 @@ void webplan_plan(struct webpages_req *x)
 			webui_esc(&x->b, r->title);
 			webui_put(&x->b, "</span>");
 		}
+		/* a relay: its stream, and the province's name for it */
+		if (r->relay_url && strcmp(r->relay_url, r->what) != 0) {
+			webui_put(&x->b, "<br><span class=\"muted\">");
+			if (r->relay_title) {
+				webui_esc(&x->b, r->relay_title);
+				webui_put(&x->b, " — ");
+			}
+			webui_esc(&x->b, r->relay_url);
+			webui_put(&x->b, "</span>");
+		}
 		webui_printf(&x->b, "</span><span class=\"r\">%s", len);
 		if (r->slot->prio != SCHED_NORMAL)
 			webui_printf(&x->b, "<span class=\"tag %s\">%s</span>",
@@ -69,7 +79,10 @@ void webplan_plan(struct webpages_req *x)
 		webui_put(&x->b, "</span>");
 		if (*n) {
 			webui_printf(&x->b, "<span class=\"%s\">",
-			             r->note == TODAY_QUIET || r->note == TODAY_CANNOT ? "x" : "y");
+			             r->note == TODAY_QUIET || r->note == TODAY_CANNOT ||
+			                     r->note == TODAY_RELAY_NONE
+			                 ? "x"
+			                 : "y");
 			webui_esc(&x->b, n);
 			webui_put(&x->b, "</span>");
 		}
@@ -176,6 +189,27 @@ void webplan_log(struct webpages_req *x)
 			continue;
 		}
 		daylog_hms(e, when);
+		if (e->type == AIRLOG_SWITCH) {
+			/* a relay changed source: to its fallback, or back to the stream */
+			webui_printf(&x->b, "<li><span class=\"t\">%s</span><span class=\"w\"><b>",
+			             when);
+			webui_esc(&x->b, e->slot ? e->slot : "");
+			webui_put(&x->b, "</b><br>");
+			webui_esc(&x->b, e->relay ? e->relay : "");
+			webui_printf(&x->b, "</span><span class=\"r\"><span class=\"tag %s\">",
+			             e->to && strcmp(e->to, "relay") == 0 ? "complete"
+			                                                  : "interrupted");
+			webui_esc(&x->b, e->to && strcmp(e->to, "relay") == 0 ? _("relay")
+			                                                      : _("fallback"));
+			webui_put(&x->b, "</span></span>");
+			if (e->reason) {
+				webui_put(&x->b, "<span class=\"y\">");
+				webui_esc(&x->b, e->reason);
+				webui_put(&x->b, "</span>");
+			}
+			webui_put(&x->b, "</li>");
+			continue;
+		}
 		if (e->type != AIRLOG_PLAY) {
 			webui_printf(
 			    &x->b, "<li><span class=\"t\">%s</span><span class=\"w muted\">%s",
@@ -188,7 +222,10 @@ void webplan_log(struct webpages_req *x)
 		webui_printf(&x->b, "<li><span class=\"t\">%s</span><span class=\"w\"><b>", when);
 		webui_esc(&x->b, e->slot ? e->slot : "");
 		webui_put(&x->b, "</b><br>");
-		webui_esc(&x->b, e->programme ? e->programme : (e->file ? e->file : ""));
+		webui_esc(&x->b, e->programme ? e->programme
+		                 : e->file    ? e->file
+		                 : e->relay   ? e->relay
+		                              : "");
 		webui_printf(&x->b, "</span><span class=\"r\">%s<span class=\"tag %s\">", len,
 		             e->status ? e->status : "");
 		webui_esc(&x->b, status_text(e->status));

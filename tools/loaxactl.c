@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "control.h"
 #include "daylog.h"
+#include "relaysrc.h"
 #include "i18n.h"
 #include "schedule.h"
 #include "station.h"
@@ -99,14 +100,93 @@ static int parse_date_opt(int argc, char **argv, int64_t *day)
 
 /* --- check ------------------------------------------------------------------ */
 
+/* --- relays: do they answer now? --------------------------------------------- */
+
+#define PROBE_TIMEOUT_S 5
+
+struct probe {
+	char *url;
+	bool ok;
+	char text[300];
+};
+
+struct probes {
+	struct probe *v;
+	size_t n;
+};
+
+/* The probe of url, run once per invocation. */
+static const struct probe *probe_url(struct probes *ps, const char *url)
+{
+	struct probe *p;
+
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].url, url) == 0)
+			return &ps->v[i];
+	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof *ps->v);
+	p = &ps->v[ps->n++];
+	p->url = xstrdup(url);
+	p->ok = relaysrc_probe(url, PROBE_TIMEOUT_S, p->text, sizeof p->text) == 0;
+	return p;
+}
+
+static void probes_free(struct probes *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		free(ps->v[i].url);
+	free(ps->v);
+}
+
+/* Each relay of the plan: its URL (from the catalog for an id) and whether
+ * it answers now. Not an error when it does not: the stream may be down
+ * now and up at its time, and the fallback covers it. */
+static void check_relays(const struct sched_plan *plan, const struct catalog *cat)
+{
+	struct probes ps = {0};
+
+	for (size_t i = 0; i < plan->nslots; i++) {
+		for (size_t k = 0; k < plan->slots[i].nitems; k++) {
+			const struct sched_item *it = &plan->slots[i].items[k];
+			const struct catalog_relay *cr;
+			const char *url = it->relay;
+			size_t before = ps.n;
+			const struct probe *p;
+
+			if (!it->relay)
+				continue;
+			if (!sched_is_url(it->relay)) {
+				cr = cat ? catalog_find_relay(cat, it->relay) : NULL;
+				if (!cr) {
+					printf(
+					    _("%s:%d: relay \"%s\" is not in the province catalog: "
+					      "its fallback will play\n"),
+					    plan->slots[i].file, it->line, it->relay);
+					continue;
+				}
+				url = cr->url;
+			}
+			p = probe_url(&ps, url);
+			if (ps.n == before)
+				continue; /* said already */
+			if (p->ok)
+				printf(_("relay %s answers: %s\n"), url, p->text);
+			else
+				printf(_("relay %s DOES NOT ANSWER NOW: %s\n"), url, p->text);
+		}
+	}
+	probes_free(&ps);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct diag d = {0};
 	struct sched_plan plan = {0};
 	struct conf c;
-	bool have_conf = false;
+	bool have_conf = false, have_cat = false;
+	struct catalog cat;
 	int rc;
 
+	memset(&cat, 0, sizeof cat);
 	if (argc > 1) {
 		/* just these files, as operator schedules */
 		for (int i = 1; i < argc; i++)
@@ -115,14 +195,12 @@ static int cmd_check(int argc, char **argv)
 			have_conf = true;
 	} else {
 		if (conf_load(&c, conf_path, &d) == 0) {
-			struct catalog cat;
-
 			have_conf = true;
 			sched_load_dir(&plan, c.schedule_dir, &d);
 			if (catalog_load(&cat, c.state_dir, c.station_id) == 0) {
+				have_cat = true;
 				for (size_t i = 0; i < cat.nschedules; i++)
 					sched_load_file(&plan, cat.schedules[i], true, &d);
-				catalog_free(&cat);
 			}
 		}
 	}
@@ -134,6 +212,9 @@ static int cmd_check(int argc, char **argv)
 	rc = d.n ? 1 : 0;
 	if (!rc)
 		printf(_("OK: %zu slots in %zu files\n"), plan.nslots, plan.nfiles);
+	check_relays(&plan, have_cat ? &cat : NULL);
+	if (have_cat)
+		catalog_free(&cat);
 	diag_free(&d);
 	sched_plan_free(&plan);
 	return rc;
@@ -175,6 +256,8 @@ static int cmd_today(int argc, char **argv)
 {
 	struct conf c;
 	struct today t;
+	struct probes probes = {0};
+	size_t problems;
 	int64_t day;
 	int y, m, dd;
 
@@ -203,20 +286,39 @@ static int cmd_today(int argc, char **argv)
 		put_col(_("CLASS"), 9);
 		printf("  %s\n", _("NOTE"));
 	}
+	problems = t.problems;
 	for (size_t i = 0; i < t.nrows; i++) {
 		const struct today_row *r = &t.rows[i];
 		char hms[9], len[48], note[300];
+		const char *n = today_note_text(r, note, sizeof note);
 
 		sched_format_hms((int64_t)floor(r->start), hms);
 		fmt_duration(r->duration_s, len, sizeof len);
+		if (r->note == TODAY_RELAY) {
+			/* is the stream there now? (the web page does not ask) */
+			const struct probe *p = probe_url(&probes, r->relay_url);
+
+			if (p->ok)
+				snprintf(note, sizeof note, _("relay answers now (%s)"), p->text);
+			else
+				snprintf(
+				    note, sizeof note,
+				    _("RELAY DOES NOT ANSWER NOW (%s); the fallback plays if it "
+				      "does not at its time"),
+				    p->text);
+			if (!p->ok)
+				problems++;
+			n = note;
+		}
 		printf("%-8s  ", hms);
 		put_col(r->slot->name, 24);
 		printf("  ");
 		put_col(r->what, 32);
-		printf("  %6s  %-9s  %s\n", len, sched_prio_name(r->slot->prio),
-		       today_note_text(r, note, sizeof note));
+		printf("  %6s  %-9s  %s\n", len, sched_prio_name(r->slot->prio), n);
 		if (r->title)
 			printf("%-8s  %-24s    %s\n", "", "", r->title);
+		if (r->relay_title)
+			printf("%-8s  %-24s    %s (%s)\n", "", "", r->relay_title, r->relay_url);
 	}
 	/* programmes the province sent that no schedule uses yet */
 	for (size_t i = 0; i < t.nfresh; i++) {
@@ -230,8 +332,9 @@ static int cmd_today(int argc, char **argv)
 		put_col(p->id, 32);
 		printf("  %6s  %s\n", len, p->title ? p->title : "");
 	}
-	if (t.problems)
-		printf(_("\n%zu item(s) will not play; see NOTE.\n"), t.problems);
+	if (problems)
+		printf(_("\n%zu item(s) will not play; see NOTE.\n"), problems);
+	probes_free(&probes);
 	today_free(&t);
 	conf_free(&c);
 	return 0;
@@ -249,6 +352,15 @@ static void print_log_line(const struct daylog_line *l, size_t lineno)
 		return;
 	}
 	daylog_hms(e, when);
+	if (e->type == AIRLOG_SWITCH) {
+		printf("%s  %-11s  ", when,
+		       strcmp(e->to, "relay") == 0 ? _("relay") : _("fallback"));
+		put_col(e->slot ? e->slot : "", 20);
+		printf("  ");
+		put_col(e->relay, 32);
+		printf("          %s\n", e->reason ? e->reason : "");
+		return;
+	}
 	if (e->type != AIRLOG_PLAY) {
 		printf("%s  %s\n", when,
 		       e->type == AIRLOG_START ? _("--- loaxad started ---")
@@ -259,7 +371,7 @@ static void print_log_line(const struct daylog_line *l, size_t lineno)
 	printf("%s  %-11s  ", when, e->status ? e->status : "?");
 	put_col(e->slot ? e->slot : "", 20);
 	printf("  ");
-	put_col(e->programme ? e->programme : (e->file ? e->file : ""), 32);
+	put_col(e->programme ? e->programme : e->file ? e->file : e->relay ? e->relay : "", 32);
 	printf("  %6s%s%s", len, e->reason ? "  " : "", e->reason ? e->reason : "");
 	if (e->by)
 		printf("  (%s)", e->by);

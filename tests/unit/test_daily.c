@@ -140,6 +140,52 @@ static void test_from_the_week(void **state)
 	free(text);
 }
 
+/* A relay, with its duration and fallbacks, is written back as it was. */
+static void test_relay(void **state)
+{
+	int64_t day = sched_days_from_civil(2026, 11, 27);
+	const struct sched_slot **base;
+	struct sched_plan plan, back;
+	struct diag d = {0};
+	char *text, *p;
+	size_t n;
+
+	(void)state;
+	write_file(
+	    "weekly.cfg",
+	    "slots = ( { name = \"Tiếp sóng\"; start = \"11:00\";\n"
+	    "  items = ( { relay = \"https://radio.example.vn/vov1.mp3\"; duration = \"00:30\";\n"
+	    "              fallback = ( { file = \"nhac.ogg\"; }, \"tin-tinh\" ); },\n"
+	    "            { relay = \"vov1\"; duration = \"01:02:03\"; } ); } );\n");
+	load(&plan);
+	n = daily_base(&plan, day, &base);
+	assert_int_equal(n, 1);
+	text = daily_text(day, base, n, NULL, NULL);
+	free(base);
+	sched_plan_free(&plan);
+	remove_file("weekly.cfg");
+	write_file("2026-11-27.cfg", text);
+	p = xasprintf("%s/2026-11-27.cfg", dir);
+	memset(&back, 0, sizeof back);
+	if (sched_load_file(&back, p, false, &d) < 0) {
+		diag_print(&d, stderr);
+		fail_msg("%s", text);
+	}
+	assert_int_equal(back.nslots, 1);
+	assert_int_equal(back.slots[0].nitems, 2);
+	assert_string_equal(back.slots[0].items[0].relay, "https://radio.example.vn/vov1.mp3");
+	assert_int_equal(back.slots[0].items[0].duration, 30 * 60);
+	assert_int_equal(back.slots[0].items[0].nfallback, 2);
+	assert_string_equal(back.slots[0].items[0].fallback[0].file, "nhac.ogg");
+	assert_string_equal(back.slots[0].items[0].fallback[1].id, "tin-tinh");
+	assert_string_equal(back.slots[0].items[1].relay, "vov1");
+	assert_int_equal(back.slots[0].items[1].duration, 3723);
+	sched_plan_free(&back);
+	unlink(p);
+	free(p);
+	free(text);
+}
+
 static void test_check(void **state)
 {
 	int64_t day = sched_days_from_civil(2026, 11, 27);
@@ -193,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_from_the_week),
+	    cmocka_unit_test(test_relay),
 	    cmocka_unit_test(test_check),
 	};
 
