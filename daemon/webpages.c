@@ -126,6 +126,17 @@ void webpages_format_when(const char *iso, char *buf, size_t n)
 		strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+const char *webpages_slot_name(const char *slot)
+{
+	if (!slot)
+		return "";
+	if (strcmp(slot, "operator") == 0)
+		return _("Played now by an operator");
+	if (strcmp(slot, "operator emergency") == 0)
+		return _("Emergency by an operator");
+	return slot;
+}
+
 const char *webpages_jstr(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -467,7 +478,7 @@ static void on_air_card(struct webpages_req *x, json_t *st)
 		webui_put(&x->b, "<p class=\"big\">");
 		webui_esc(&x->b, webpages_jstr(now, "programme"));
 		webui_put(&x->b, "</p><p class=\"muted\">");
-		webui_esc(&x->b, webpages_jstr(now, "slot"));
+		webui_esc(&x->b, webpages_slot_name(webpages_jstr(now, "slot")));
 		webui_put(&x->b, "</p>");
 		webui_duration(el, a, sizeof a);
 		webui_duration(du, b, sizeof b);

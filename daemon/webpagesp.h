@@ -57,6 +57,9 @@ int64_t webpages_asked_day(const struct webpages_req *x);
 bool webpages_plain_text(const char *s, size_t max);
 /* "17:00:00" of an ISO 8601 time, with its date when not today. */
 void webpages_format_when(const char *iso, char *buf, size_t n);
+/* A slot's name for the page: the daemon's own names of an operator's
+ * "play now" and emergency slots in the page's language. */
+const char *webpages_slot_name(const char *slot);
 /* A string member of an answer, "" when absent. */
 const char *webpages_jstr(json_t *o, const char *key);
 /* Ask loaxad (req is consumed; "by" added); NULL with errno when it does

@@ -193,7 +193,7 @@ void webplan_log(struct webpages_req *x)
 			/* a relay changed source: to its fallback, or back to the stream */
 			webui_printf(&x->b, "<li><span class=\"t\">%s</span><span class=\"w\"><b>",
 			             when);
-			webui_esc(&x->b, e->slot ? e->slot : "");
+			webui_esc(&x->b, webpages_slot_name(e->slot));
 			webui_put(&x->b, "</b><br>");
 			webui_esc(&x->b, e->relay ? e->relay : "");
 			webui_printf(&x->b, "</span><span class=\"r\"><span class=\"tag %s\">",
@@ -220,7 +220,7 @@ void webplan_log(struct webpages_req *x)
 		}
 		webui_duration(e->played_s, len, sizeof len);
 		webui_printf(&x->b, "<li><span class=\"t\">%s</span><span class=\"w\"><b>", when);
-		webui_esc(&x->b, e->slot ? e->slot : "");
+		webui_esc(&x->b, webpages_slot_name(e->slot));
 		webui_put(&x->b, "</b><br>");
 		webui_esc(&x->b, e->programme ? e->programme
 		                 : e->file    ? e->file
