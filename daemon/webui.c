@@ -213,16 +213,17 @@ static const char STYLE[] =
     ".note.info{background:#e9f1fb;border-color:#a9c6ea;color:#173d6b}"
     "progress{width:100%;height:1.15rem;accent-color:#0a5a3a}"
     ".rows{list-style:none;margin:0;padding:0}"
-    ".rows li{display:grid;grid-template-columns:5.6rem 1fr auto;gap:.15rem .8rem;"
+    /* a phone: the time, and everything else below each other beside it */
+    ".rows li{display:grid;grid-template-columns:5rem 1fr;gap:.15rem .7rem;"
     "padding:.65rem 0;border-top:1px solid #e3e7ea;align-items:start}"
     ".rows li:first-child{border-top:0}"
     ".rows .t{font-variant-numeric:tabular-nums;font-weight:600}"
     ".rows .w{overflow-wrap:anywhere}"
-    ".rows .r{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    ".rows .x{grid-column:2/4;color:#7a1a12;font-weight:550}"
-    ".rows .y{grid-column:2/4;color:#5b6670;font-size:.9rem}"
+    ".rows .r{grid-column:2;font-variant-numeric:tabular-nums}"
+    ".rows .x{grid-column:2/-1;color:#7a1a12;font-weight:550}"
+    ".rows .y{grid-column:2/-1;color:#5b6670;font-size:.9rem}"
     ".rows form{display:inline}"
-    ".rows li.act .r{grid-column:2/4;text-align:left;white-space:normal}"
+    ".rows li.act .r{grid-column:2}"
     ".daypick{display:grid;grid-template-columns:auto 1fr auto auto;gap:.4rem;align-items:center;"
     "margin-bottom:1rem;max-width:34rem}"
     ".daypick input{max-width:none}.daypick .btn{margin:0}"
@@ -250,8 +251,9 @@ static const char STYLE[] =
     /* header and menu line up with the page's column */
     "header,nav{padding-left:max(.75rem,calc(50% - 490px + 1.2rem))}"
     "header{padding-right:max(.75rem,calc(50% - 490px + 1.2rem))}footer{padding:0 1.2rem 2rem}"
+    /* a wider screen: length and status on the right */
     ".rows li{grid-template-columns:6.2rem 1fr auto}"
-    ".rows li.act .r{grid-column:3;text-align:right}"
+    ".rows .r,.rows li.act .r{grid-column:3;text-align:right;white-space:nowrap}"
     "dl.kv{grid-template-columns:minmax(8rem,16rem) 1fr}nav a{font-size:1rem}}";
 
 static const struct {
