@@ -8,8 +8,8 @@ lives, for the system tests (loaxad's loaxad-net rounds).
 Each round runs TRIGGER (a command that makes PID start a child, e.g.
 "loaxactl -c CONF sync"), waits up to 5 s for a child of PID to appear
 (polling /proc every millisecond), sleeps a random 0..M ms and sends it
-SIGKILL. With --parent-too the last round kills PID as well, at the same
-moment (a power cut). Stops after N rounds or S seconds; prints one JSON
+SIGKILL. With --parent-too the first child caught is killed together
+with PID (a power cut), and that is the last round. Stops after N rounds or S seconds; prints one JSON
 line: rounds started, children killed while alive, and the delays used.
 """
 
@@ -71,7 +71,7 @@ def main():
         started += 1
         delay = rnd.randint(0, max(a.max_delay_ms, 0))
         time.sleep(delay / 1000)
-        last = a.parent_too and n == a.rounds - 1
+        last = a.parent_too
         for k in kids:
             try:
                 os.kill(k, signal.SIGKILL)
