@@ -450,7 +450,7 @@ struct tail {
 
 static int scan_file(const char *path, struct tail *t)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = util_open_regular(path);
 	off_t end;
 	bool first = true;
 
@@ -612,8 +612,10 @@ static int open_day(const char *path, bool *created)
 {
 	int fd;
 
+	/* O_NONBLOCK for the open alone: the caller refuses what is not a
+	 * regular file, where the flag changes nothing. */
 	*created = false;
-	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -622,7 +624,7 @@ static int open_day(const char *path, bool *created)
 		return fd;
 	}
 	if (errno == EEXIST)
-		return open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+		return open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	return -1;
 }
 
@@ -644,7 +646,7 @@ int airlog_append(struct airlog *a, struct airlog_entry *e)
 	len = strlen(line);
 
 	fd = open_day(path, &created);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fd < 0 || util_check_regular(fd) < 0 || fstat(fd, &st) < 0) {
 		log_err(_("%s: cannot open the as-run log"), path);
 		goto fail;
 	}
@@ -697,7 +699,7 @@ int airlog_read_day(const char *dir, const char *date,
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
-	int saved;
+	int saved, fd;
 
 	snprintf(name, sizeof name, "%s.jsonl", date);
 	if (!is_day_name(name)) {
@@ -705,10 +707,13 @@ int airlog_read_day(const char *dir, const char *date,
 		return -1;
 	}
 	path = xasprintf("%s/%s", dir, name);
-	f = fopen(path, "re");
+	fd = util_open_regular(path);
 	saved = errno;
 	free(path);
-	if (!f) {
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
 		errno = saved;
 		return -1;
 	}

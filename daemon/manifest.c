@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "util.h"
 
 #define MAX_REASONS   20
@@ -559,6 +560,7 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 	json_error_t err;
 	json_t *root;
 	bool ok, format_ok;
+	int deep;
 
 	memset(m, 0, sizeof *m);
 	if (len > MANIFEST_MAX_BYTES) {
@@ -566,6 +568,13 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 		return -1;
 	}
 	util_sha256_hex(buf, len, m->sha256);
+	/* jansson itself would go 2048 levels deep, and then say only that
+	 * it reached its maximum parsing depth. */
+	if ((deep = nest_too_deep(buf, len, NEST_JSON, 0, NEST_MAX)) > 0) {
+		diag_add(why, name, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
+		return -1;
+	}
 	/* json_loadb rejects invalid UTF-8 and, without JSON_ALLOW_NUL, "\u0000". */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "schedule.h"
 #include "segment.h"
 #include "util.h"
@@ -132,15 +133,19 @@ int provreport_load_stations(struct provreport_stations *s, const char *path, st
 	size_t before = d->n;
 	char *text;
 	size_t len;
+	int deep;
 
 	memset(s, 0, sizeof *s);
 	if (util_read_file(path, STATIONS_MAX_BYTES, &text, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		return -1;
 	}
 	config_init(&cfg);
 	if (memchr(text, '\0', len)) {
 		diag_add(d, path, 0, _("not a text file (contains a NUL byte)"));
+	} else if ((deep = nest_too_deep(text, len, NEST_LIBCONFIG, 0, NEST_MAX)) > 0) {
+		diag_add(d, path, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
 	} else if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		diag_add(d, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
 	} else {
@@ -472,7 +477,7 @@ static int read_segment(struct folder *f, struct segment_verifier *v, const char
 
 	if (folder_read(f, name, SEGMENT_MAX_BYTES, &f->buf, &f->bufcap, len) == 0)
 		return 0;
-	snprintf(text, sizeof text, _("segment %s: cannot read: %s"), name, strerror(errno));
+	snprintf(text, sizeof text, _("segment %s: cannot read: %s"), name, util_strerror(errno));
 	segment_verifier_problem(v, text);
 	return -1;
 }

@@ -384,7 +384,7 @@ static size_t file_write_cb(char *p, size_t size, size_t n, void *arg)
 			/* The server ignored Range: what it sends starts at 0. */
 			log_info(_("sync: the server ignored Range; starting over from 0"));
 			if (ftruncate(d->fd, 0) < 0) {
-				snprintf(d->problem, sizeof d->problem, "%s", strerror(errno));
+				snprintf(d->problem, sizeof d->problem, "%s", util_strerror(errno));
 				d->discard = true;
 				return 0;
 			}
@@ -409,7 +409,7 @@ static size_t file_write_cb(char *p, size_t size, size_t n, void *arg)
 		if (w <= 0) {
 			/* Disk full or worse: nothing half-written may stay. */
 			snprintf(d->problem, sizeof d->problem, "%s",
-			         strerror(w < 0 ? errno : ENOSPC));
+			         util_strerror(w < 0 ? errno : ENOSPC));
 			d->discard = true;
 			return 0;
 		}
@@ -497,16 +497,16 @@ static int download(struct run *run, const struct manifest_entry *e)
 	int64_t have;
 	int fd, ret = -1;
 
-	fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fail(run, "%s: %s", part, strerror(errno));
+	fd = open(part, O_RDWR | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || util_check_regular(fd) < 0 || fstat(fd, &st) < 0) {
+		fail(run, "%s: %s", part, util_strerror(errno));
 		goto out;
 	}
 	have = st.st_size;
 	if (have > e->bytes) {
 		/* Not a prefix of this file, whatever it is. */
 		if (ftruncate(fd, 0) < 0) {
-			fail(run, "%s: %s", part, strerror(errno));
+			fail(run, "%s: %s", part, util_strerror(errno));
 			goto out;
 		}
 		have = 0;
@@ -520,11 +520,11 @@ static int download(struct run *run, const struct manifest_entry *e)
 		goto out;
 	}
 	if (fsync(fd) < 0) {
-		fail(run, "%s: %s", part, strerror(errno));
+		fail(run, "%s: %s", part, util_strerror(errno));
 		goto out;
 	}
 	if (util_sha256_file(part, hex) < 0) {
-		fail(run, "%s: %s", part, strerror(errno));
+		fail(run, "%s: %s", part, util_strerror(errno));
 		goto out;
 	}
 	if (strcmp(hex, e->sha256) != 0) {
@@ -535,7 +535,7 @@ static int download(struct run *run, const struct manifest_entry *e)
 		goto out;
 	}
 	if (rename(part, dest) < 0 || util_fsync_dir(run->store) < 0) {
-		fail(run, "%s: %s", dest, strerror(errno));
+		fail(run, "%s: %s", dest, util_strerror(errno));
 		goto out;
 	}
 	util_fsync_dir(run->partial);
@@ -823,7 +823,7 @@ static int activate(struct run *run, const struct membuf *man, const struct memb
 	 * beside a signature of the one before would look forged. */
 	if (util_write_atomic(spath, sig->data, sig->len, 0644) < 0 ||
 	    util_write_atomic(mpath, man->data, man->len, 0644) < 0) {
-		fail(run, _("cannot activate the manifest: %s"), strerror(errno));
+		fail(run, _("cannot activate the manifest: %s"), util_strerror(errno));
 		ret = -1;
 	}
 	free(mpath);
@@ -859,7 +859,7 @@ static int run_sync(struct run *run)
 	int ret = -1;
 
 	if (util_mkdirs(run->partial, 0755) < 0) {
-		fail(run, "%s: %s", run->partial, strerror(errno));
+		fail(run, "%s: %s", run->partial, util_strerror(errno));
 		return -1;
 	}
 	active_load(run, &a);

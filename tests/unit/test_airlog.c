@@ -671,6 +671,12 @@ static void test_unreadable_day_file(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_null(airlog_open(logdir));
 	rmdir(path);
+	/* nor a FIFO: refused at once, not waited on */
+	alarm(10);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(airlog_open(logdir));
+	alarm(0);
+	unlink(path);
 	free(path);
 }
 

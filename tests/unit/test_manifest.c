@@ -337,6 +337,42 @@ static void test_reject_not_json(void **state)
 	diag_free(&d);
 }
 
+/* Nested deeper than a manifest needs: refused with the line and the
+ * limit, before jansson (which would go 2048 levels deep and then say it
+ * reached its "maximum parsing depth"). */
+static void test_reject_deep(void **state)
+{
+	json_t *root = good();
+	char *text, *deep = xmalloc(20000);
+	struct diag d = {0};
+	struct manifest m;
+
+	(void)state;
+	memset(deep, '[', 5000);
+	memset(deep + 5000, ']', 5000);
+	expect_reject_bytes(deep, 10000, &default_check,
+	                    "nesting too deep: more than 16 levels of brackets");
+	memcpy(deep, "{\n\"a\":\n", 7);
+	memset(deep + 7, '[', 16);
+	memset(deep + 23, ']', 16);
+	memcpy(deep + 39, "}", 2);
+	assert_int_equal(manifest_parse(&m, deep, strlen(deep), "m.json", &default_check, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "m.json:3: nesting too deep: more than 16 levels of brackets");
+	diag_free(&d);
+	/* a good manifest with an extra member 12 deep is still good */
+	memset(deep, '[', 12);
+	memset(deep + 12, ']', 12);
+	deep[24] = '\0';
+	json_object_set_new(root, "extra", json_loads(deep, 0, NULL));
+	text = json_dumps(root, 0);
+	assert_int_equal(manifest_parse(&m, text, strlen(text), "m.json", &default_check, &d), 0);
+	manifest_free(&m);
+	free(text);
+	free(deep);
+	json_decref(root);
+}
+
 static void test_reject_too_large(void **state)
 {
 	size_t n = MANIFEST_MAX_BYTES + 1;
@@ -1023,6 +1059,7 @@ int main(void)
 	    cmocka_unit_test(test_accept_newer_and_same),
 	    cmocka_unit_test(test_accept_expired_when_clock_untrusted),
 	    cmocka_unit_test(test_reject_not_json),
+	    cmocka_unit_test(test_reject_deep),
 	    cmocka_unit_test(test_reject_too_large),
 	    cmocka_unit_test(test_reject_format),
 	    cmocka_unit_test(test_reject_province),
