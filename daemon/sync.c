@@ -578,8 +578,16 @@ static const struct manifest_entry **needed_files(const struct manifest *m, size
 	return v;
 }
 
-/* Is the store file of e there? verify: hash it as well as its size. */
-static bool in_store(struct run *run, const struct manifest_entry *e, bool verify)
+/*
+ * Is the store file of e there (verify: and is its content what its name
+ * says)? A store file is named by its SHA-256 and leaves the store only when
+ * no active manifest names it (collect_garbage); content that matches its
+ * name is never removed here, whatever a manifest declares about it. A
+ * manifest that gives such a file another size declares what cannot be (a
+ * content has one size): *conflict says so, and the manifest is refused.
+ * Only a file whose content is not its name's (damaged) is removed.
+ */
+static bool in_store(struct run *run, const struct manifest_entry *e, bool verify, bool *conflict)
 {
 	char *path = xasprintf("%s/%s", run->store, e->name);
 	struct stat st;
@@ -589,14 +597,25 @@ static bool in_store(struct run *run, const struct manifest_entry *e, bool verif
 	if (lstat(path, &st) < 0) {
 		if (errno != ENOENT)
 			log_warn("sync: %s", path);
-	} else if (!S_ISREG(st.st_mode) || st.st_size != e->bytes) {
-		log_warnx(_("sync: %s has the wrong size; fetching it again"), path);
+	} else if (!S_ISREG(st.st_mode)) {
+		log_warnx(_("sync: %s is not a regular file; fetching it again"), path);
 		unlink(path);
-	} else if (verify && util_sha256_file(path, hex) < 0) {
+	} else if (st.st_size == e->bytes && !verify) {
+		ok = true;
+	} else if (util_sha256_file(path, hex) < 0) {
 		log_warn("sync: %s", path);
-	} else if (verify && strcmp(hex, e->sha256) != 0) {
+	} else if (strcmp(hex, e->sha256) != 0) {
 		log_warnx(_("sync: %s does not match its SHA-256; fetching it again"), path);
 		unlink(path);
+	} else if (st.st_size != e->bytes) {
+		log_warnx(_("sync: %s: the manifest declares %" PRId64 " bytes, but %s, verified, "
+		            "has %lld; the file is kept"),
+		          e->path, e->bytes, path, (long long)st.st_size);
+		fail(run,
+		     _("manifest rejected: %s: declares %" PRId64 " bytes, but the verified "
+		       "file of that SHA-256 has %lld"),
+		     e->path, e->bytes, (long long)st.st_size);
+		*conflict = true;
 	} else {
 		ok = true;
 	}
@@ -622,15 +641,19 @@ static int fetch_files(struct run *run, const struct manifest *m, bool verify)
 	const struct manifest_entry **missing = xcalloc(n, sizeof *missing);
 	int64_t want = 0;
 	struct statvfs vfs;
+	bool conflict = false;
 	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!in_store(run, need[i], verify)) {
+		if (!in_store(run, need[i], verify, &conflict)) {
 			missing[nmissing++] = need[i];
 			want += need[i]->bytes - part_size(run, need[i]);
 		}
 	}
-	if (nmissing > 0 && statvfs(run->store, &vfs) == 0) {
+	if (conflict) {
+		/* in_store() said why; nothing of this manifest is fetched */
+		ret = -1;
+	} else if (nmissing > 0 && statvfs(run->store, &vfs) == 0) {
 		int64_t avail = (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
 
 		/* The as-run log lives on the same card: keep room for it. */
