@@ -739,3 +739,42 @@ int airlog_read_day(const char *dir, const char *date,
 	}
 	return 0;
 }
+
+static void newest_cb(const struct airlog_record *rec, const char *line, void *ctx)
+{
+	struct timespec *t = ctx, w;
+
+	(void)line;
+	if (!rec)
+		return;
+	w = record_time(&rec->e);
+	if (w.tv_sec > t->tv_sec || (w.tv_sec == t->tv_sec && w.tv_nsec > t->tv_nsec))
+		*t = w;
+}
+
+int airlog_newest_time(const char *dir, struct timespec *t)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	*t = (struct timespec){0, 0};
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!is_day_name(de->d_name))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xasprintf("%.10s", de->d_name);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = n; i-- > 0 && t->tv_sec == 0;)
+		airlog_read_day(dir, names[i], newest_cb, t);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return t->tv_sec ? 0 : -1;
+}

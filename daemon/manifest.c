@@ -546,8 +546,17 @@ static bool check_header(struct parse *p, json_t *root, struct manifest *m, bool
 	if (times && m->expires <= m->issued) {
 		reason(p, _("\"expires\" is not after \"issued\""));
 		ok = false;
-	} else if (times && chk->clock_trusted && m->expires <= chk->now) {
+	} else if (times && m->expires <= chk->now) {
 		reason(p, _("expired: \"expires\" is in the past"));
+		ok = false;
+	} else if (times && !chk->clock_trusted && m->expires <= chk->time_floor) {
+		char seen[48];
+
+		util_format_time(seen, sizeof seen, (struct timespec){chk->time_floor, 0}, false);
+		reason(p,
+		       _("expired: \"expires\" is before %s, a time this station has already "
+		         "seen (its clock is not synchronised and reads earlier)"),
+		       seen);
 		ok = false;
 	}
 	return ok;

@@ -5,11 +5,14 @@
  * Files in state_dir that belong to this module:
  *   manifest.json, manifest.json.minisig   the active manifest (the switch)
  *   sync-state.json                        ETag/Last-Modified of the active
- *                                          manifest, highest version accepted
+ *                                          manifest, highest version accepted,
+ *                                          the clock at the last sync on a
+ *                                          trusted clock
  *   store/<sha256>.<ext>                   verified files, content-addressed
  *   store/partial/<sha256>.<ext>.part      downloads in progress (resumable)
  * Nothing else in state_dir is ever written or removed here: the as-run log
- * and the outbox are not ours.
+ * and the outbox are not ours (the as-run log is read for its newest time:
+ * see time_floor()).
  *
  * A file enters store/ only by rename after its size and SHA-256 matched,
  * and manifest.json changes only when every file it names is in store/: a
@@ -34,6 +37,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "airlog.h"
 #include "i18n.h"
 #include "manifest.h"
 #include "net.h"
@@ -68,7 +72,12 @@ struct saved {
 	char *etag;
 	char *last_modified;
 	uint64_t version;
+	time_t trusted_time; /* the clock at the last sync on a trusted clock */
 };
+
+/* sync-state.json is written again for trusted_time alone at most this
+ * often (an SD card's writes are not free). */
+#define TRUSTED_TIME_EVERY_S 3600
 
 struct run {
 	const struct target *t;
@@ -76,6 +85,9 @@ struct run {
 	struct sync_result *r;
 	char *store;
 	char *partial;
+	time_t now;   /* the clock when the round began */
+	bool trusted; /* and whether it is trusted (clock_trusted()) */
+	time_t trusted_time; /* the newest trusted reading, for sync-state.json */
 };
 
 /* The response headers this module cares about, of the last response. */
@@ -167,6 +179,9 @@ static void saved_load(const struct target *t, struct saved *s)
 		v = json_object_get(root, "version");
 		if (json_is_integer(v) && json_integer_value(v) > 0)
 			s->version = (uint64_t)json_integer_value(v);
+		v = json_object_get(root, "trusted_time");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			s->trusted_time = (time_t)json_integer_value(v);
 	}
 	json_decref(root);
 	free(buf);
@@ -176,9 +191,9 @@ static void saved_load(const struct target *t, struct saved *s)
 static void saved_store(const struct target *t, const struct saved *s)
 {
 	char *path = xasprintf("%s/sync-state.json", t->state_dir);
-	json_t *root =
-	    json_pack("{s:s?, s:s?, s:s?, s:I}", "url", s->url, "etag", s->etag, "last_modified",
-	              s->last_modified, "version", (json_int_t)s->version);
+	json_t *root = json_pack("{s:s?, s:s?, s:s?, s:I, s:I}", "url", s->url, "etag", s->etag,
+	                         "last_modified", s->last_modified, "version",
+	                         (json_int_t)s->version, "trusted_time", (json_int_t)s->trusted_time);
 	char *text = json_dumps(root, JSON_SORT_KEYS);
 
 	if (!text || util_write_atomic(path, text, strlen(text), 0644) < 0)
@@ -794,16 +809,39 @@ static bool clock_trusted(const struct sync_opts *o)
 	return util_clock_synced();
 }
 
+/*
+ * A time the station knows has passed, whatever its clock reads now: the
+ * newest as-run line, the active manifest's "issued" (the province's
+ * clock, signed) and the clock at the last sync on a trusted clock. An
+ * untrusted clock that reads earlier (no RTC, no NTP) is checked against
+ * it, so that a replayed manifest cannot be accepted for ever.
+ */
+static time_t time_floor(const struct run *run, const struct active *a, const struct saved *s)
+{
+	char *dir = xasprintf("%s/airlog", run->t->state_dir);
+	time_t floor = s->trusted_time;
+	struct timespec last;
+
+	if (a->parsed && a->m.issued > floor)
+		floor = a->m.issued;
+	if (airlog_newest_time(dir, &last) == 0 && last.tv_sec > floor)
+		floor = last.tv_sec;
+	free(dir);
+	return floor;
+}
+
 static int verify_and_check(struct run *run, const struct membuf *man, const struct membuf *sig,
-                            const struct active *a, uint64_t last_version, struct manifest *m)
+                            const struct active *a, const struct saved *s, uint64_t last_version,
+                            struct manifest *m)
 {
 	const struct target *t = run->t;
 	struct minisig_pubkey pk;
 	struct manifest_check chk = {
 	    .station_id = t->station_id,
 	    .last_version = last_version,
-	    .now = time(NULL),
-	    .clock_trusted = clock_trusted(&run->o),
+	    .now = run->now,
+	    .clock_trusted = run->trusted,
+	    .time_floor = run->trusted ? 0 : time_floor(run, a, s),
 	    .max_bytes = t->max_download_bytes,
 	};
 	struct diag why = {0};
@@ -861,6 +899,7 @@ static void remember(struct run *run, const struct headers *h, uint64_t version)
 	    .etag = h->etag[0] ? (char *)h->etag : NULL,
 	    .last_modified = h->last_modified[0] ? (char *)h->last_modified : NULL,
 	    .version = version,
+	    .trusted_time = run->trusted_time,
 	};
 
 	saved_store(run->t, &s);
@@ -887,6 +926,11 @@ static int run_sync(struct run *run)
 	}
 	active_load(run, &a);
 	saved_load(t, &s);
+	run->now = time(NULL);
+	run->trusted = clock_trusted(&run->o);
+	run->trusted_time = s.trusted_time;
+	if (run->trusted && run->now > run->trusted_time)
+		run->trusted_time = run->now;
 	last_version = a.parsed ? a.m.version : 0;
 	if (s.version > last_version)
 		last_version = s.version;
@@ -909,8 +953,12 @@ static int run_sync(struct run *run)
 		/* The active manifest is current; make sure its files still are. */
 		if (fetch_files(run, &a.m, false) < 0)
 			goto out;
-		if (code != 304)
+		if (code != 304) {
 			remember(run, &h, a.m.version);
+		} else if (run->trusted_time >= s.trusted_time + TRUSTED_TIME_EVERY_S) {
+			s.trusted_time = run->trusted_time;
+			saved_store(t, &s);
+		}
 		r->outcome = SYNC_UNCHANGED;
 		ret = 0;
 		goto out;
@@ -925,7 +973,7 @@ static int run_sync(struct run *run)
 			fail(run, _("manifest.json.minisig: unexpected HTTP status %ld"), code);
 		goto out;
 	}
-	if (verify_and_check(run, &man, &sig, &a, last_version, &m) < 0)
+	if (verify_and_check(run, &man, &sig, &a, &s, last_version, &m) < 0)
 		goto out;
 	if (fetch_files(run, &m, true) < 0 || activate(run, &man, &sig) < 0) {
 		manifest_free(&m);
