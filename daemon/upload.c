@@ -776,11 +776,67 @@ static int send_outbox(struct round *rd)
 	return ret;
 }
 
+/*
+ * What the province has of the log: the last seq of the newest segment in
+ * sent/ (delivered, 2xx) and the chain hash of that line, for status.json
+ * to vouch for (loaxa-province verify holds the segments to it). 0 when
+ * nothing was delivered yet.
+ */
+static uint64_t delivered(struct round *rd, char hex[65])
+{
+	char st[SEGMENT_STATION_MAX + 1], *path, *data;
+	uint64_t first, last = 0;
+	struct names l;
+	size_t len, start;
+
+	hex[0] = '\0';
+	if (list_segments(rd->sent, rd->t->station_id, &l, NULL) < 0 || l.n == 0) {
+		names_free(&l);
+		return 0;
+	}
+	path = xasprintf("%s/%s", rd->sent, l.v[l.n - 1]);
+	if (segment_parse_name(l.v[l.n - 1], st, &first, &last) == 0 &&
+	    util_read_file(path, (size_t)SEGMENT_MAX_LINES * 65536, &data, &len) == 0) {
+		if (len > 0 && data[len - 1] == '\n') {
+			for (start = len - 1; start > 0 && data[start - 1] != '\n'; start--)
+				;
+			airlog_chain_hash(data + start, len - start, hex);
+		} else {
+			last = 0;
+		}
+		free(data);
+	} else {
+		log_warn(_("upload: cannot read %s"), path);
+		last = 0;
+	}
+	free(path);
+	names_free(&l);
+	return last;
+}
+
+/* PUT len bytes of body to the station's folder as name. */
+static int put_text(struct round *rd, const char *name, const char *body, const char *type)
+{
+	FILE *f = fmemopen((void *)body, strlen(body), "r");
+	char *url;
+	int r;
+
+	if (!f) {
+		fail(rd, "%s: %s", name, util_strerror(errno));
+		return -1;
+	}
+	url = url_for(rd->t, name);
+	r = put(rd, url, f, (curl_off_t)strlen(body), type, name);
+	fclose(f);
+	free(url);
+	return r;
+}
+
 static int send_status(struct round *rd, const char *status_json)
 {
 	json_t *o = status_json ? json_loads(status_json, 0, NULL) : NULL;
-	char now[48], *text, *body, *url;
-	FILE *f;
+	char now[48], hex[65], *text, *body, *sig, *tc, *untrusted;
+	uint64_t seq;
 	int r;
 
 	if (!json_is_object(o)) {
@@ -793,6 +849,10 @@ static int send_status(struct round *rd, const char *status_json)
 	json_object_set_new(o, "outbox", json_integer(rd->r->outbox));
 	json_object_set_new(o, "updated", json_string(now));
 	json_object_set_new(o, "log_last_seq", json_integer((json_int_t)rd->last_cut));
+	seq = delivered(rd, hex);
+	json_object_set_new(o, "log_delivered_seq", json_integer((json_int_t)seq));
+	if (seq)
+		json_object_set_new(o, "log_delivered_sha256", json_string(hex));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text) {
@@ -801,16 +861,19 @@ static int send_status(struct round *rd, const char *status_json)
 	}
 	body = xasprintf("%s\n", text);
 	free(text);
-	f = fmemopen(body, strlen(body), "r");
-	if (!f) {
-		fail(rd, "status.json: %s", util_strerror(errno));
-		free(body);
-		return -1;
-	}
-	url = url_for(rd->t, "status.json");
-	r = put(rd, url, f, (curl_off_t)strlen(body), "application/json", "status.json");
-	fclose(f);
-	free(url);
+	/* Signed like a segment, so that it cannot be edited to hide a
+	 * deleted segment. */
+	tc = xasprintf("station:%s file:status.json updated:%s", rd->t->station_id, now);
+	untrusted = xasprintf("signature from loaxa station %s", rd->t->station_id);
+	sig = minisig_sign(&rd->sk, body, strlen(body), untrusted, tc);
+	if (!sig)
+		fatalx("cannot sign status.json");
+	r = put_text(rd, "status.json", body, "application/json");
+	if (r == 0)
+		r = put_text(rd, "status.json.minisig", sig, "text/plain");
+	free(tc);
+	free(untrusted);
+	free(sig);
 	free(body);
 	if (r == 0) {
 		rd->r->status_sent = true;
