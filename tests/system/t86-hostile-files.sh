@@ -71,14 +71,14 @@ check "the daemon still answers after it" quick 10 loaxactl -c "$S/loaxad.conf" 
 rm "$S/schedules/pipe.cfg"
 mkfifo "$T/today.cfg"
 check "loaxactl load FIFO ends" quick 10 loaxactl -c "$S/loaxad.conf" load "$T/today.cfg"
-check "refused: not a regular file" refused_with "not a regular file"
+check "load FIFO: refused, not a regular file" refused_with "not a regular file"
 check "loaxactl check FIFO ends" quick 10 loaxactl -c "$S/loaxad.conf" check "$T/today.cfg"
-check "refused: FILE: not a regular file" refused_with "^$T/today.cfg: .*not a regular file"
+check "check FIFO: FILE: not a regular file" refused_with "^$T/today.cfg: .*not a regular file"
 mkfifo "$T/pipe.conf"
 check "loaxad --check on a FIFO config ends" quick 10 loaxad -c "$T/pipe.conf" --check
-check "refused: FILE: not a regular file" refused_with "^$T/pipe.conf: .*not a regular file"
+check "FIFO config: FILE: not a regular file" refused_with "^$T/pipe.conf: .*not a regular file"
 check "loaxactl status with a FIFO config ends" quick 10 loaxactl -c "$T/pipe.conf" status
-check "refused: not a regular file" refused_with "not a regular file"
+check "status, FIFO config: refused, not a regular file" refused_with "not a regular file"
 
 # --- nesting -------------------------------------------------------------------------
 
@@ -103,16 +103,16 @@ check "16 deep (and brackets in strings and comments) is no nesting error" \
 	eval '! grep -q "nesting" <<<"$OUT"'
 echo "x = $(nested 200000 '(' ')');" >"$T/deep.cfg"
 check "a schedule nested 200,000 deep: checked" quick 10 loaxactl -c "$S/loaxad.conf" check "$T/deep.cfg"
-check "FILE:LINE: nesting too deep, not memory exhausted" \
+check "schedule 200,000 deep: FILE:LINE, not memory exhausted" \
 	eval 'refused_with "^$T/deep.cfg:1: nesting too deep" && ! grep -q "memory exhausted" <<<"$OUT"'
 cp "$S/loaxad.conf" "$T/deep.conf"
 printf 'extra =\n%s;\n' "$(nested 100000 '(' ')')" >>"$T/deep.conf"
 check "a config nested 100,000 deep: checked" quick 10 loaxad -c "$T/deep.conf" --check
-check "FILE:LINE: nesting too deep, not memory exhausted" \
+check "config 100,000 deep: FILE:LINE, not memory exhausted" \
 	eval 'refused_with "^$T/deep.conf:[0-9]*: nesting too deep" && ! grep -q "memory exhausted" <<<"$OUT"'
 cp "$T/deep17.cfg" "$S/schedules/deep.cfg"
 check "reload with it: refused, naming the file and line" quick 10 loaxactl -c "$S/loaxad.conf" reload
-check "FILE:LINE: nesting too deep" refused_with "deep.cfg:3: nesting too deep"
+check "reload, 17 deep: FILE:LINE: nesting too deep" refused_with "deep.cfg:3: nesting too deep"
 rm "$S/schedules/deep.cfg"
 
 # --- the daemon went on --------------------------------------------------------------
@@ -130,12 +130,12 @@ tone "$T/progs/ban-tin.wav" 0.5 700
 mkfifo "$T/progs/pipe.wav"
 check "publish with a FIFO among the programmes ends" quick 20 \
 	loaxa-province publish --key "$P.sec" --programmes "$T/progs" --out "$T/out"
-check "and refuses it: FILE: not a regular file" refused_with "$T/progs/pipe.wav: .*not a regular file"
+check "publish, FIFO programme: FILE: not a regular file" refused_with "$T/progs/pipe.wav: .*not a regular file"
 rm "$T/progs/pipe.wav"
 mkdir -p "$T/scheds"
 mkfifo "$T/scheds/pipe.cfg"
 check "publish with a FIFO among the schedules ends" quick 20 \
 	loaxa-province publish --key "$P.sec" --programmes "$T/progs" --schedules "$T/scheds" --out "$T/out"
-check "and refuses it: FILE: not a regular file" refused_with "$T/scheds/pipe.cfg: .*not a regular file"
+check "publish, FIFO schedule: FILE: not a regular file" refused_with "$T/scheds/pipe.cfg: .*not a regular file"
 
 done_testing
