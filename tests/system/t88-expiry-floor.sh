@@ -42,13 +42,17 @@ faked_start() {
 	wait_for 60 bash -c "[ \$(grep -c 'ready: control socket' $d/daemon.log 2>/dev/null) -gt ${before:-0} ]"
 }
 iso() { date -d "@$1" +%Y-%m-%dT%H:%M:%S%:z; }
-# sync_lines: the daemon's sync outcomes so far
-sync_lines() { grep -cE "sync failed: |manifest version [0-9]+ is active" "$S/daemon.log"; }
-resync() {
-	local before
-	before=$(sync_lines)
-	loaxactl -c "$S/loaxad.conf" sync >/dev/null
-	wait_for 30 bash -c "[ \$(grep -cE 'sync failed: |manifest version [0-9]+ is active' '$S/daemon.log') -gt $before ]"
+# activated N: ask for syncs until version N is active. A sync may run
+# on its own while the test writes the manifest and then its signature,
+# and fail for that (under libfaketime the sync thread's timed wait can
+# end early, too): it is asked again.
+activated() {
+	local i
+	for i in $(seq 1 15); do
+		loaxactl -c "$S/loaxad.conf" sync >/dev/null
+		wait_for 2 grep -q "manifest version $1 .*active" "$S/daemon.log" && return 0
+	done
+	return 1
 }
 
 P=$T/pub
@@ -88,8 +92,8 @@ else
 	faked_start "$S" || bail "loaxad did not start on the early clock"
 	check "its start line carries the early clock" \
 		test "$(airlog "$S" | jq -r 'select(.type == "start") | .time' | tail -1)" \< "$seen"
-	check "the first sync ends" wait_for 30 bash -c "[ \$(grep -cE 'sync failed: |manifest version [0-9]+ is active' '$S/daemon.log') -ge 2 ]"
-	why=$(grep "sync failed: " "$S/daemon.log" | tail -1)
+	check "the first sync ends" wait_for 30 grep -q "sync failed: " "$S/daemon.log"
+	why=$(grep "sync failed: " "$S/daemon.log" | head -1)
 	diag "$why"
 	check "the replayed, expired manifest is refused" grep -q "manifest rejected: manifest.json: expired" <<<"$why"
 	check "the reason names the newest as-run time, which the station has seen" \
@@ -101,8 +105,8 @@ else
 	# A current manifest is accepted on the same early clock.
 	province_manifest "$P" 3 "[$A]" "[]" "$(iso $((now + 14 * 86400)))" "$(iso $((now - 3600)))"
 	province_sign "$P"
-	check "a current version 3 is accepted on the early clock" resync
-	check "version 3 is active" grep -q "manifest version 3 .*active" "$S/daemon.log"
+	check "a current version 3 is accepted on the early clock" activated 3
+	check "version 2 never was" bash -c "! grep -q 'manifest version 2 .*active' '$S/daemon.log'"
 	check "the daemon stops cleanly" loaxad_stop "$S"
 	cp "$S/state/manifest.json" "$T/active.json"
 fi
