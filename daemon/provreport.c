@@ -403,7 +403,7 @@ static int grow_for(int fd, size_t max, char **buf, size_t *cap, size_t n)
 	if (fstat(fd, &st) < 0)
 		return -1;
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		errno = S_ISREG(st.st_mode) ? EFBIG : UTIL_ENOTREG;
 		return -1;
 	}
 	/* one byte more than the size, to see the end; more if it grows */
@@ -422,7 +422,10 @@ static int grow_for(int fd, size_t max, char **buf, size_t *cap, size_t n)
  * file to file), with one open and, for all but large files, one read: a
  * read from a regular file returns less than asked for only at its end
  * (POSIX), so the size is asked for only when the buffer fills. Whatever
- * the file is, no more than max bytes are read and nothing blocks.
+ * the file is, no more than max bytes are read and nothing blocks; what is
+ * not a regular file fails with UTIL_ENOTREG, found out by fstat only on
+ * the paths a regular file rarely takes (a full buffer, nothing read, an
+ * error), so that a year of segments costs no fstat each.
  */
 static int folder_read(struct folder *f, const char *name, size_t max, char **buf, size_t *cap,
                        size_t *len)
@@ -453,6 +456,8 @@ static int folder_read(struct folder *f, const char *name, size_t max, char **bu
 		r = read(fd, *buf + n, room - n);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r <= 0 && n == 0 && util_check_regular(fd) < 0)
+			goto fail; /* an empty FIFO reads as nothing, a busy one fails */
 		if (r < 0)
 			goto fail;
 		n += (size_t)r;
