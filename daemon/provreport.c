@@ -584,20 +584,22 @@ static void check_status(const char *dir, const struct minisig_pubkey *pk, const
 	}
 	if (util_read_file(sigpath, SIG_MAX_BYTES, &sig, &siglen) < 0) {
 		snprintf(text, sizeof text, _("status.json: no signature (%s)"),
-		         errno == ENOENT ? _("status.json.minisig is missing") : util_strerror(errno));
+		         errno == ENOENT ? _("status.json.minisig is missing")
+		                         : util_strerror(errno));
 		segment_verifier_problem(v, text);
 		goto out;
 	}
 	if (minisig_verify(pk, buf, len, sig, siglen, &tc, &why) < 0) {
-		snprintf(text, sizeof text, _("status.json: the signature is not the station's (%s)"),
-		         _(why));
+		snprintf(text, sizeof text,
+		         _("status.json: the signature is not the station's (%s)"), _(why));
 		segment_verifier_problem(v, text);
 		goto out;
 	}
 	file = strstr(tc, "file:");
 	if (!file || strncmp(file + 5, "status.json", 11) != 0 ||
 	    (file[16] && file[16] != ' ' && file[16] != '\t')) {
-		snprintf(text, sizeof text, _("status.json: the signature was made for another file"));
+		snprintf(text, sizeof text,
+		         _("status.json: the signature was made for another file"));
 		segment_verifier_problem(v, text);
 		goto out;
 	}

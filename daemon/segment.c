@@ -1112,7 +1112,7 @@ struct segment_verifier {
 	bool owing;
 	size_t cursor;
 	/* what status.json says was delivered (segment_verifier_delivered) */
-	uint64_t tail_seq; /* 0: nothing said */
+	uint64_t tail_seq;  /* 0: nothing said */
 	char tail_want[65]; /* "" when no hash was given */
 	char tail_got[65];  /* the chain hash of the line at tail_seq, "" if unseen */
 	char tail_when[40];
@@ -1233,7 +1233,8 @@ void segment_verifier_tail(struct segment_verifier *v)
 		seq_range(range, sizeof range, v->sum.last_seq + 1, v->tail_seq);
 		report(v,
 		       _("%s: missing at the end: the station's signed status.json of %s says it "
-		         "delivered every line up to seq %" PRIu64 " (its newest segment deleted?)"),
+		         "delivered every line up to seq %" PRIu64
+		         " (its newest segment deleted?)"),
 		       range, v->tail_when, v->tail_seq);
 	} else if (v->tail_want[0] && v->tail_got[0] && strcmp(v->tail_want, v->tail_got) != 0) {
 		report(v,

@@ -85,8 +85,8 @@ struct run {
 	struct sync_result *r;
 	char *store;
 	char *partial;
-	time_t now;   /* the clock when the round began */
-	bool trusted; /* and whether it is trusted (clock_trusted()) */
+	time_t now;          /* the clock when the round began */
+	bool trusted;        /* and whether it is trusted (clock_trusted()) */
 	time_t trusted_time; /* the newest trusted reading, for sync-state.json */
 };
 
@@ -191,9 +191,10 @@ static void saved_load(const struct target *t, struct saved *s)
 static void saved_store(const struct target *t, const struct saved *s)
 {
 	char *path = xasprintf("%s/sync-state.json", t->state_dir);
-	json_t *root = json_pack("{s:s?, s:s?, s:s?, s:I, s:I}", "url", s->url, "etag", s->etag,
-	                         "last_modified", s->last_modified, "version",
-	                         (json_int_t)s->version, "trusted_time", (json_int_t)s->trusted_time);
+	json_t *root =
+	    json_pack("{s:s?, s:s?, s:s?, s:I, s:I}", "url", s->url, "etag", s->etag,
+	              "last_modified", s->last_modified, "version", (json_int_t)s->version,
+	              "trusted_time", (json_int_t)s->trusted_time);
 	char *text = json_dumps(root, JSON_SORT_KEYS);
 
 	if (!text || util_write_atomic(path, text, strlen(text), 0644) < 0)

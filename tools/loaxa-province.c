@@ -492,7 +492,8 @@ static int scan_programmes(const struct pub_opts *o, struct publication *pub, st
 	size_t n;
 
 	if (list_files(o->programmes, &names, &n) < 0) {
-		diag_add(d, o->programmes, 0, _("cannot read the folder: %s"), util_strerror(errno));
+		diag_add(d, o->programmes, 0, _("cannot read the folder: %s"),
+		         util_strerror(errno));
 		return -1;
 	}
 	pub->progs = xcalloc(n, sizeof *pub->progs);

@@ -684,24 +684,15 @@ static void test_in_quiet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_complete),
-	    cmocka_unit_test(test_example),
-	    cmocka_unit_test(test_large_integers),
-	    cmocka_unit_test(test_syntax_and_file),
-	    cmocka_unit_test(test_nesting_and_odd_files),
-	    cmocka_unit_test(test_unknown_keys),
-	    cmocka_unit_test(test_options),
-	    cmocka_unit_test(test_types),
-	    cmocka_unit_test(test_ranges),
-	    cmocka_unit_test(test_station_id),
-	    cmocka_unit_test(test_quiet_hours_errors),
-	    cmocka_unit_test(test_timezone),
-	    cmocka_unit_test(test_file_driver),
-	    cmocka_unit_test(test_province),
-	    cmocka_unit_test(test_many_errors),
-	    cmocka_unit_test(test_parse_quiet),
-	    cmocka_unit_test(test_in_quiet),
+	    cmocka_unit_test(test_defaults),        cmocka_unit_test(test_complete),
+	    cmocka_unit_test(test_example),         cmocka_unit_test(test_large_integers),
+	    cmocka_unit_test(test_syntax_and_file), cmocka_unit_test(test_nesting_and_odd_files),
+	    cmocka_unit_test(test_unknown_keys),    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_types),           cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_station_id),      cmocka_unit_test(test_quiet_hours_errors),
+	    cmocka_unit_test(test_timezone),        cmocka_unit_test(test_file_driver),
+	    cmocka_unit_test(test_province),        cmocka_unit_test(test_many_errors),
+	    cmocka_unit_test(test_parse_quiet),     cmocka_unit_test(test_in_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -406,7 +406,8 @@ static void test_reject_deep(void **state)
 	memcpy(deep + 39, "}", 2);
 	assert_int_equal(manifest_parse(&m, deep, strlen(deep), "m.json", &default_check, &d), -1);
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.msgs[0], "m.json:3: nesting too deep: more than 16 levels of brackets");
+	assert_string_equal(d.msgs[0],
+	                    "m.json:3: nesting too deep: more than 16 levels of brackets");
 	diag_free(&d);
 	/* a good manifest with an extra member 12 deep is still good */
 	memset(deep, '[', 12);

@@ -910,8 +910,8 @@ static void test_truncated_tail(void **state)
 	segment_parse_name(segs[n - 1], st, &a, &b);
 	remove_segment(dir, "xa-001", segs[n - 1]);
 	assert_int_equal(verify(dir, &out), 1);
-	snprintf(want, sizeof want, "xa-001: PROBLEM: seq %" PRIu64 "-%" PRIu64 ": missing at the end",
-	         a, b);
+	snprintf(want, sizeof want,
+	         "xa-001: PROBLEM: seq %" PRIu64 "-%" PRIu64 ": missing at the end", a, b);
 	assert_line(out, want, "status.json of 2026-11-", "up to seq");
 	assert_line(out, "xa-001: FAILED, 1 problem");
 	assert_line(out, "xa-002: OK");
@@ -960,7 +960,8 @@ static void test_truncated_tail(void **state)
 	memset(hex, 'a', 64);
 	write_status(dir, "xa-001", d, hex);
 	assert_int_equal(verify(dir, &out), 1);
-	snprintf(want, sizeof want, "xa-001: PROBLEM: seq %" PRIu64 ": not the line the station delivered", d);
+	snprintf(want, sizeof want,
+	         "xa-001: PROBLEM: seq %" PRIu64 ": not the line the station delivered", d);
 	assert_line(out, want);
 	free(out);
 
