@@ -31,6 +31,8 @@ PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
 PKGS    := ao sndfile samplerate libconfig libcurl libsodium libcrypto jansson libebur128
+# The stream decoders: loaxad-relay alone links them.
+RELAY_PKGS := libmpg123 faad2
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
 CFLAGS  ?= -O2 -g
@@ -42,15 +44,17 @@ ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
                -DLOAXA_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
                -DLIBEXECDIR='"$(LIBEXECDIR)"' \
                -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -pthread \
-               $(shell $(PKG_CONFIG) --cflags $(PKGS))
+               $(shell $(PKG_CONFIG) --cflags $(PKGS) $(RELAY_PKGS))
 # --as-needed: each program links only the libraries it calls, so that
 # loaxad, whose network work is loaxad-net's, maps no libcurl or TLS.
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread -Wl,--as-needed
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 
-LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c,$(wildcard daemon/*.c))
+RELAY_SRC := daemon/loaxad-relay.c daemon/streamdec.c
+LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c $(RELAY_SRC),$(wildcard daemon/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxactl $(BUILD)/loaxa-province
+BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxad-relay $(BUILD)/loaxactl \
+             $(BUILD)/loaxa-province
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -84,6 +88,9 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 
 $(BUILD)/loaxad-net: $(BUILD)/daemon/loaxad-net.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/loaxad-relay: $(RELAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(RELAY_PKGS))
 
 $(BUILD)/loaxactl: $(BUILD)/tools/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -154,6 +161,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
 	install -m 0755 $(BUILD)/loaxad-net $(DESTDIR)$(LIBEXECDIR)/loaxad-net
+	install -m 0755 $(BUILD)/loaxad-relay $(DESTDIR)$(LIBEXECDIR)/loaxad-relay
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-province $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxad.conf ] || \

@@ -16,7 +16,10 @@
 
 #define AIRLOG_ZERO_PREV "0000000000000000000000000000000000000000000000000000000000000000"
 
-enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY };
+/* AIRLOG_SWITCH: a relay item changed source (loaxa's own line type):
+ * station, relay, slot, priority, time, to ("fallback" or "relay"), reason,
+ * clock. */
+enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY, AIRLOG_SWITCH };
 
 /* One line's content. Strings may be NULL (written as null where the
  * field is in the format, left out otherwise). Times with tv_sec == 0 are
@@ -42,7 +45,14 @@ struct airlog_entry {
 	double rms_dbfs;
 	bool clock_synced;
 	const char *version;   /* start/stop: daemon version */
-	struct timespec time;  /* start/stop: when */
+	struct timespec time;  /* start/stop/switch: when */
+	/* play of a relay item (relay set): the relay as written in the
+	 * schedule, seconds of the stream and of the fallback written;
+	 * switch: the relay, and to "fallback" or "relay" */
+	const char *relay;
+	double relayed_s;
+	double fallback_s;
+	const char *to;
 };
 
 /* Pure: the JSON line for e with seq and prev, '\n' included (malloc'd). */
@@ -76,7 +86,7 @@ const char *airlog_last_prev(const struct airlog *a);
 /* A parsed line, as read back (strings owned by the record). */
 struct airlog_record {
 	struct airlog_entry e;
-	char *owned[10];
+	char *owned[12];
 	char *line;   /* the raw line without '\n' */
 };
 /* Pure: parse one line; 0 or -1. */

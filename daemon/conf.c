@@ -118,6 +118,27 @@ static const struct conf_key amplifier_keys[] = {
     {NULL},
 };
 
+#define DBL(n, field, lo, hi)                                                                      \
+	{                                                                                          \
+		n, CK_DOUBLE, offsetof(struct conf, field), lo, hi, 0, NULL, NULL                  \
+	}
+
+static const struct conf_key relay_keys[] = {
+    DBL("silence_dbfs", relay.silence_dbfs, -120, 0),
+    DBL("silence_s", relay.silence_s, 0.5, 3600),
+    DBL("stall_s", relay.stall_s, 0.5, 3600),
+    DBL("holdoff_s", relay.holdoff_s, 0.5, 3600),
+    INT("connect_timeout_s", relay.connect_timeout_s, 1, 600),
+    DBL("buffer_s", relay.buffer_s, 0.2, 30),
+    DBL("preroll_s", relay.preroll_s, 0.5, 600),
+    DBL("gain_db", relay.gain_db, -60, 20),
+    STR("fallback", relay.fallback, CF_NULL_EMPTY, NULL),
+    STR("announcement", relay.announcement, CF_NULL_EMPTY, NULL),
+    {NULL},
+};
+
+#undef DBL
+
 static const struct conf_key root_keys[] = {
     {"station", CK_SECTION, 0, 0, 0, 0, NULL, station_keys},
     STR("state_dir", state_dir, CF_NONEMPTY, NULL),
@@ -130,6 +151,7 @@ static const struct conf_key root_keys[] = {
     {"audio", CK_SECTION, 0, 0, 0, 0, NULL, audio_keys},
     {"province", CK_SECTION, 0, 0, 0, 0, NULL, province_keys},
     {"amplifier", CK_SECTION, 0, 0, 0, 0, NULL, amplifier_keys},
+    {"relay", CK_SECTION, 0, 0, 0, 0, NULL, relay_keys},
     {NULL},
 };
 
@@ -563,6 +585,13 @@ static void set_defaults(struct conf *c, const char *path)
 	c->province.max_download_bytes = 268435456;
 	c->amplifier.lead_s = 3;
 	c->amplifier.tail_s = 5;
+	c->relay.silence_dbfs = -50.0;
+	c->relay.silence_s = 10.0;
+	c->relay.stall_s = 5.0;
+	c->relay.holdoff_s = 30.0;
+	c->relay.connect_timeout_s = 10;
+	c->relay.buffer_s = 2.0;
+	c->relay.preroll_s = 5.0;
 }
 
 bool conf_file_driver(const char *driver)
@@ -744,5 +773,7 @@ void conf_free(struct conf *c)
 	free(c->province.pinned_public_key);
 	free(c->amplifier.on_command);
 	free(c->amplifier.off_command);
+	free(c->relay.fallback);
+	free(c->relay.announcement);
 	memset(c, 0, sizeof *c);
 }

@@ -63,6 +63,19 @@ struct conf {
 		int lead_s; /* default 3 */
 		int tail_s; /* default 5 */
 	} amplifier;
+
+	struct {                       /* relay items (relaymon.h) */
+		double silence_dbfs;   /* default -50: a peak below is silence */
+		double silence_s;      /* default 10: silent this long, fallback */
+		double stall_s;        /* default 5: no data this long, fallback */
+		double holdoff_s;      /* default 30: good this long, back */
+		int connect_timeout_s; /* default 10 */
+		double buffer_s;       /* default 2: the jitter buffer */
+		double preroll_s;      /* default 5: connect this early */
+		double gain_db;        /* default 0: added to audio.gain_db */
+		char *fallback;        /* the station's fallback file, NULL none */
+		char *announcement;    /* the last fallback, NULL: a chime */
+	} relay;
 };
 
 /* Parse "HH:MM-HH:MM" ("" = none). Returns 0 or -1. */

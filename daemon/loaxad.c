@@ -317,6 +317,7 @@ int main(int argc, char **argv)
 	struct player *player;
 	struct station *station;
 	struct player_config pc;
+	char *announcement = NULL;
 	struct control *control;
 	struct daemon dm;
 	struct amp *amp;
@@ -397,7 +398,9 @@ int main(int argc, char **argv)
 				    .file = conf.audio.file,
 				    .rate = conf.audio.rate,
 				    .channels = conf.audio.channels};
+	station_relay_player_config(&conf, &pc, &announcement);
 	player = player_start(&pc);
+	free(announcement);
 	if (!player)
 		fatalx("cannot start the player (audio driver \"%s\")", conf.audio.driver);
 
@@ -524,8 +527,6 @@ int main(int argc, char **argv)
 	}
 
 	sdnotify("STOPPING=1");
-	if (dm.sync)
-		sync_stop(dm.sync);
 	station_shutdown(station, "loaxad stopped", 3000);
 	player_stop(player, "loaxad stopped");
 	amp_shutdown(amp);
@@ -535,6 +536,9 @@ int main(int argc, char **argv)
 		publish_status(&dm);
 		upload_stop(dm.upload);
 	}
+	/* after the last status.json, which reads the sync's state */
+	if (dm.sync)
+		sync_stop(dm.sync);
 	control_close(control);
 	station_free(station);
 	airlog_close(log);

@@ -32,32 +32,37 @@ extern char **environ;
 static char helper_path[PATH_MAX];
 static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
 
-static void find_helper(void)
+void netjob_find_program(const char *name, const char *env_var, char *path, size_t n)
 {
-	const char *env = getenv("LOAXA_NET_HELPER");
+	const char *env = getenv(env_var);
 	char self[PATH_MAX];
-	ssize_t n;
+	ssize_t len;
 
-	snprintf(helper_path, sizeof helper_path, "%s", LIBEXECDIR "/loaxad-net");
+	snprintf(path, n, "%s/%s", LIBEXECDIR, name);
 	if (env && *env) {
-		snprintf(helper_path, sizeof helper_path, "%s", env);
+		snprintf(path, n, "%s", env);
 		return;
 	}
 	/* a build tree: the helper beside the daemon */
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
+	len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len > 0) {
 		char *slash, *beside;
 
-		self[n] = '\0';
+		self[len] = '\0';
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			beside = xasprintf("%s/loaxad-net", self);
+			beside = xasprintf("%s/%s", self, name);
 			if (access(beside, X_OK) == 0)
-				snprintf(helper_path, sizeof helper_path, "%s", beside);
+				snprintf(path, n, "%s", beside);
 			free(beside);
 		}
 	}
+}
+
+static void find_helper(void)
+{
+	netjob_find_program("loaxad-net", "LOAXA_NET_HELPER", helper_path, sizeof helper_path);
 }
 
 const char *netjob_helper(void)

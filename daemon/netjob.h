@@ -19,6 +19,9 @@
 
 /* The helper's path. */
 const char *netjob_helper(void);
+/* Where a helper program NAME is, found as loaxad-net is: env_var when
+ * set, else beside the running program, else LIBEXECDIR/NAME. */
+void netjob_find_program(const char *name, const char *env_var, char *path, size_t n);
 
 /* Run the helper with args (NULL-terminated, after argv[0]) and input on
  * its stdin (NULL: none). When cancel_fd (an eventfd, or -1) becomes

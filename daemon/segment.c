@@ -523,6 +523,10 @@ enum field {
 	F_CLOCK,
 	F_TIME,
 	F_VERSION,
+	F_RELAY,
+	F_RELAYED_S,
+	F_FALLBACK_S,
+	F_TO,
 	F_UNKNOWN
 };
 
@@ -538,7 +542,9 @@ static enum field field_of(const char *k, size_t n)
 	case 'e':
 		return KEY_IS("end") ? F_END : F_UNKNOWN;
 	case 'f':
-		return KEY_IS("file") ? F_FILE : F_UNKNOWN;
+		if (KEY_IS("file"))
+			return F_FILE;
+		return KEY_IS("fallback_s") ? F_FALLBACK_S : F_UNKNOWN;
 	case 'p':
 		if (KEY_IS("prev"))
 			return F_PREV;
@@ -552,6 +558,10 @@ static enum field field_of(const char *k, size_t n)
 	case 'r':
 		if (KEY_IS("reason"))
 			return F_REASON;
+		if (KEY_IS("relay"))
+			return F_RELAY;
+		if (KEY_IS("relayed_s"))
+			return F_RELAYED_S;
 		return KEY_IS("rms_dbfs") ? F_RMS_DBFS : F_UNKNOWN;
 	case 's':
 		if (KEY_IS("seq"))
@@ -570,6 +580,8 @@ static enum field field_of(const char *k, size_t n)
 	case 't':
 		if (KEY_IS("type"))
 			return F_TYPE;
+		if (KEY_IS("to"))
+			return F_TO;
 		return KEY_IS("time") ? F_TIME : F_UNKNOWN;
 	case 'v':
 		return KEY_IS("version") ? F_VERSION : F_UNKNOWN;
@@ -610,6 +622,10 @@ static const struct {
     [F_CLOCK] = FIELD_KEY("clock"),
     [F_TIME] = FIELD_KEY("time"),
     [F_VERSION] = FIELD_KEY("version"),
+    [F_RELAY] = FIELD_KEY("relay"),
+    [F_RELAYED_S] = FIELD_KEY("relayed_s"),
+    [F_FALLBACK_S] = FIELD_KEY("fallback_s"),
+    [F_TO] = FIELD_KEY("to"),
 };
 #undef FIELD_KEY
 
@@ -659,6 +675,10 @@ static const unsigned char field_next[F_UNKNOWN + 1] = {
     [F_CLOCK] = F_REASON,
     [F_TIME] = F_VERSION,
     [F_VERSION] = F_CLOCK,
+    [F_RELAY] = F_SHA256,
+    [F_RELAYED_S] = F_FALLBACK_S,
+    [F_FALLBACK_S] = F_CLOCK,
+    [F_TO] = F_REASON,
     [F_UNKNOWN] = F_UNKNOWN,
 };
 
@@ -773,12 +793,32 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 		l->type = AIRLOG_START;
 	else if (val_equals(type, "stop"))
 		l->type = AIRLOG_STOP;
+	else if (val_equals(type, "switch"))
+		l->type = AIRLOG_SWITCH;
 	else
-		return "type is not play, start or stop";
+		return "type is not play, start, stop or switch";
 	if (!val_is_string(&l->station))
 		return "station missing";
 	if (!val_equals(&l->clock, "synced") && !val_equals(&l->clock, "unsynced"))
 		return "clock is not synced or unsynced";
+	if (l->type == AIRLOG_SWITCH) {
+		/* a relay item changed source */
+		if (!valid_time(&l->time))
+			return "time missing or not a time";
+		if (!val_is_string(&l->relay))
+			return "relay missing";
+		if (!val_equals(&l->to, "relay") && !val_equals(&l->to, "fallback"))
+			return "to is not relay or fallback";
+		if ((l->slot.present && !string_or_null(&l->slot)) ||
+		    (l->reason.present && !string_or_null(&l->reason)))
+			return "slot or reason is not a string";
+		if (l->priority.present &&
+		    !(l->priority.null || val_equals(&l->priority, "normal") ||
+		      val_equals(&l->priority, "priority") ||
+		      val_equals(&l->priority, "emergency")))
+			return "priority is not normal, priority or emergency";
+		return NULL;
+	}
 	if (l->type != AIRLOG_PLAY) {
 		if (!time_or_null(&l->time))
 			return "time missing or not a time";
@@ -792,8 +832,13 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 		return "programme missing";
 	if (l->file.present && !string_or_null(&l->file))
 		return "file is not a string";
-	if (l->programme.null && !val_is_string(&l->file))
-		return "neither programme nor file";
+	if (l->relay.present && !string_or_null(&l->relay))
+		return "relay is not a string";
+	if (l->programme.null && !val_is_string(&l->file) && !val_is_string(&l->relay))
+		return "neither programme, file nor relay";
+	if ((l->relayed_s.present && !number_or_null(&l->relayed_s)) ||
+	    (l->fallback_s.present && !number_or_null(&l->fallback_s)))
+		return "relayed_s or fallback_s is not a number";
 	if (!l->sha256.present || !(l->sha256.null || (val_is_string(&l->sha256) &&
 	                                               is_lower_hex64(l->sha256.p, l->sha256.len))))
 		return "sha256 missing or not 64 hex digits";
@@ -858,6 +903,10 @@ int segment_parse_line(const char *line, size_t len, struct segment_line *l, con
 	    [F_CLOCK] = &l->clock,
 	    [F_TIME] = &l->time,
 	    [F_VERSION] = &l->version,
+	    [F_RELAY] = &l->relay,
+	    [F_RELAYED_S] = &l->relayed_s,
+	    [F_FALLBACK_S] = &l->fallback_s,
+	    [F_TO] = &l->to,
 	};
 	size_t nunknown = 0;
 	const char *problem;

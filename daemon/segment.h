@@ -83,6 +83,9 @@ struct segment_line {
 	struct segment_val station, programme, file, sha256, slot, priority, status, reason;
 	struct segment_val scheduled, start, end, time, version, clock;
 	struct segment_val played_s, duration_s, peak_dbfs, rms_dbfs;
+	/* relay items: play lines may carry relay, relayed_s, fallback_s;
+	 * a "switch" line (type AIRLOG_SWITCH) has relay, time, to */
+	struct segment_val relay, relayed_s, fallback_s, to;
 };
 
 /* Parse and check one line (without its '\n') strictly: valid JSON (UTF-8,

@@ -33,11 +33,21 @@ struct station_item {
 	double duration_s;
 	double gain_db;
 	char reason[256];   /* why it cannot play */
+	/* a relay: path stays NULL; relay_url is the stream, or NULL when it
+	 * cannot be had (reason says why: its fallback plays instead) */
+	bool relay;
+	const char *relay_url;
+	const struct catalog_relay *catalog_relay;
 };
 
 /* day: civil day number on which it would play (for valid_until). */
 void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			  const struct sched_item *it, int64_t day, struct station_item *r);
+
+/* The relay settings of the player's config from loaxad.conf; *announcement
+ * (free it after player_start) is relay.announcement under audio_dir. */
+void station_relay_player_config(const struct conf *c, struct player_config *pc,
+                                 char **announcement);
 
 struct station *station_new(const struct conf *c, struct airlog *log, struct player *pl);
 void station_free(struct station *s);

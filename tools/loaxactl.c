@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "conf.h"
 #include "control.h"
+#include "relaysrc.h"
 #include "i18n.h"
 #include "schedule.h"
 #include "station.h"
@@ -91,14 +92,93 @@ static int parse_date_opt(int argc, char **argv, int64_t *day)
 
 /* --- check ------------------------------------------------------------------ */
 
+/* --- relays: do they answer now? --------------------------------------------- */
+
+#define PROBE_TIMEOUT_S 5
+
+struct probe {
+	char *url;
+	bool ok;
+	char text[300];
+};
+
+struct probes {
+	struct probe *v;
+	size_t n;
+};
+
+/* The probe of url, run once per invocation. */
+static const struct probe *probe_url(struct probes *ps, const char *url)
+{
+	struct probe *p;
+
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].url, url) == 0)
+			return &ps->v[i];
+	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof *ps->v);
+	p = &ps->v[ps->n++];
+	p->url = xstrdup(url);
+	p->ok = relaysrc_probe(url, PROBE_TIMEOUT_S, p->text, sizeof p->text) == 0;
+	return p;
+}
+
+static void probes_free(struct probes *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		free(ps->v[i].url);
+	free(ps->v);
+}
+
+/* Each relay of the plan: its URL (from the catalog for an id) and whether
+ * it answers now. Not an error when it does not: the stream may be down
+ * now and up at its time, and the fallback covers it. */
+static void check_relays(const struct sched_plan *plan, const struct catalog *cat)
+{
+	struct probes ps = {0};
+
+	for (size_t i = 0; i < plan->nslots; i++) {
+		for (size_t k = 0; k < plan->slots[i].nitems; k++) {
+			const struct sched_item *it = &plan->slots[i].items[k];
+			const struct catalog_relay *cr;
+			const char *url = it->relay;
+			size_t before = ps.n;
+			const struct probe *p;
+
+			if (!it->relay)
+				continue;
+			if (!sched_is_url(it->relay)) {
+				cr = cat ? catalog_find_relay(cat, it->relay) : NULL;
+				if (!cr) {
+					printf(
+					    _("%s:%d: relay \"%s\" is not in the province catalog: "
+					      "its fallback will play\n"),
+					    plan->slots[i].file, it->line, it->relay);
+					continue;
+				}
+				url = cr->url;
+			}
+			p = probe_url(&ps, url);
+			if (ps.n == before)
+				continue; /* said already */
+			if (p->ok)
+				printf(_("relay %s answers: %s\n"), url, p->text);
+			else
+				printf(_("relay %s DOES NOT ANSWER NOW: %s\n"), url, p->text);
+		}
+	}
+	probes_free(&ps);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct diag d = {0};
 	struct sched_plan plan = {0};
 	struct conf c;
-	bool have_conf = false;
+	bool have_conf = false, have_cat = false;
+	struct catalog cat;
 	int rc;
 
+	memset(&cat, 0, sizeof cat);
 	if (argc > 1) {
 		/* just these files, as operator schedules */
 		for (int i = 1; i < argc; i++)
@@ -107,14 +187,12 @@ static int cmd_check(int argc, char **argv)
 			have_conf = true;
 	} else {
 		if (conf_load(&c, conf_path, &d) == 0) {
-			struct catalog cat;
-
 			have_conf = true;
 			sched_load_dir(&plan, c.schedule_dir, &d);
 			if (catalog_load(&cat, c.state_dir, c.station_id) == 0) {
+				have_cat = true;
 				for (size_t i = 0; i < cat.nschedules; i++)
 					sched_load_file(&plan, cat.schedules[i], true, &d);
-				catalog_free(&cat);
 			}
 		}
 	}
@@ -126,6 +204,9 @@ static int cmd_check(int argc, char **argv)
 	rc = d.n ? 1 : 0;
 	if (!rc)
 		printf(_("OK: %zu slots in %zu files\n"), plan.nslots, plan.nfiles);
+	check_relays(&plan, have_cat ? &cat : NULL);
+	if (have_cat)
+		catalog_free(&cat);
 	diag_free(&d);
 	sched_plan_free(&plan);
 	return rc;
@@ -146,7 +227,7 @@ static double today_duration(const struct sched_slot *slot, size_t i, void *ctx)
 	double d;
 
 	station_resolve_item(t->conf, t->cat, &slot->items[i], t->day, &r);
-	d = r.path ? r.duration_s : 0;
+	d = r.path || r.relay ? r.duration_s : 0;
 	free(r.owned_path);
 	return d;
 }
@@ -190,6 +271,7 @@ static int cmd_today(int argc, char **argv)
 	struct sched_occ *occ = NULL;
 	struct sched_timed *tl = NULL;
 	struct today_ctx ctx;
+	struct probes probes = {0};
 	size_t nocc, ntl, problems = 0;
 	int64_t day;
 	int y, m, dd;
@@ -233,20 +315,37 @@ static int cmd_today(int argc, char **argv)
 		const struct sched_item *it = &slot->items[t->item];
 		struct station_item r;
 		char hms[9], len[48], note[300] = "";
-		const char *what = it->id ? it->id : it->file;
+		const char *what = it->id ? it->id : it->file ? it->file : it->relay;
 
 		station_resolve_item(&c, &cat, it, day, &r);
 		sched_format_hms((int64_t)floor(t->start), hms);
-		fmt_duration(r.path ? r.duration_s : 0, len, sizeof len);
-		if (t->quiet)
+		fmt_duration(r.path || r.relay ? r.duration_s : 0, len, sizeof len);
+		if (t->quiet) {
 			snprintf(note, sizeof note, "%s", _("WILL NOT PLAY: inside quiet hours"));
-		else if (!r.path)
+		} else if (r.relay && !r.relay_url) {
+			snprintf(note, sizeof note, _("RELAYS NOTHING: %s; the fallback plays"),
+			         r.reason);
+			problems++;
+		} else if (r.relay) {
+			const struct probe *p = probe_url(&probes, r.relay_url);
+
+			if (p->ok)
+				snprintf(note, sizeof note, _("relay answers now (%s)"), p->text);
+			else
+				snprintf(
+				    note, sizeof note,
+				    _("RELAY DOES NOT ANSWER NOW (%s); the fallback plays if it "
+				      "does not at its time"),
+				    p->text);
+			if (!p->ok)
+				problems++;
+		} else if (!r.path)
 			snprintf(note, sizeof note, _("WILL NOT PLAY: %s"), r.reason);
 		else if (t->interrupted)
 			snprintf(note, sizeof note, "%s", _("cut short by a higher-priority slot"));
 		else if (t->late)
 			snprintf(note, sizeof note, "%s", _("late: waits for the session before"));
-		if (!r.path || t->quiet)
+		if ((!r.path && !r.relay) || t->quiet)
 			problems++;
 		printf("%-8s  ", hms);
 		put_col(slot->name, 24);
@@ -256,6 +355,9 @@ static int cmd_today(int argc, char **argv)
 		if (r.programme && r.programme->title && strcmp(r.programme->title, what) != 0) {
 			printf("%-8s  %-24s    %s\n", "", "", r.programme->title);
 		}
+		if (r.catalog_relay && strcmp(r.catalog_relay->title, what) != 0)
+			printf("%-8s  %-24s    %s (%s)\n", "", "", r.catalog_relay->title,
+			       r.catalog_relay->url);
 		free(r.owned_path);
 	}
 	/* programmes the province sent that no schedule uses yet */
@@ -288,6 +390,7 @@ static int cmd_today(int argc, char **argv)
 		printf(_("\n%zu item(s) will not play; see NOTE.\n"), problems);
 	free(occ);
 	free(tl);
+	probes_free(&probes);
 	sched_plan_free(&plan);
 	catalog_free(&cat);
 	diag_free(&d);
@@ -334,6 +437,16 @@ static void print_log_line(const struct airlog_record *rec, const char *line, vo
 	airlog_chain_hash(line, strlen(line), hash);
 	memcpy(ctx->prev, hash, sizeof hash);
 	ctx->have_prev = true;
+	if (e->type == AIRLOG_SWITCH) {
+		hms_of(e->time, when);
+		printf("%s  %-11s  ", when,
+		       strcmp(e->to, "relay") == 0 ? _("relay") : _("fallback"));
+		put_col(e->slot ? e->slot : "", 20);
+		printf("  ");
+		put_col(e->relay, 32);
+		printf("          %s\n", e->reason ? e->reason : "");
+		return;
+	}
 	if (e->type != AIRLOG_PLAY) {
 		hms_of(e->time, when);
 		printf("%s  %s\n", when,
@@ -347,7 +460,7 @@ static void print_log_line(const struct airlog_record *rec, const char *line, vo
 	printf("%s  %-11s  ", when, e->status ? e->status : "?");
 	put_col(e->slot ? e->slot : "", 20);
 	printf("  ");
-	put_col(e->programme ? e->programme : (e->file ? e->file : ""), 32);
+	put_col(e->programme ? e->programme : e->file ? e->file : e->relay ? e->relay : "", 32);
 	printf("  %6s%s%s\n", len, e->reason ? "  " : "", e->reason ? e->reason : "");
 }
 

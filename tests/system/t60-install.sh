@@ -26,6 +26,7 @@ check "loaxad in /usr/sbin, 0755" mode_is 755 "$R/usr/sbin/loaxad"
 check "loaxactl in /usr/bin, 0755" mode_is 755 "$R/usr/bin/loaxactl"
 check "loaxa-province in /usr/bin, 0755" mode_is 755 "$R/usr/bin/loaxa-province"
 check "loaxad-net in /usr/libexec/loaxa, 0755" mode_is 755 "$R/usr/libexec/loaxa/loaxad-net"
+check "loaxad-relay in /usr/libexec/loaxa, 0755" mode_is 755 "$R/usr/libexec/loaxa/loaxad-relay"
 check "config in /etc/loaxa, 0644" mode_is 644 "$R/etc/loaxa/loaxad.conf"
 check "the installed config is the example" cmp -s "$R/etc/loaxa/loaxad.conf" \
 	"$LOAXA_SRC/schedules/loaxad.conf.example"

@@ -87,6 +87,7 @@ check "user loaxa, a system user" bash -c "in_root getent passwd loaxa | awk -F:
 check "loaxa is in group audio" bash -c "in_root id -nG loaxa | tr ' ' '\n' | grep -qx audio"
 check "the daemon and both tools" test -x "$R/usr/sbin/loaxad" -a -x "$R/usr/bin/loaxactl" -a -x "$R/usr/bin/loaxa-province"
 check "its network helper, where the daemon looks for it" test -x "$R/usr/libexec/loaxa/loaxad-net"
+check "its relay helper, beside it" test -x "$R/usr/libexec/loaxa/loaxad-relay"
 check "man pages" test -f "$R/usr/share/man/man8/loaxad.8.gz" -a -f "$R/usr/share/man/man5/loaxad.conf.5.gz" \
 	-a -f "$R/usr/share/man/man1/loaxactl.1.gz" -a -f "$R/usr/share/man/man1/loaxa-province.1.gz"
 check "Vietnamese messages" test -f "$R/usr/share/locale/vi/LC_MESSAGES/loaxa.mo"

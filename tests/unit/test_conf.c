@@ -135,8 +135,40 @@ static void test_defaults(void **state)
 	assert_null(c.amplifier.off_command);
 	assert_int_equal(c.amplifier.lead_s, 3);
 	assert_int_equal(c.amplifier.tail_s, 5);
+	assert_true(c.relay.silence_dbfs == -50.0 && c.relay.silence_s == 10.0);
+	assert_true(c.relay.stall_s == 5.0 && c.relay.holdoff_s == 30.0);
+	assert_int_equal(c.relay.connect_timeout_s, 10);
+	assert_true(c.relay.buffer_s == 2.0 && c.relay.preroll_s == 5.0 && c.relay.gain_db == 0);
+	assert_null(c.relay.fallback);
+	assert_null(c.relay.announcement);
 	conf_free(&c);
 	assert_true(all_zero(&c, sizeof c));
+}
+
+static void test_relay_group(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_ok(STATION
+	          "relay: { silence_dbfs = -40; silence_s = 2.5; stall_s = 1; holdoff_s = 3;\n"
+	          "  connect_timeout_s = 4; buffer_s = 0.5; preroll_s = 2; gain_db = -3;\n"
+	          "  fallback = \"nhac.ogg\"; announcement = \"\"; };\n",
+	          &c);
+	assert_true(c.relay.silence_dbfs == -40 && c.relay.silence_s == 2.5);
+	assert_true(c.relay.stall_s == 1 && c.relay.holdoff_s == 3);
+	assert_int_equal(c.relay.connect_timeout_s, 4);
+	assert_true(c.relay.buffer_s == 0.5 && c.relay.preroll_s == 2 && c.relay.gain_db == -3);
+	assert_string_equal(c.relay.fallback, "nhac.ogg");
+	assert_null(c.relay.announcement);
+	conf_free(&c);
+	expect_error(STATION "\nrelay: { stall_s = 0.1; };\n", 3, "relay.stall_s", "out of range");
+	expect_error(STATION "\nrelay: { silence_dbfs = 3; };\n", 3, "relay.silence_dbfs",
+	             "out of range");
+	expect_error(STATION "\nrelay: { buffer_s = 60; };\n", 3, "relay.buffer_s", "out of range");
+	expect_error(STATION "\nrelay: { hold_s = 3; };\n", 3, "relay.hold_s", "unknown key");
+	expect_error(STATION "\nrelay: { fallback = 3; };\n", 3, "relay.fallback",
+	             "expected a string");
 }
 
 /* A real minisign public key (minisign -G), so the key check passes. */
@@ -684,15 +716,16 @@ static void test_in_quiet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),        cmocka_unit_test(test_complete),
-	    cmocka_unit_test(test_example),         cmocka_unit_test(test_large_integers),
-	    cmocka_unit_test(test_syntax_and_file), cmocka_unit_test(test_nesting_and_odd_files),
-	    cmocka_unit_test(test_unknown_keys),    cmocka_unit_test(test_options),
-	    cmocka_unit_test(test_types),           cmocka_unit_test(test_ranges),
-	    cmocka_unit_test(test_station_id),      cmocka_unit_test(test_quiet_hours_errors),
-	    cmocka_unit_test(test_timezone),        cmocka_unit_test(test_file_driver),
-	    cmocka_unit_test(test_province),        cmocka_unit_test(test_many_errors),
-	    cmocka_unit_test(test_parse_quiet),     cmocka_unit_test(test_in_quiet),
+	    cmocka_unit_test(test_defaults),       cmocka_unit_test(test_relay_group),
+	    cmocka_unit_test(test_complete),       cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_large_integers), cmocka_unit_test(test_syntax_and_file),
+	    cmocka_unit_test(test_nesting_and_odd_files),
+	    cmocka_unit_test(test_unknown_keys),   cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_types),          cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_station_id),     cmocka_unit_test(test_quiet_hours_errors),
+	    cmocka_unit_test(test_timezone),       cmocka_unit_test(test_file_driver),
+	    cmocka_unit_test(test_province),       cmocka_unit_test(test_many_errors),
+	    cmocka_unit_test(test_parse_quiet),    cmocka_unit_test(test_in_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -463,6 +463,45 @@ static void test_parse_line(void **state)
 	assert_string_equal(segment_val_str(&l.file, buf, sizeof buf), "thong-bao-xa.ogg");
 	free(line);
 
+	/* a relay's play line and its switch line */
+	e = play_entry();
+	e.programme = NULL;
+	e.sha256 = NULL;
+	e.relay = "https://radio.example.vn/vov1.mp3";
+	e.relayed_s = 300;
+	e.fallback_s = 12.456;
+	line = airlog_format_line(&e, 4, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_string_equal(segment_val_str(&l.relay, buf, sizeof buf),
+	                    "https://radio.example.vn/vov1.mp3");
+	assert_true(fabs(segment_val_num(&l.fallback_s, 0) - 12.456) < 1e-9);
+	free(line);
+	e = (struct airlog_entry){.type = AIRLOG_SWITCH,
+	                          .station = "tan-quang",
+	                          .relay = "vov1",
+	                          .slot = "Tiếp sóng",
+	                          .priority = "normal",
+	                          .to = "relay",
+	                          .reason = "stream good again"};
+	util_parse_time("2026-11-27T11:42:10.2+07:00", &e.time);
+	line = airlog_format_line(&e, 5, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_int_equal(l.type, AIRLOG_SWITCH);
+	assert_memory_equal(segment_line_date(&l), "2026-11-27", 10);
+	free(line);
+	/* a switch line without relay, with another "to" */
+	e.to = "elsewhere";
+	line = airlog_format_line(&e, 5, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), -1);
+	assert_string_equal(why, "to is not relay or fallback");
+	free(line);
+	e.to = "relay";
+	e.relay = NULL;
+	line = airlog_format_line(&e, 5, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), -1);
+	assert_string_equal(why, "relay missing");
+	free(line);
+
 	/* start and stop lines */
 	e = (struct airlog_entry){.type = AIRLOG_STOP, .station = "tan-quang", .version = "0.1.0"};
 	util_parse_time("2026-11-27T21:00:00.5+07:00", &e.time);
