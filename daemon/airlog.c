@@ -493,7 +493,7 @@ struct tail {
 
 static int scan_file(const char *path, struct tail *t)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = util_open_regular(path);
 	off_t end;
 	bool first = true;
 
@@ -655,8 +655,10 @@ static int open_day(const char *path, bool *created)
 {
 	int fd;
 
+	/* O_NONBLOCK for the open alone: the caller refuses what is not a
+	 * regular file, where the flag changes nothing. */
 	*created = false;
-	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -665,7 +667,7 @@ static int open_day(const char *path, bool *created)
 		return fd;
 	}
 	if (errno == EEXIST)
-		return open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+		return open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	return -1;
 }
 
@@ -687,7 +689,7 @@ int airlog_append(struct airlog *a, struct airlog_entry *e)
 	len = strlen(line);
 
 	fd = open_day(path, &created);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fd < 0 || util_check_regular(fd) < 0 || fstat(fd, &st) < 0) {
 		log_err(_("%s: cannot open the as-run log"), path);
 		goto fail;
 	}
@@ -740,7 +742,7 @@ int airlog_read_day(const char *dir, const char *date,
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
-	int saved;
+	int saved, fd;
 
 	snprintf(name, sizeof name, "%s.jsonl", date);
 	if (!is_day_name(name)) {
@@ -748,10 +750,13 @@ int airlog_read_day(const char *dir, const char *date,
 		return -1;
 	}
 	path = xasprintf("%s/%s", dir, name);
-	f = fopen(path, "re");
+	fd = util_open_regular(path);
 	saved = errno;
 	free(path);
-	if (!f) {
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
 		errno = saved;
 		return -1;
 	}
@@ -776,4 +781,43 @@ int airlog_read_day(const char *dir, const char *date,
 		return -1;
 	}
 	return 0;
+}
+
+static void newest_cb(const struct airlog_record *rec, const char *line, void *ctx)
+{
+	struct timespec *t = ctx, w;
+
+	(void)line;
+	if (!rec)
+		return;
+	w = record_time(&rec->e);
+	if (w.tv_sec > t->tv_sec || (w.tv_sec == t->tv_sec && w.tv_nsec > t->tv_nsec))
+		*t = w;
+}
+
+int airlog_newest_time(const char *dir, struct timespec *t)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	*t = (struct timespec){0, 0};
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!is_day_name(de->d_name))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xasprintf("%.10s", de->d_name);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = n; i-- > 0 && t->tv_sec == 0;)
+		airlog_read_day(dir, names[i], newest_cb, t);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return t->tv_sec ? 0 : -1;
 }

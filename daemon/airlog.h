@@ -101,4 +101,10 @@ int airlog_read_day(const char *dir, const char *date,
 		    void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
 		    void *ctx);
 
+/* The newest time (end or time) among the lines of the newest-named day
+ * file in dir that has any, read without the lock (the daemon may hold it):
+ * a time the station's clock has already shown. 0, or -1 when there is
+ * none. */
+int airlog_newest_time(const char *dir, struct timespec *t);
+
 #endif

@@ -23,8 +23,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "util.h"
 
 /* A config is a few dozen lines; anything far larger is not one. */
@@ -238,22 +240,22 @@ static const char *check_timezone(const char *v)
 	const char *dir = getenv("TZDIR");
 	char magic[4];
 	char *path;
-	FILE *f;
-	size_t n;
+	ssize_t n;
+	int fd;
 
 	if (v[0] == '/' || strstr(v, "..") || strpbrk(v, " \t\n\r"))
 		return N_("not a time zone name such as \"Asia/Ho_Chi_Minh\"");
 	if (!dir || !*dir)
 		dir = "/usr/share/zoneinfo";
 	path = xasprintf("%s/%s", dir, v);
-	f = fopen(path, "re");
+	fd = util_open_regular(path);
 	free(path);
-	if (!f)
+	if (fd < 0)
 		return N_("no such time zone in the system's zoneinfo");
 	/* Folders and the zone.tab-like index files live there too. */
-	n = fread(magic, 1, sizeof magic, f);
-	fclose(f);
-	if (n != sizeof magic || memcmp(magic, "TZif", 4) != 0)
+	n = read(fd, magic, sizeof magic);
+	close(fd);
+	if (n != (ssize_t)sizeof magic || memcmp(magic, "TZif", 4) != 0)
 		return N_("no such time zone in the system's zoneinfo");
 	return NULL;
 }
@@ -716,16 +718,78 @@ static void check_whole(struct conf_ctx *x, const config_t *cfg)
 	}
 }
 
+/*
+ * libconfig opens what "@include" names itself, blocking, and parses it
+ * where it stands: each included file (as deep as libconfig follows them)
+ * is checked first to be a regular file and not to nest too deep where it
+ * is included. A missing one is left to libconfig to report. Returns the
+ * number of problems reported.
+ */
+static int check_includes(struct conf_ctx *x, const char *file, const char *text, size_t len,
+                          const char *dir, int depth, int level)
+{
+	int problems = 0, line = 1;
+
+	for (const char *s = text, *end = text + len; s < end; line++) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s)), *q;
+		char *name, *inc, *body;
+		size_t n, blen;
+		int deep, at;
+
+		if (!eol)
+			eol = end;
+		q = s + strspn(s, " \t");
+		if ((size_t)(eol - q) < 9 || strncmp(q, "@include", 8) != 0 ||
+		    (q[8] != ' ' && q[8] != '\t')) {
+			s = eol + 1;
+			continue;
+		}
+		q += 8 + strspn(q + 8, " \t");
+		if (*q != '"' || !(n = strcspn(q + 1, "\"\n")) || q + 1 + n >= eol) {
+			s = eol + 1;
+			continue;
+		}
+		name = xasprintf("%.*s", (int)n, q + 1);
+		inc = name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name);
+		at = depth + nest_depth(text, (size_t)(s - text), NEST_LIBCONFIG);
+		if (level >= 10) {
+			/* libconfig refuses it itself */
+		} else if (util_read_file(inc, CONF_MAX_BYTES, &body, &blen) < 0) {
+			if (errno != ENOENT) {
+				diag_add(x->d, file, line, _("@include \"%s\": %s"), name,
+				         util_strerror(errno));
+				problems++;
+			}
+		} else {
+			if ((deep = nest_too_deep(body, blen, NEST_LIBCONFIG, at, NEST_MAX)) > 0) {
+				diag_add(x->d, inc, deep,
+				         _("nesting too deep: more than %d levels of brackets"),
+				         NEST_MAX);
+				problems++;
+			} else {
+				problems += check_includes(x, inc, body, blen, dir, at, level + 1);
+			}
+			free(body);
+		}
+		free(name);
+		free(inc);
+		s = eol + 1;
+	}
+	return problems;
+}
+
 int conf_load(struct conf *c, const char *path, struct diag *d)
 {
 	struct conf_ctx x = {.c = c, .d = d, .path = path};
 	char *text, *dircopy;
+	const char *dir;
 	size_t len;
 	config_t cfg;
+	int deep;
 
 	set_defaults(c, path);
 	if (util_read_file(path, CONF_MAX_BYTES, &text, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		conf_free(c);
 		return -1;
 	}
@@ -735,10 +799,24 @@ int conf_load(struct conf *c, const char *path, struct diag *d)
 		conf_free(c);
 		return -1;
 	}
+	if ((deep = nest_too_deep(text, len, NEST_LIBCONFIG, 0, NEST_MAX)) > 0) {
+		diag_add(d, path, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
+		free(text);
+		conf_free(c);
+		return -1;
+	}
 	x.text = text;
-	config_init(&cfg);
 	dircopy = xstrdup(path);
-	config_set_include_dir(&cfg, dirname(dircopy));
+	dir = dirname(dircopy);
+	if (check_includes(&x, path, text, len, dir, 0, 0) > 0) {
+		free(dircopy);
+		free(text);
+		conf_free(c);
+		return -1;
+	}
+	config_init(&cfg);
+	config_set_include_dir(&cfg, dir);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		const char *f = config_error_file(&cfg);
 

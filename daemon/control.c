@@ -307,7 +307,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 
 			if (util_read_file(argv[1], 1 << 20, &text, &len) < 0) {
 				fprintf(stderr, _("loaxactl: cannot read %s: %s\n"), argv[1],
-					strerror(errno));
+					util_strerror(errno));
 				free(abs);
 				json_decref(req);
 				conf_free(&c);
@@ -331,7 +331,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 	json_decref(req);
 	if (!ans) {
 		fprintf(stderr, _("loaxactl: cannot reach loaxad at %s: %s\n"), c.control_socket,
-			strerror(errno));
+			util_strerror(errno));
 		conf_free(&c);
 		return 1;
 	}

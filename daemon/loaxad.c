@@ -182,7 +182,7 @@ static json_t *load_schedule(struct daemon *dm, json_t *req)
 	tmp = xasprintf("%s/.%s.new", dm->conf->schedule_dir, base);
 	dest = xasprintf("%s/%s", dm->conf->schedule_dir, base);
 	if (util_write_atomic(tmp, text, strlen(text), 0644) < 0) {
-		a = answer(false, _("cannot write %s: %s"), tmp, strerror(errno));
+		a = answer(false, _("cannot write %s: %s"), tmp, util_strerror(errno));
 		goto out;
 	}
 	sched_load_file(&plan, tmp, false, &d);
@@ -207,7 +207,7 @@ static json_t *load_schedule(struct daemon *dm, json_t *req)
 		goto out;
 	}
 	if (rename(tmp, dest) < 0 || util_fsync_dir(dm->conf->schedule_dir) < 0) {
-		a = answer(false, _("cannot install %s: %s"), dest, strerror(errno));
+		a = answer(false, _("cannot install %s: %s"), dest, util_strerror(errno));
 		unlink(tmp);
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -621,8 +622,17 @@ static bool check_header(struct parse *p, json_t *root, struct manifest *m, bool
 	if (times && m->expires <= m->issued) {
 		reason(p, _("\"expires\" is not after \"issued\""));
 		ok = false;
-	} else if (times && chk->clock_trusted && m->expires <= chk->now) {
+	} else if (times && m->expires <= chk->now) {
 		reason(p, _("expired: \"expires\" is in the past"));
+		ok = false;
+	} else if (times && !chk->clock_trusted && m->expires <= chk->time_floor) {
+		char seen[48];
+
+		util_format_time(seen, sizeof seen, (struct timespec){chk->time_floor, 0}, false);
+		reason(p,
+		       _("expired: \"expires\" is before %s, a time this station has already "
+		         "seen (its clock is not synchronised and reads earlier)"),
+		       seen);
 		ok = false;
 	}
 	return ok;
@@ -635,6 +645,7 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 	json_error_t err;
 	json_t *root;
 	bool ok, format_ok;
+	int deep;
 
 	memset(m, 0, sizeof *m);
 	if (len > MANIFEST_MAX_BYTES) {
@@ -642,6 +653,13 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 		return -1;
 	}
 	util_sha256_hex(buf, len, m->sha256);
+	/* jansson itself would go 2048 levels deep, and then say only that
+	 * it reached its maximum parsing depth. */
+	if ((deep = nest_too_deep(buf, len, NEST_JSON, 0, NEST_MAX)) > 0) {
+		diag_add(why, name, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
+		return -1;
+	}
 	/* json_loadb rejects invalid UTF-8 and, without JSON_ALLOW_NUL, "\u0000". */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {

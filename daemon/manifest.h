@@ -68,8 +68,17 @@ struct manifest_check {
 	uint64_t last_version;   /* of the last accepted manifest; 0 = none */
 	const char *last_sha256; /* its bytes' SHA-256; NULL = none */
 	time_t now;
-	bool clock_trusted; /* false: the expiry is not checked */
-	int64_t max_bytes;  /* per file; <= 0: no limit but the sanity caps */
+	/*
+	 * The expiry is checked against now when the clock is trusted, else
+	 * against the later of now and time_floor: a time the station knows
+	 * has passed (the newest as-run line, the active manifest's "issued",
+	 * the clock at the last sync on a trusted clock; 0 for none), so that
+	 * a replayed manifest is not accepted for ever by a clock that reads
+	 * early and never syncs.
+	 */
+	bool clock_trusted;
+	time_t time_floor;
+	int64_t max_bytes; /* per file; <= 0: no limit but the sanity caps */
 };
 
 /* Parse and check len bytes of manifest JSON. name is how the reasons

@@ -118,7 +118,7 @@ int netjob_run(const char *const args[], const char *input, int cancel_fd, json_
 
 	*out = NULL;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
-		snprintf(why, why_len, _("cannot make a pipe: %s"), strerror(errno));
+		snprintf(why, why_len, _("cannot make a pipe: %s"), util_strerror(errno));
 		goto out;
 	}
 	err = spawn(args, in[0], outp[1], &pid);
@@ -126,7 +126,7 @@ int netjob_run(const char *const args[], const char *input, int cancel_fd, json_
 	close(outp[1]);
 	in[0] = outp[1] = -1;
 	if (err) {
-		snprintf(why, why_len, _("cannot run %s: %s"), netjob_helper(), strerror(err));
+		snprintf(why, why_len, _("cannot run %s: %s"), netjob_helper(), util_strerror(err));
 		goto out;
 	}
 	fcntl(in[1], F_SETFL, O_NONBLOCK);

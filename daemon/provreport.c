@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "schedule.h"
 #include "segment.h"
 #include "util.h"
@@ -132,15 +133,19 @@ int provreport_load_stations(struct provreport_stations *s, const char *path, st
 	size_t before = d->n;
 	char *text;
 	size_t len;
+	int deep;
 
 	memset(s, 0, sizeof *s);
 	if (util_read_file(path, STATIONS_MAX_BYTES, &text, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		return -1;
 	}
 	config_init(&cfg);
 	if (memchr(text, '\0', len)) {
 		diag_add(d, path, 0, _("not a text file (contains a NUL byte)"));
+	} else if ((deep = nest_too_deep(text, len, NEST_LIBCONFIG, 0, NEST_MAX)) > 0) {
+		diag_add(d, path, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
 	} else if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		diag_add(d, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
 	} else {
@@ -398,7 +403,7 @@ static int grow_for(int fd, size_t max, char **buf, size_t *cap, size_t n)
 	if (fstat(fd, &st) < 0)
 		return -1;
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		errno = S_ISREG(st.st_mode) ? EFBIG : UTIL_ENOTREG;
 		return -1;
 	}
 	/* one byte more than the size, to see the end; more if it grows */
@@ -417,7 +422,10 @@ static int grow_for(int fd, size_t max, char **buf, size_t *cap, size_t n)
  * file to file), with one open and, for all but large files, one read: a
  * read from a regular file returns less than asked for only at its end
  * (POSIX), so the size is asked for only when the buffer fills. Whatever
- * the file is, no more than max bytes are read and nothing blocks.
+ * the file is, no more than max bytes are read and nothing blocks; what is
+ * not a regular file fails with UTIL_ENOTREG, found out by fstat only on
+ * the paths a regular file rarely takes (a full buffer, nothing read, an
+ * error), so that a year of segments costs no fstat each.
  */
 static int folder_read(struct folder *f, const char *name, size_t max, char **buf, size_t *cap,
                        size_t *len)
@@ -448,6 +456,8 @@ static int folder_read(struct folder *f, const char *name, size_t max, char **bu
 		r = read(fd, *buf + n, room - n);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r <= 0 && n == 0 && util_check_regular(fd) < 0)
+			goto fail; /* an empty FIFO reads as nothing, a busy one fails */
 		if (r < 0)
 			goto fail;
 		n += (size_t)r;
@@ -472,7 +482,7 @@ static int read_segment(struct folder *f, struct segment_verifier *v, const char
 
 	if (folder_read(f, name, SEGMENT_MAX_BYTES, &f->buf, &f->bufcap, len) == 0)
 		return 0;
-	snprintf(text, sizeof text, _("segment %s: cannot read: %s"), name, strerror(errno));
+	snprintf(text, sizeof text, _("segment %s: cannot read: %s"), name, util_strerror(errno));
 	segment_verifier_problem(v, text);
 	return -1;
 }
@@ -533,6 +543,87 @@ static void read_status(const char *dir, struct walked *wk)
 	free(path);
 }
 
+static bool is_hex64(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 64;
+}
+
+/*
+ * status.json, signed by the station like its segments, says what the
+ * station delivered: every line up to log_delivered_seq, the last with
+ * the chain hash log_delivered_sha256. The verifier holds the segments to
+ * it (segment_verifier_tail), so that the newest segment cannot be deleted
+ * unseen. Problems with status.json itself go to v.
+ */
+static void check_status(const char *dir, const struct minisig_pubkey *pk, const struct folder *f,
+                         struct segment_verifier *v)
+{
+	char *path = xasprintf("%s/status.json", dir), *sigpath = xasprintf("%s.minisig", path);
+	char *buf = NULL, *sig = NULL, *tc = NULL, text[512];
+	const char *why = NULL, *file, *hash, *when;
+	size_t len, siglen;
+	json_t *o = NULL, *seq;
+
+	if (util_read_file(path, STATUS_MAX_BYTES, &buf, &len) < 0) {
+		if (errno != ENOENT)
+			snprintf(text, sizeof text, _("status.json: cannot read: %s"),
+			         util_strerror(errno));
+		else if (f->nsegs > 0)
+			snprintf(text, sizeof text,
+			         _("status.json is missing: whether the newest segments were "
+			           "deleted cannot be told"));
+		else
+			goto out;
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	if (util_read_file(sigpath, SIG_MAX_BYTES, &sig, &siglen) < 0) {
+		snprintf(text, sizeof text, _("status.json: no signature (%s)"),
+		         errno == ENOENT ? _("status.json.minisig is missing")
+		                         : util_strerror(errno));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	if (minisig_verify(pk, buf, len, sig, siglen, &tc, &why) < 0) {
+		snprintf(text, sizeof text,
+		         _("status.json: the signature is not the station's (%s)"), _(why));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	file = strstr(tc, "file:");
+	if (!file || strncmp(file + 5, "status.json", 11) != 0 ||
+	    (file[16] && file[16] != ' ' && file[16] != '\t')) {
+		snprintf(text, sizeof text,
+		         _("status.json: the signature was made for another file"));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	o = json_loadb(buf, len, 0, NULL);
+	seq = json_object_get(o, "log_delivered_seq");
+	hash = json_string_value(json_object_get(o, "log_delivered_sha256"));
+	when = json_string_value(json_object_get(o, "updated"));
+	if (!json_is_integer(seq) || json_integer_value(seq) < 0 || (hash && !is_hex64(hash))) {
+		snprintf(text, sizeof text,
+		         _("status.json does not say what the station delivered "
+		           "(log_delivered_seq, log_delivered_sha256)"));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	segment_verifier_delivered(v, (uint64_t)json_integer_value(seq), hash, when);
+out:
+	json_decref(o);
+	free(tc);
+	free(sig);
+	free(buf);
+	free(sigpath);
+	free(path);
+}
+
 /* A folder of a station nobody registered: one problem that says what
  * it holds. */
 static void unknown_station(const struct folder *f, const char *station, struct walk_ctx *w,
@@ -579,15 +670,17 @@ static void walk_station(const char *logdir, const char *station, const struct m
 	}
 	wk->folder = true;
 	read_status(dir, wk);
-	free(dir);
 	if (!pk) {
 		unknown_station(&f, station, w, wk);
 		folder_close(&f);
+		free(dir);
 		return;
 	}
 
 	v = segment_verifier_new(station, pk, print_problem, w);
 	segment_verifier_set_sigs(v, all_sigs ? SEGMENT_SIGS_ALL : SEGMENT_SIGS_CHAIN);
+	check_status(dir, pk, &f, v);
+	free(dir);
 	/* A signature whose segment is gone: the segment was removed. */
 	for (size_t i = 0; i < f.nsigs; i++) {
 		const struct seg *sig = &f.sigs[i];
@@ -622,6 +715,7 @@ static void walk_station(const char *logdir, const char *station, const struct m
 		if (read_segment(&f, v, owed, &len) == 0)
 			check_sig(&f, v, owed, len);
 	}
+	segment_verifier_tail(v);
 	segment_verifier_summary(v, &wk->sum);
 	segment_verifier_free(v);
 	folder_close(&f);

@@ -1169,6 +1169,11 @@ struct segment_verifier {
 	/* segment_verifier_owed: covers below cursor are still to be settled */
 	bool owing;
 	size_t cursor;
+	/* what status.json says was delivered (segment_verifier_delivered) */
+	uint64_t tail_seq;  /* 0: nothing said */
+	char tail_want[65]; /* "" when no hash was given */
+	char tail_got[65];  /* the chain hash of the line at tail_seq, "" if unseen */
+	char tail_when[40];
 };
 
 static void report(struct segment_verifier *v, const char *fmt, ...) MSG_PRINTF(2, 3);
@@ -1265,6 +1270,36 @@ static const char *seq_range(char *buf, size_t n, uint64_t a, uint64_t b)
 	else
 		snprintf(buf, n, "seq %" PRIu64 "-%" PRIu64, a, b);
 	return buf;
+}
+
+void segment_verifier_delivered(struct segment_verifier *v, uint64_t seq, const char *sha256,
+                                const char *when)
+{
+	v->tail_seq = seq;
+	snprintf(v->tail_want, sizeof v->tail_want, "%s", sha256 ? sha256 : "");
+	snprintf(v->tail_when, sizeof v->tail_when, "%s", when ? when : "?");
+	v->tail_got[0] = '\0';
+}
+
+void segment_verifier_tail(struct segment_verifier *v)
+{
+	char range[64];
+
+	if (v->tail_seq == 0)
+		return;
+	if (v->sum.last_seq < v->tail_seq) {
+		seq_range(range, sizeof range, v->sum.last_seq + 1, v->tail_seq);
+		report(v,
+		       _("%s: missing at the end: the station's signed status.json of %s says it "
+		         "delivered every line up to seq %" PRIu64
+		         " (its newest segment deleted?)"),
+		       range, v->tail_when, v->tail_seq);
+	} else if (v->tail_want[0] && v->tail_got[0] && strcmp(v->tail_want, v->tail_got) != 0) {
+		report(v,
+		       _("seq %" PRIu64 ": not the line the station delivered (its signed "
+		         "status.json of %s gives that line another hash)"),
+		       v->tail_seq, v->tail_when);
+	}
 }
 
 static const char *cover_name(const struct segment_verifier *v, const struct cover *c)
@@ -1517,6 +1552,8 @@ bool segment_verify_lines(struct segment_verifier *v, const char *name, const ch
 			line_hash(v, p, n + 1, hex);
 			have_line_hash = true;
 			prev_seq = l.seq;
+			if (l.seq == v->tail_seq)
+				memcpy(v->tail_got, hex, sizeof hex);
 		}
 		nlines++;
 		p = nl + 1;

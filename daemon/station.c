@@ -122,10 +122,11 @@ static struct timespec from_civil(double civil)
 
 /* --- items ------------------------------------------------------------------ */
 
-static double probe_duration(const char *path)
+/* The length the header of the file open on fd promises; 0 if unknown. */
+static double probe_duration(int fd)
 {
 	SF_INFO info = {0};
-	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	SNDFILE *f = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
 	double d = 0;
 
 	if (!f)
@@ -139,6 +140,8 @@ static double probe_duration(const char *path)
 void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			  const struct sched_item *it, int64_t day, struct station_item *r)
 {
+	int fd;
+
 	memset(r, 0, sizeof *r);
 	r->gain_db = c->audio.gain_db;
 	if (it->relay) {
@@ -196,12 +199,21 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 	else
 		r->owned_path = xasprintf("%s/%s", c->audio_dir, it->file);
 	r->path = r->owned_path;
-	if (access(r->path, R_OK) < 0) {
-		snprintf(r->reason, sizeof r->reason, _("file not found: %s"), r->path);
+	/* This runs in the daemon's loop: a FIFO here must not stop it. */
+	fd = util_open_regular(r->path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			snprintf(r->reason, sizeof r->reason, _("file not found: %s"), r->path);
+		else if (errno == UTIL_ENOTREG)
+			snprintf(r->reason, sizeof r->reason, _("not a regular file: %s"), r->path);
+		else
+			snprintf(r->reason, sizeof r->reason, _("cannot read %s: %s"), r->path,
+				 util_strerror(errno));
 		r->path = NULL;
 		return;
 	}
-	r->duration_s = probe_duration(r->path);
+	r->duration_s = probe_duration(fd);
+	close(fd);
 }
 
 static void resolve_item(const struct station *s, const struct sched_item *it, int64_t day,

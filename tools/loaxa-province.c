@@ -256,7 +256,9 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* The visible regular files of dir, sorted by name. -1 if dir is unusable. */
+/* The visible files of dir but folders, sorted by name: whatever is not a
+ * regular file among them is refused, with its reason, when it is read.
+ * -1 if dir is unusable. */
 static int list_files(const char *dir, char ***names, size_t *n)
 {
 	DIR *d = opendir(dir);
@@ -273,7 +275,7 @@ static int list_files(const char *dir, char ***names, size_t *n)
 		if (e->d_name[0] == '.')
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
 			*names = xreallocarray(*names, *n + 1, sizeof **names);
 			(*names)[(*n)++] = xstrdup(e->d_name);
 		}
@@ -462,7 +464,7 @@ static int read_sidecar(const char *path, bool schedule, struct provpub_meta *m,
 	if (!path_exists(path))
 		return 0;
 	if (util_read_file(path, SIDECAR_MAX_BYTES, &buf, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		return -1;
 	}
 	r = provpub_parse_sidecar(buf, len, path, schedule, m, d);
@@ -497,7 +499,8 @@ static int scan_programmes(const struct pub_opts *o, struct publication *pub, st
 	size_t n;
 
 	if (list_files(o->programmes, &names, &n) < 0) {
-		diag_add(d, o->programmes, 0, _("cannot read the folder: %s"), strerror(errno));
+		diag_add(d, o->programmes, 0, _("cannot read the folder: %s"),
+		         util_strerror(errno));
 		return -1;
 	}
 	pub->progs = xcalloc(n, sizeof *pub->progs);
@@ -525,7 +528,7 @@ static int scan_programmes(const struct pub_opts *o, struct publication *pub, st
 			diag_add(d, path, 0, _("another file already gives programme id \"%s\""),
 			         p->id);
 		} else if (stat(path, &st) < 0 || util_sha256_file(path, p->sha256) < 0) {
-			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+			diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		} else if (provpub_measure(path, &p->duration_s, &p->loudness_lufs, &p->peak_dbfs,
 		                           err, sizeof err) < 0) {
 			diag_add(d, path, 0, "%s", err);
@@ -623,7 +626,7 @@ static int scan_schedules(const struct pub_opts *o, struct publication *pub, str
 	size_t n;
 
 	if (list_files(o->schedules, &names, &n) < 0) {
-		diag_add(d, o->schedules, 0, _("cannot read the folder: %s"), strerror(errno));
+		diag_add(d, o->schedules, 0, _("cannot read the folder: %s"), util_strerror(errno));
 		return -1;
 	}
 	pub->scheds = xcalloc(n, sizeof *pub->scheds);
@@ -639,7 +642,7 @@ static int scan_schedules(const struct pub_opts *o, struct publication *pub, str
 			continue;
 		path = xasprintf("%s/%s", o->schedules, names[i]);
 		if (util_read_file(path, SCHEDULE_MAX_BYTES, &buf, &len) < 0) {
-			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+			diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 			free(path);
 			continue;
 		}
@@ -707,7 +710,7 @@ static int store_file(const char *dir, struct pub_source *s, const char *sha256)
 		return 0;
 	}
 	buf = xmalloc(1 << 20);
-	in = open(s->src, O_RDONLY | O_CLOEXEC);
+	in = util_open_regular(s->src);
 	if (in < 0) {
 		log_warn(_("cannot read %s"), s->src);
 		goto out;

@@ -396,7 +396,7 @@ static int cmd_log(int argc, char **argv)
 		if (errno == ENOENT)
 			printf("%s\n", _("Nothing was logged on that day."));
 		else
-			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"), strerror(errno));
+			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"), util_strerror(errno));
 	} else {
 		for (size_t i = 0; i < dl.n; i++)
 			print_log_line(&dl.lines[i], i + 1);
@@ -568,7 +568,7 @@ static int cmd_pubkey(void)
 	path = xasprintf("%s/station.pub", c.state_dir);
 	if (util_read_file(path, 4096, &buf, &len) < 0) {
 		fprintf(stderr, _("loaxactl: no station key yet (%s: %s); loaxad creates it at its first start\n"),
-			path, strerror(errno));
+			path, util_strerror(errno));
 		rc = 1;
 	} else {
 		fputs(buf, stdout);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -324,6 +325,62 @@ static void test_syntax_and_file(void **state)
 	assert_true(all_zero(&c, sizeof c));
 	diag_free(&d);
 	free(missing);
+}
+
+/* Nested deeper than any config needs, here or in an @include'd file, or
+ * a file that is not a regular one: the line and why, not "memory
+ * exhausted" on line 1, and never a wait on a FIFO. */
+static void test_nesting_and_odd_files(void **state)
+{
+	char *deep = xmalloc(300000), *text, *inc = xasprintf("%s/inc.conf", tmpdir);
+	char *fifo = xasprintf("%s/pipe.conf", tmpdir), *want;
+	struct conf c;
+	struct diag d = {0};
+	FILE *f;
+
+	(void)state;
+	memset(deep, '(', 100000);
+	memcpy(deep + 100000, "1", 1);
+	memset(deep + 100001, ')', 100000);
+	deep[200001] = '\0';
+	text = xasprintf(STATION "state_dir = \"/x\";\nx =\n%s;\n", deep);
+	expect_error(text, 4, "", "nesting too deep: more than 16 levels of brackets");
+	free(text);
+	expect_error(STATION "x = ((((((((((((((((1))))))))))))))));\n", 2, "x", "unknown key");
+	expect_error(STATION "x = (((((((((((((((((1)))))))))))))))));\n", 2, "",
+	             "nesting too deep");
+
+	/* an @include'd file counts from where it is included */
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("# deep\n((((((((((((((((1))))))))))))))))\n", f);
+	fclose(f);
+	text = xasprintf(STATION "x = (\n@include \"%s\"\n);\n", inc);
+	assert_int_equal(load_text(text, &c, &d), -1);
+	assert_int_equal(d.n, 1);
+	want = xasprintf("%s:2: nesting too deep", inc);
+	assert_non_null(strstr(d.msgs[0], want));
+	free(want);
+	free(text);
+	diag_free(&d);
+
+	alarm(10);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	text = xasprintf(STATION "@include \"%s\"\n", fifo);
+	expect_error(text, 2, "@include", "not a regular file");
+	free(text);
+	assert_int_equal(conf_load(&c, fifo, &d), -1);
+	assert_int_equal(d.n, 1);
+	want = xasprintf("%s: cannot read: not a regular file", fifo);
+	assert_string_equal(d.msgs[0], want);
+	alarm(0);
+	free(want);
+	diag_free(&d);
+	unlink(fifo);
+	unlink(inc);
+	free(fifo);
+	free(inc);
+	free(deep);
 }
 
 static void test_unknown_keys(void **state)
@@ -713,6 +770,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),       cmocka_unit_test(test_relay_group),
 	    cmocka_unit_test(test_complete),       cmocka_unit_test(test_example),
 	    cmocka_unit_test(test_large_integers), cmocka_unit_test(test_syntax_and_file),
+	    cmocka_unit_test(test_nesting_and_odd_files),
 	    cmocka_unit_test(test_unknown_keys),   cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_types),          cmocka_unit_test(test_ranges),
 	    cmocka_unit_test(test_station_id),     cmocka_unit_test(test_quiet_hours_errors),
