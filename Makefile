@@ -30,7 +30,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS    := ao sndfile samplerate libconfig libcurl libsodium libcrypto jansson libebur128
+PKGS    := ao sndfile samplerate libconfig libcurl libsodium libcrypto jansson libebur128 expat
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
 CFLAGS  ?= -O2 -g
