@@ -16,7 +16,7 @@
 
 #define AIRLOG_ZERO_PREV "0000000000000000000000000000000000000000000000000000000000000000"
 
-enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY };
+enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY, AIRLOG_ALERT };
 
 /* One line's content. Strings may be NULL (written as null where the
  * field is in the format, left out otherwise). Times with tv_sec == 0 are
@@ -43,6 +43,17 @@ struct airlog_entry {
 	bool clock_synced;
 	const char *version;   /* start/stop: daemon version */
 	struct timespec time;  /* start/stop: when */
+	/* alert lines (a disaster alert's repetition, refusal or Cancel):
+	 * the CAP message; sha256 is the message's, status also "refused"
+	 * or "accepted" (a Cancel applied). 0 is written as null. */
+	const char *identifier;
+	const char *sender;
+	const char *sent;
+	const char *msg_type;
+	const char *severity;
+	int level;             /* LOAXA_RISK_LEVEL 1..5 */
+	int repeat;            /* this repetition, 1..repeats */
+	int repeats;
 };
 
 /* Pure: the JSON line for e with seq and prev, '\n' included (malloc'd). */
@@ -76,7 +87,7 @@ const char *airlog_last_prev(const struct airlog *a);
 /* A parsed line, as read back (strings owned by the record). */
 struct airlog_record {
 	struct airlog_entry e;
-	char *owned[10];
+	char *owned[16];
 	char *line;   /* the raw line without '\n' */
 };
 /* Pure: parse one line; 0 or -1. */

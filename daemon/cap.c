@@ -368,12 +368,42 @@ static void set_once(struct parse *p, char **field, char *text)
 	*field = text;
 }
 
+static int two_digits(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* CAP's dateTime, "2026-10-12T14:30:00+07:00": no fraction, digits where
+ * digits go, a real date, an offset within ±14:59 ("Z" is let through).
+ * The as-run log carries <sent> as written, and the province's strict
+ * reader holds it to the same shape. */
 static bool parse_cap_time(const char *s, time_t *t)
 {
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd+dd:dd";
+	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	struct timespec ts;
+	size_t n = strlen(s);
+	int y, mo, d;
 
-	/* CAP writes "2026-10-12T14:30:00+07:00", no fraction */
-	if (strlen(s) < 20 || s[19] == '.' || util_parse_time(s, &ts) < 0)
+	if (n != 25 && !(n == 20 && s[19] == 'Z'))
+		return false;
+	for (size_t i = 0; i < n && i < 25; i++) {
+		if (i == 19)
+			continue;
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return false;
+	}
+	if (n == 25 &&
+	    ((s[19] != '+' && s[19] != '-') || two_digits(s + 20) > 14 || two_digits(s + 23) > 59))
+		return false;
+	y = two_digits(s) * 100 + two_digits(s + 2);
+	mo = two_digits(s + 5);
+	d = two_digits(s + 8);
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
+	    two_digits(s + 11) > 23 || two_digits(s + 14) > 59 || two_digits(s + 17) > 59)
+		return false;
+	if (util_parse_time(s, &ts) < 0)
 		return false;
 	*t = ts.tv_sec;
 	return true;

@@ -83,6 +83,8 @@ struct segment_line {
 	struct segment_val station, programme, file, sha256, slot, priority, status, reason;
 	struct segment_val scheduled, start, end, time, version, clock;
 	struct segment_val played_s, duration_s, peak_dbfs, rms_dbfs;
+	/* alert lines */
+	struct segment_val identifier, sender, sent, msg_type, severity, level, repeat, repeats;
 };
 
 /* Parse and check one line (without its '\n') strictly: valid JSON (UTF-8,
