@@ -47,10 +47,14 @@ ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
 # loaxad, whose network work is loaxad-net's, maps no libcurl or TLS.
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread -Wl,--as-needed
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+# The speech synthesiser: loaxad-speak alone links it.
+SPEAK_CFLAGS := $(shell $(PKG_CONFIG) --cflags espeak-ng)
+SPEAK_LIBS   := $(shell $(PKG_CONFIG) --libs espeak-ng)
 
-LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c,$(wildcard daemon/*.c))
+LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c daemon/loaxad-speak.c,$(wildcard daemon/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxactl $(BUILD)/loaxa-province
+BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxad-speak $(BUILD)/loaxactl \
+             $(BUILD)/loaxa-province
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -84,6 +88,10 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 
 $(BUILD)/loaxad-net: $(BUILD)/daemon/loaxad-net.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/daemon/loaxad-speak.o: ALL_CFLAGS += $(SPEAK_CFLAGS)
+$(BUILD)/loaxad-speak: $(BUILD)/daemon/loaxad-speak.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(SPEAK_LIBS)
 
 $(BUILD)/loaxactl: $(BUILD)/tools/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -153,7 +161,7 @@ format:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
-	install -m 0755 $(BUILD)/loaxad-net $(DESTDIR)$(LIBEXECDIR)/loaxad-net
+	install -m 0755 $(BUILD)/loaxad-net $(BUILD)/loaxad-speak $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-province $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxad.conf ] || \
