@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "airlog.h"
+#include "alertwatch.h"
 #include "amp.h"
 #include "catalog.h"
 #include "conf.h"
@@ -100,6 +101,7 @@ struct daemon {
 	struct airlog *log;
 	struct sync *sync;     /* NULL without a province manifest_url */
 	struct upload *upload; /* NULL without a province log_url */
+	struct alertwatch *alerts; /* NULL when no alerts are watched */
 };
 
 static json_t *answer(bool ok, const char *fmt, ...) MSG_PRINTF(2, 3);
@@ -158,6 +160,8 @@ static json_t *status_json(struct daemon *dm)
 		json_object_set_new(a, "last_sync", json_string("no province configured"));
 		json_object_set_new(a, "manifest_version", json_integer(0));
 	}
+	if (dm->alerts)
+		json_object_set_new(a, "alerts", alertwatch_status_json(dm->alerts));
 	return a;
 }
 
@@ -266,6 +270,8 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 			return answer(false, "%s", _("this station has no province configured"));
 		if (dm->sync)
 			sync_now(dm->sync);
+		if (dm->alerts)
+			alertwatch_poll_now(dm->alerts);
 		if (dm->upload)
 			upload_now(dm->upload);
 		return answer(true, "%s", _("sync started; see loaxactl status"));
@@ -413,7 +419,8 @@ int main(int argc, char **argv)
 	log_notice("loaxad %s started for station %s", LOAXA_VERSION, conf.station_id);
 	station_reload(station, &d);
 	diag_free(&d);
-	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf)};
+	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf),
+			     alertwatch_start(&conf, 0)};
 	amp = amp_new(&conf);
 	control = control_open(conf.control_socket, handle_control, &dm);
 	if (!control)
@@ -438,14 +445,16 @@ int main(int argc, char **argv)
 
 	clock_offset = util_ts_diff(util_now_real(), util_now_mono());
 	while (running) {
-		struct pollfd pfd[6] = {{.fd = sfd, .events = POLLIN},
+		struct pollfd pfd[7] = {{.fd = sfd, .events = POLLIN},
 					{.fd = tfd, .events = POLLIN},
 					{.fd = player_fd(player), .events = POLLIN},
 					{.fd = control ? control_fd(control) : -1, .events = POLLIN},
 					{.fd = dm.sync ? sync_fd(dm.sync) : -1, .events = POLLIN},
-					{.fd = wfd, .events = POLLIN}};
+					{.fd = wfd, .events = POLLIN},
+					{.fd = dm.alerts ? alertwatch_fd(dm.alerts) : -1, .events = POLLIN}};
 		struct player_event ev;
 		struct sync_event sev;
+		struct alertmsg am;
 
 		{
 			struct timespec now = util_now_real(), wake, amp_wake;
@@ -470,7 +479,7 @@ int main(int argc, char **argv)
 		}
 		publish_status(&dm);
 		upload_set_on_air(dm.upload, station_busy(station));
-		if (poll(pfd, 6, -1) < 0) {
+		if (poll(pfd, 7, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -485,6 +494,10 @@ int main(int argc, char **argv)
 		}
 		while (player_read(player, &ev) == 1)
 			station_player_event(station, &ev);
+		while (dm.alerts && alertwatch_read(dm.alerts, &am) == 1) {
+			station_alert(station, &am);
+			alertmsg_free(&am);
+		}
 		if (pfd[3].revents & POLLIN)
 			control_serve(control);
 		if (pfd[5].revents & POLLIN) {
@@ -526,6 +539,7 @@ int main(int argc, char **argv)
 	sdnotify("STOPPING=1");
 	if (dm.sync)
 		sync_stop(dm.sync);
+	alertwatch_stop(dm.alerts);
 	station_shutdown(station, "loaxad stopped", 3000);
 	player_stop(player, "loaxad stopped");
 	amp_shutdown(amp);

@@ -32,18 +32,15 @@ extern char **environ;
 static char helper_path[PATH_MAX];
 static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
 
-static void find_helper(void)
+char *netjob_find(const char *name, const char *env_var)
 {
-	const char *env = getenv("LOAXA_NET_HELPER");
+	const char *env = env_var ? getenv(env_var) : NULL;
 	char self[PATH_MAX];
 	ssize_t n;
 
-	snprintf(helper_path, sizeof helper_path, "%s", LIBEXECDIR "/loaxad-net");
-	if (env && *env) {
-		snprintf(helper_path, sizeof helper_path, "%s", env);
-		return;
-	}
-	/* a build tree: the helper beside the daemon */
+	if (env && *env)
+		return xstrdup(env);
+	/* a build tree: the program beside the one running */
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n > 0) {
 		char *slash, *beside;
@@ -52,12 +49,21 @@ static void find_helper(void)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			beside = xasprintf("%s/loaxad-net", self);
+			beside = xasprintf("%s/%s", self, name);
 			if (access(beside, X_OK) == 0)
-				snprintf(helper_path, sizeof helper_path, "%s", beside);
+				return beside;
 			free(beside);
 		}
 	}
+	return xasprintf("%s/%s", LIBEXECDIR, name);
+}
+
+static void find_helper(void)
+{
+	char *path = netjob_find("loaxad-net", "LOAXA_NET_HELPER");
+
+	snprintf(helper_path, sizeof helper_path, "%s", path);
+	free(path);
 }
 
 const char *netjob_helper(void)
@@ -66,9 +72,9 @@ const char *netjob_helper(void)
 	return helper_path;
 }
 
-static int spawn(const char *const args[], int in_fd, int out_fd, pid_t *pid)
+static int spawn_path(const char *path, const char *const args[], int in_fd, int out_fd,
+                      pid_t *pid)
 {
-	const char *path = netjob_helper();
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
@@ -99,6 +105,37 @@ static int spawn(const char *const args[], int in_fd, int out_fd, pid_t *pid)
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
 	return err;
+}
+
+static int spawn(const char *const args[], int in_fd, int out_fd, pid_t *pid)
+{
+	return spawn_path(netjob_helper(), args, in_fd, out_fd, pid);
+}
+
+int netjob_spawn(const char *path, const char *const args[], int *to_child, int *from_child,
+                 pid_t *pid)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		err = errno;
+		for (int i = 0; i < 2; i++) {
+			if (in[i] >= 0)
+				close(in[i]);
+		}
+		return err;
+	}
+	err = spawn_path(path ? path : netjob_helper(), args, in[0], out[1], pid);
+	close(in[0]);
+	close(out[1]);
+	if (err) {
+		close(in[1]);
+		close(out[0]);
+		return err;
+	}
+	*to_child = in[1];
+	*from_child = out[0];
+	return 0;
 }
 
 int netjob_run(const char *const args[], const char *input, int cancel_fd, json_t **out, char *why,

@@ -19,6 +19,16 @@
 
 /* The helper's path. */
 const char *netjob_helper(void);
+/* A companion program's path, found as the helper is (env_var, beside the
+ * running program, LIBEXECDIR) (malloc'd). */
+char *netjob_find(const char *name, const char *env_var);
+
+/* Start path (NULL: the helper) with args, its stdin and stdout on pipes
+ * (close-on-exec in this process): 0 with *to_child, *from_child and
+ * *pid, or an errno value. For a child that lives on (the alert watcher);
+ * the caller reaps it. */
+int netjob_spawn(const char *path, const char *const args[], int *to_child, int *from_child,
+                 pid_t *pid);
 
 /* Run the helper with args (NULL-terminated, after argv[0]) and input on
  * its stdin (NULL: none). When cancel_fd (an eventfd, or -1) becomes
