@@ -166,6 +166,7 @@ static void usage_report(FILE *out)
 	          "  -F, --format csv|html    the kind of report\n"
 	          "  -o, --out FILE           write it to FILE (default: standard output)\n"
 	          "  -p, --priority-out FILE  CSV: the priority table to FILE\n"
+	          "      --alerts-out FILE    CSV: the disaster alerts table to FILE\n"
 	          "  -a, --all-signatures     as for verify\n"
 	          "  -h, --help               this help\n"
 	          "\n"
@@ -185,11 +186,20 @@ static void usage_report(FILE *out)
 	          "logged\", or the status and reason it logged). The second table follows the\n"
 	          "first after an empty line, or goes to --priority-out FILE; with --out\n"
 	          "NAME.csv it goes to NAME-priority.csv.\n"
+	          "CSV, third table: one row per station and disaster alert (CAP message) it\n"
+	          "logged in the period, played, refused or a Cancel:\n"
+	          "  station,name,district,alert,sender,msg_type,severity,level,repeats,aired,\n"
+	          "  not_aired,refused,first_aired,note\n"
+	          "aired counts the repetitions logged complete, not_aired the others; refused\n"
+	          "the refusals (alert \"\" is the alert index itself refused); note says why\n"
+	          "not. It follows the second table after an empty line when any alert was\n"
+	          "logged, or goes to --alerts-out FILE; with --out NAME.csv to\n"
+	          "NAME-alerts.csv.\n"
 	          "\n"
 	          "HTML: one self-contained page (no external resources): a summary table,\n"
 	          "silent and offline stations, the priority programmes each station aired or\n"
-	          "not, and every station's days as timelines from 00:00 to 24:00, items\n"
-	          "coloured by status.\n"
+	          "not, the disaster alerts, and every station's days as timelines from 00:00\n"
+	          "to 24:00, items coloured by status.\n"
 	          "\n"
 	          "Exit status: 0 report written (verification problems are warnings), 1 it\n"
 	          "could not be written, 2 wrong usage or an unusable stations.cfg or LOGDIR.\n"));
@@ -1892,14 +1902,15 @@ static int cmd_verify(int argc, char **argv)
 	return r < 0 ? EXIT_USAGE : r > 0 ? 1 : 0;
 }
 
-/* The priority table's file beside NAME.csv: NAME-priority.csv. */
-static char *priority_name(const char *out)
+/* The priority table's file beside NAME.csv: NAME-priority.csv (and
+ * NAME-alerts.csv for the alerts). */
+static char *sibling_csv(const char *out, const char *what)
 {
 	size_t n = strlen(out);
 
 	if (has_suffix(out, ".csv"))
 		n -= 4;
-	return xasprintf("%.*s-priority.csv", (int)n, out);
+	return xasprintf("%.*s-%s.csv", (int)n, out, what);
 }
 
 /* A report file is written whole or not at all: a temporary file beside
@@ -1960,16 +1971,17 @@ static int cmd_report(int argc, char **argv)
 	    {"format", required_argument, NULL, 'F'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"priority-out", required_argument, NULL, 'p'},
+	    {"alerts-out", required_argument, NULL, 'A'},
 	    {"all-signatures", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct provreport_opts ro = {.now = time(NULL), .out = stdout, .warn = stderr};
 	const char *stations = NULL, *from = NULL, *to = NULL, *format = NULL, *out = NULL;
-	const char *prio_out = NULL;
-	struct out_file main_file = {0}, prio_file = {0};
+	const char *prio_out = NULL, *alerts_out = NULL;
+	struct out_file main_file = {0}, prio_file = {0}, alerts_file = {0};
 	struct provreport_stations st;
-	char *prio_default = NULL;
+	char *prio_default = NULL, *alerts_default = NULL;
 	int o, r, ret = 1;
 
 	while ((o = getopt_long(argc, argv, "s:f:t:F:o:p:ah", opts, NULL)) != -1) {
@@ -1991,6 +2003,9 @@ static int cmd_report(int argc, char **argv)
 			break;
 		case 'p':
 			prio_out = optarg;
+			break;
+		case 'A':
+			alerts_out = optarg;
 			break;
 		case 'a':
 			ro.all_signatures = true;
@@ -2021,14 +2036,17 @@ static int cmd_report(int argc, char **argv)
 		log_warnx(_("--format must be csv or html"));
 		return EXIT_USAGE;
 	}
-	if (prio_out && ro.format != PROVREPORT_CSV) {
-		log_warnx(_("--priority-out is for --format csv"));
+	if ((prio_out || alerts_out) && ro.format != PROVREPORT_CSV) {
+		log_warnx(_("--priority-out and --alerts-out are for --format csv"));
 		return EXIT_USAGE;
 	}
 	if (ro.format == PROVREPORT_CSV && out && !prio_out)
-		prio_out = prio_default = priority_name(out);
+		prio_out = prio_default = sibling_csv(out, "priority");
+	if (ro.format == PROVREPORT_CSV && out && !alerts_out)
+		alerts_out = alerts_default = sibling_csv(out, "alerts");
 	if (load_stations(stations, &st) < 0) {
 		free(prio_default);
+		free(alerts_default);
 		return EXIT_USAGE;
 	}
 	if (out) {
@@ -2041,12 +2059,18 @@ static int cmd_report(int argc, char **argv)
 			goto done;
 		ro.priority_out = prio_file.f;
 	}
+	if (alerts_out) {
+		if (out_open(&alerts_file, alerts_out) < 0)
+			goto done;
+		ro.alerts_out = alerts_file.f;
+	}
 	r = provreport_report(&st, argv[optind], &ro);
 	if (r < 0) {
 		ret = EXIT_USAGE;
 		goto done;
 	}
-	if (ferror(ro.out) || (ro.priority_out && ferror(ro.priority_out))) {
+	if (ferror(ro.out) || (ro.priority_out && ferror(ro.priority_out)) ||
+	    (ro.alerts_out && ferror(ro.alerts_out))) {
 		log_warnx(_("cannot write the report"));
 		goto done;
 	}
@@ -2056,10 +2080,13 @@ done:
 		ret = 1;
 	if (out_close(&prio_file, ret == 0) < 0)
 		ret = 1;
+	if (out_close(&alerts_file, ret == 0) < 0)
+		ret = 1;
 	if (!out && fflush(stdout) != 0)
 		ret = 1;
 	provreport_stations_free(&st);
 	free(prio_default);
+	free(alerts_default);
 	return ret;
 }
 

@@ -334,6 +334,28 @@ static void print_log_line(const struct airlog_record *rec, const char *line, vo
 	airlog_chain_hash(line, strlen(line), hash);
 	memcpy(ctx->prev, hash, sizeof hash);
 	ctx->have_prev = true;
+	if (e->type == AIRLOG_ALERT) {
+		char what[96], level[16] = "";
+
+		hms_of(e->start.tv_sec ? e->start : e->scheduled, when);
+		fmt_duration(e->played_s, len, sizeof len);
+		ctx->on_air_s += e->played_s;
+		if (e->repeat)
+			snprintf(what, sizeof what, _("alert %d/%d"), e->repeat, e->repeats);
+		else
+			snprintf(what, sizeof what, "%s", e->msg_type && !strcmp(e->msg_type, "Cancel")
+			                                      ? _("alert: Cancel")
+			                                      : _("alert"));
+		if (e->level)
+			snprintf(level, sizeof level, " %d", e->level);
+		printf("%s  %-11s  ", when, e->status ? e->status : "?");
+		put_col(what, 20);
+		printf("  ");
+		put_col(e->identifier ? e->identifier : "-", 32);
+		printf("  %6s  %s%s%s%s\n", len, e->severity ? e->severity : "", level,
+		       e->reason ? "  " : "", e->reason ? e->reason : "");
+		return;
+	}
 	if (e->type != AIRLOG_PLAY) {
 		hms_of(e->time, when);
 		printf("%s  %s\n", when,
