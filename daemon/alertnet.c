@@ -909,14 +909,14 @@ static void poll_index(struct watcher *w, const char *url)
 		}
 	}
 	if (err) {
-		refuse_index(w, &idx, &sig, _("alerts.json refused: signature: %s"), err);
+		refuse_index(w, &idx, &sig, _("alerts.json: signature: %s"), err);
 		goto out;
 	}
 	util_sha256_hex(idx.data ? idx.data : "", idx.len, hex);
 	if (w->version && w->index_sha[0])
 		chk.last_sha256 = w->index_sha;
 	if (alertidx_parse(&x, idx.data ? idx.data : "", idx.len, "alerts.json", &chk, &d) < 0) {
-		refuse_index(w, &idx, &sig, _("alerts.json refused: %s"), d.n ? d.msgs[0] : "?");
+		refuse_index(w, &idx, &sig, "%s", d.n ? d.msgs[0] : "alerts.json: ?");
 		diag_free(&d);
 		goto out;
 	}

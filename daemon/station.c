@@ -657,7 +657,7 @@ static void log_alert(struct station *s, const struct alertmsg *m, int rep, doub
 		log_notice("alert %s, %d of %d: %s%s%s", m->identifier, rep, m->repeat, a.status,
 		           a.reason ? ": " : "", a.reason ? a.reason : "");
 	else
-		log_notice("alert %s: %s%s%s", m->identifier ? m->identifier : "(unknown)", a.status,
+		log_notice("alert %s: %s%s%s", m->identifier ? m->identifier : "index", a.status,
 		           a.reason ? ": " : "", a.reason ? a.reason : "");
 }
 

@@ -1443,8 +1443,19 @@ static int install_index(const char *pubdir, const char *index, const char *sig,
 	char *stmp = temp_name(pubdir, "alerts.json.minisig");
 	int ret = -1;
 
+	struct stat old, now;
+
 	if (write_temp(itmp, index, strlen(index), 0644) < 0 ||
 	    write_temp(stmp, sig, strlen(sig), 0644) < 0) {
+		log_warn(_("cannot write the alert index in %s"), pubdir);
+	} else if (stat(ipath, &old) == 0 && stat(itmp, &now) == 0 &&
+	           now.st_mtim.tv_sec <= old.st_mtim.tv_sec &&
+	           utimensat(AT_FDCWD, itmp,
+	                     (struct timespec[2]){{0, UTIME_OMIT}, {old.st_mtim.tv_sec + 1, 0}},
+	                     0) < 0) {
+		/* A web server's ETag and Last-Modified count whole seconds:
+		 * two indexes of one size within a second would look the
+		 * same to the stations' conditional GET. */
 		log_warn(_("cannot write the alert index in %s"), pubdir);
 	} else if (rename(stmp, spath) < 0 || rename(itmp, ipath) < 0) {
 		log_warn(_("cannot install the alert index in %s"), pubdir);
