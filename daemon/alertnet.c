@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1093,6 +1094,7 @@ static void round_once(struct watcher *w)
 int alertnet_run(const struct conf *c, const struct alertnet_opts *o)
 {
 	struct watcher w = {.c = c};
+	int lock;
 
 	if (o)
 		w.o = *o;
@@ -1102,10 +1104,21 @@ int alertnet_run(const struct conf *c, const struct alertnet_opts *o)
 		free(w.dir);
 		return 2;
 	}
+	/* One watcher at a time: one left by a daemon that was killed ends
+	 * at the end of its round (its stdin is closed); wait for it. */
+	lock = open(w.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (lock >= 0 && flock(lock, LOCK_EX) < 0 && errno == EINTR)
+		;
+	if (lock < 0) {
+		log_warn("alerts: %s", w.dir);
+		free(w.dir);
+		return 2;
+	}
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    !(w.h = curl_easy_init())) {
 		log_warnx("%s", _("cannot initialise libsodium or libcurl"));
 		free(w.dir);
+		close(lock);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -1145,5 +1158,6 @@ int alertnet_run(const struct conf *c, const struct alertnet_opts *o)
 	free(w.last_modified);
 	free(w.speak);
 	free(w.dir);
+	close(lock);
 	return 0;
 }
