@@ -537,9 +537,6 @@ int main(int argc, char **argv)
 	}
 
 	sdnotify("STOPPING=1");
-	if (dm.sync)
-		sync_stop(dm.sync);
-	alertwatch_stop(dm.alerts);
 	station_shutdown(station, "loaxad stopped", 3000);
 	player_stop(player, "loaxad stopped");
 	amp_shutdown(amp);
@@ -549,6 +546,10 @@ int main(int argc, char **argv)
 		publish_status(&dm);
 		upload_stop(dm.upload);
 	}
+	/* after the last status.json, which asks them for their state */
+	if (dm.sync)
+		sync_stop(dm.sync);
+	alertwatch_stop(dm.alerts);
 	control_close(control);
 	station_free(station);
 	airlog_close(log);
