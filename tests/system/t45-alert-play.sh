@@ -41,6 +41,9 @@ check "the published message names its audio in a <resource>" grep -q "<uri>prog
 check "the first repetition goes on air" wait_for 10 grep -q 'alert T45-1 on air, 1 of 3' "$T/daemon.log"
 sleep 0.5
 rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$LOAXAD_PID/status")
+loaxactl -c "$T/loaxad.conf" status >"$T/status.out" 2>&1
+check "loaxactl status: the alert on air, the watcher at index version 1" \
+	bash -c "grep -q 'On air: *alert T45-1 1/3' $T/status.out && grep -q 'Alerts: *index version 1, watching' $T/status.out"
 check "the second repetition goes on air" wait_for 30 grep -q 'alert T45-1 on air, 2 of 3' "$T/daemon.log"
 cap_xml "$T/c.xml" T45-2 type=Cancel refs="pctt@test.vn,T45-1,$sent"
 loaxa-province alert --key "$P.sec" --out "$P" "$T/c.xml" >"$T/pub2.out" 2>&1
