@@ -94,6 +94,9 @@ struct watcher {
 	size_t nseen;
 	bool dirty;
 	/* this run only */
+	struct alertidx idx; /* the accepted index, while some of it waits */
+	bool idx_pending;
+	char waiting[65];      /* the message a network failure was last reported for */
 	char refused_pair[65]; /* hash of the index and signature last refused */
 	struct stat manifest_st;
 	bool state_known, state_ok;
@@ -173,6 +176,17 @@ static void describe(struct alertmsg *m, const struct cap_alert *a)
 				m->level = v[0] - '0';
 		}
 	}
+}
+
+/* A message that must wait for the network: said once, not every poll. */
+static void waiting(struct watcher *w, const char *sha256, const char *path, const char *why)
+{
+	if (strcmp(w->waiting, sha256) == 0) {
+		log_debug("alerts: %s: %s; trying again", path, why);
+		return;
+	}
+	snprintf(w->waiting, sizeof w->waiting, "%s", sha256);
+	log_warnx(_("alerts: %s: %s; trying again"), path, why);
 }
 
 static void refuse(const struct cap_alert *a, const char *sha256, const char *fmt, ...)
@@ -657,7 +671,7 @@ static int play(struct watcher *w, const struct source *src, const struct manife
 		}
 		r = fetch_audio(w, src->base, e, &audio, why, sizeof why);
 		if (r == 0) {
-			log_warnx(_("alerts: %s: %s; trying again"), e->path, why);
+			waiting(w, f->sha256, e->path, why);
 			ret = 0;
 			goto out;
 		}
@@ -746,7 +760,7 @@ static int take(struct watcher *w, const struct source *src, const struct manife
 		goto out;
 	}
 	if (fetch(w, url, false, &h, &k, why, sizeof why) < 0) {
-		log_warnx(_("alerts: %s: %s; trying again"), f->path, why);
+		waiting(w, f->sha256, f->path, why);
 		ret = 0;
 		goto out;
 	}
@@ -794,8 +808,9 @@ out:
 }
 
 /* Every CAP message of the source not judged before, in order. Stops at
- * the first that must wait for the network. */
-static void take_all(struct watcher *w, const struct source *src)
+ * the first that must wait for the network: false then, to be called
+ * again next round. */
+static bool take_all(struct watcher *w, const struct source *src)
 {
 	for (size_t i = 0; i < src->nfiles; i++) {
 		const struct manifest_entry *f = &src->files[i];
@@ -807,8 +822,9 @@ static void take_all(struct watcher *w, const struct source *src)
 		if (s && (s->state != SEEN_FAILED || !s->retry))
 			continue;
 		if (!take(w, src, f))
-			break;
+			return false;
 	}
+	return true;
 }
 
 /* --- the index ------------------------------------------------------------------- */
@@ -872,7 +888,7 @@ static void poll_index(struct watcher *w, const char *url)
 	}
 	if (code == 304) {
 		set_state(w, true, NULL);
-		goto out;
+		goto pending;
 	}
 	util_sha256_hex(idx.data ? idx.data : "", idx.len, hex);
 	if (strcmp(hex, w->index_sha) == 0) {
@@ -880,7 +896,7 @@ static void poll_index(struct watcher *w, const char *url)
 		 * without ETags) */
 		w->refused_pair[0] = '\0';
 		set_state(w, true, NULL);
-		goto out;
+		goto pending;
 	}
 	if (fetch(w, sig_url, false, &hs, &sig, why, sizeof why) < 0) {
 		set_state(w, false, "alerts.json.minisig: %s", why);
@@ -937,13 +953,21 @@ static void poll_index(struct watcher *w, const char *url)
 	w->refused_pair[0] = '\0';
 	w->dirty = true;
 	set_state(w, true, NULL);
-	src.base = base_url(url);
-	src.files = x.files;
-	src.nfiles = x.nfiles;
-	src.now = x.issued > chk.now ? x.issued : chk.now;
-	take_all(w, &src);
-	free(src.base);
-	alertidx_free(&x);
+	alertidx_free(&w->idx);
+	w->idx = x;
+	w->idx_pending = true;
+pending:
+	/* messages of the accepted index that waited for the network */
+	if (w->idx_pending) {
+		src.base = base_url(url);
+		src.files = w->idx.files;
+		src.nfiles = w->idx.nfiles;
+		src.now = w->idx.issued > chk.now ? w->idx.issued : chk.now;
+		w->idx_pending = !take_all(w, &src);
+		free(src.base);
+		if (!w->idx_pending)
+			alertidx_free(&w->idx);
+	}
 out:
 	free(idx.data);
 	free(sig.data);
@@ -981,9 +1005,13 @@ static void poll_manifest(struct watcher *w)
 		src.files = m.alerts;
 		src.nfiles = m.nalerts;
 		src.now = m.issued > time(NULL) ? m.issued : time(NULL);
-		take_all(w, &src);
-		memcpy(w->manifest_sha, hex, sizeof hex);
-		w->dirty = true;
+		if (take_all(w, &src)) {
+			memcpy(w->manifest_sha, hex, sizeof hex);
+			w->dirty = true;
+		} else {
+			/* read it again next round */
+			memset(&w->manifest_st, 0, sizeof w->manifest_st);
+		}
 		free(src.base);
 		manifest_free(&m);
 	}
@@ -1149,6 +1177,7 @@ int alertnet_run(const struct conf *c, const struct alertnet_opts *o)
 	}
 	if (w.dirty)
 		state_save(&w);
+	alertidx_free(&w.idx);
 	curl_easy_cleanup(w.h);
 	curl_global_cleanup();
 	for (size_t i = 0; i < w.nseen; i++)
