@@ -578,24 +578,33 @@ static int speak(struct watcher *w, const char *text, const char *path, char *wh
 	if (util_write_all(to, text, strlen(text)) < 0)
 		log_warn("alerts: %s", w->speak);
 	close(to);
-	/* its stdout is ours to drain; it prints nothing unless asked */
-	for (int waited = 0;; waited++) {
-		struct pollfd p = {.fd = from, .events = POLLIN};
-		pid_t r = waitpid(pid, &status, WNOHANG);
+	/* it prints nothing unless asked: its stdout ends when it does,
+	 * a moment before the exit can be reaped */
+	{
+		struct timespec start = util_now_mono();
+		bool open_out = true;
 
-		if (r == pid)
-			break;
-		if (waited >= SPEAK_TIMEOUT_S * 10) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(from);
-			snprintf(why, why_len, _("%s took longer than %d s"), w->speak,
-			         SPEAK_TIMEOUT_S);
-			return -1;
-		}
-		if (poll(&p, 1, 100) > 0 && read(from, sink, sizeof sink) <= 0) {
-			/* end of its output: wait for the exit */
-			p.fd = -1;
+		for (;;) {
+			double left = SPEAK_TIMEOUT_S - util_ts_diff(util_now_mono(), start);
+			struct pollfd p = {.fd = from, .events = POLLIN};
+
+			if (!open_out && waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			if (left <= 0) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				close(from);
+				snprintf(why, why_len, _("%s took longer than %d s"), w->speak,
+				         SPEAK_TIMEOUT_S);
+				return -1;
+			}
+			if (!open_out) {
+				usleep(5000);
+				continue;
+			}
+			if (poll(&p, 1, (int)(left * 1000) + 1) > 0 &&
+			    read(from, sink, sizeof sink) <= 0)
+				open_out = false;
 		}
 	}
 	close(from);
