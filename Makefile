@@ -2,6 +2,7 @@
 #
 #   make            build the daemon and tools into build/
 #   make demo       install what is missing, build, play the demo day
+#   make demo-web   the operator's web page, photographed into build/demo-web/
 #   make check      install what is missing, build, run every test
 #                   (plain, then ASan+UBSan, then valgrind)
 #   make bench      benchmarks, printed as a table
@@ -31,6 +32,8 @@ PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
 PKGS    := ao sndfile samplerate libconfig libcurl libsodium libcrypto jansson libebur128 expat
+# The stream decoders: loaxad-relay alone links them.
+RELAY_PKGS := libmpg123 faad2
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
 CFLAGS  ?= -O2 -g
@@ -42,25 +45,30 @@ ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Idaemon \
                -DLOAXA_VERSION='"$(VERSION)"' -DLOCALEDIR='"$(LOCALEDIR)"' \
                -DLIBEXECDIR='"$(LIBEXECDIR)"' \
                -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -pthread \
-               $(shell $(PKG_CONFIG) --cflags $(PKGS))
+               $(shell $(PKG_CONFIG) --cflags $(PKGS) $(RELAY_PKGS))
 # --as-needed: each program links only the libraries it calls, so that
 # loaxad, whose network work is loaxad-net's, maps no libcurl or TLS.
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread -Wl,--as-needed
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+# The web page's HTTP server (and through it GnuTLS): loaxa-web alone links it.
+WEB_PKGS    := libmicrohttpd
+ALL_CFLAGS  += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))
+WEB_LIBS    := $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
 # The speech synthesiser: loaxad-speak alone links it.
 SPEAK_CFLAGS := $(shell $(PKG_CONFIG) --cflags espeak-ng)
 SPEAK_LIBS   := $(shell $(PKG_CONFIG) --libs espeak-ng)
 
-LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c daemon/loaxad-speak.c,$(wildcard daemon/*.c))
+RELAY_SRC := daemon/loaxad-relay.c daemon/streamdec.c
+LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c daemon/loaxad-speak.c daemon/loaxa-web.c $(RELAY_SRC),$(wildcard daemon/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxad-speak $(BUILD)/loaxactl \
-             $(BUILD)/loaxa-province
+BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxad-relay $(BUILD)/loaxad-speak \
+             $(BUILD)/loaxactl $(BUILD)/loaxa-province $(BUILD)/loaxa-web
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo check test unit system asan valgrind bench install clean lint format
+.PHONY: all deps demo demo-web check test unit system asan valgrind bench install clean lint format
 
 all: $(BINS)
 
@@ -92,6 +100,12 @@ $(BUILD)/loaxad-net: $(BUILD)/daemon/loaxad-net.o $(BUILD)/libloaxa.a
 $(BUILD)/daemon/loaxad-speak.o: ALL_CFLAGS += $(SPEAK_CFLAGS)
 $(BUILD)/loaxad-speak: $(BUILD)/daemon/loaxad-speak.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(SPEAK_LIBS)
+
+$(BUILD)/loaxad-relay: $(RELAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(RELAY_PKGS))
+
+$(BUILD)/loaxa-web: $(BUILD)/daemon/loaxa-web.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(WEB_LIBS)
 
 $(BUILD)/loaxactl: $(BUILD)/tools/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -155,13 +169,22 @@ demo:
 	$(MAKE) all
 	BUILD=$(BUILD) tools/demo
 
+# The operator's web page, photographed at a phone's and a PC's width.
+demo-web:
+	@tools/install-deps demo-web
+	$(MAKE) all
+	BUILD=$(BUILD) tools/demo-web
+
 format:
 	clang-format -i daemon/*.[ch] tools/*.c tests/unit/*.[ch] tests/helpers/*.c
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
-	install -m 0755 $(BUILD)/loaxad-net $(BUILD)/loaxad-speak $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(BUILD)/loaxad-net $(DESTDIR)$(LIBEXECDIR)/loaxad-net
+	install -m 0755 $(BUILD)/loaxad-relay $(DESTDIR)$(LIBEXECDIR)/loaxad-relay
+	install -m 0755 $(BUILD)/loaxad-speak $(DESTDIR)$(LIBEXECDIR)/loaxad-speak
+	install -m 0755 $(BUILD)/loaxa-web $(DESTDIR)$(SBINDIR)/loaxa-web
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-province $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxad.conf ] || \
@@ -175,6 +198,9 @@ install: all
 	sed 's|/usr/sbin/loaxad|$(SBINDIR)/loaxad|; s|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' \
 		systemd/loaxad.service >$(DESTDIR)$(UNITDIR)/loaxad.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxad.service
+	sed 's|/usr/sbin/loaxa-web|$(SBINDIR)/loaxa-web|; s|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' \
+		systemd/loaxa-web.service >$(DESTDIR)$(UNITDIR)/loaxa-web.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-web.service
 	install -m 0644 systemd/loaxa.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/loaxa.conf
 	sed 's|/etc/loaxa|$(SYSCONFDIR)/loaxa|g' systemd/loaxa.tmpfiles \
 		>$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/loaxa.conf

@@ -47,6 +47,8 @@ static const char *type_name(enum airlog_type t)
 		return "stop";
 	case AIRLOG_PLAY:
 		return "play";
+	case AIRLOG_SWITCH:
+		return "switch";
 	case AIRLOG_ALERT:
 		return "alert";
 	}
@@ -168,6 +170,8 @@ char *airlog_format_line(const struct airlog_entry *e, uint64_t seq, const char 
 		add(o, "programme", jstr(e->programme));
 		if (e->file)
 			add(o, "file", jstr(e->file));
+		if (e->relay)
+			add(o, "relay", jstr(e->relay));
 		add(o, "sha256", jstr(e->sha256 && *e->sha256 ? e->sha256 : NULL));
 		add(o, "slot", jstr(e->slot));
 		add(o, "priority", jstr(e->priority));
@@ -179,8 +183,23 @@ char *airlog_format_line(const struct airlog_entry *e, uint64_t seq, const char 
 		add(o, "duration_s", jreal(e->duration_s, 3));
 		add(o, "status", jstr(e->status));
 		add(o, "reason", jstr(e->reason));
+		/* only on lines an operator's command made, so the others read
+		 * exactly as §5 has them */
+		if (e->by)
+			add(o, "by", jstr(e->by));
 		add(o, "peak_dbfs", jreal(e->peak_dbfs, 1));
 		add(o, "rms_dbfs", jreal(e->rms_dbfs, 1));
+		if (e->relay) {
+			add(o, "relayed_s", jreal(e->relayed_s, 3));
+			add(o, "fallback_s", jreal(e->fallback_s, 3));
+		}
+	} else if (e->type == AIRLOG_SWITCH) {
+		add(o, "relay", jstr(e->relay));
+		add(o, "slot", jstr(e->slot));
+		add(o, "priority", jstr(e->priority));
+		add(o, "time", jtime(e->time, true));
+		add(o, "to", jstr(e->to));
+		add(o, "reason", jstr(e->reason));
 	} else if (e->type == AIRLOG_ALERT) {
 		format_alert(o, e);
 	} else {
@@ -216,6 +235,9 @@ enum {
 	OWN_STATUS,
 	OWN_REASON,
 	OWN_VERSION,
+	OWN_RELAY,
+	OWN_TO,
+	OWN_BY,
 	OWN_IDENTIFIER,
 	OWN_SENDER,
 	OWN_SENT,
@@ -321,6 +343,8 @@ static int parse_fields(json_t *o, struct airlog_record *r)
 		e->type = AIRLOG_START;
 	else if (strcmp(s, "stop") == 0)
 		e->type = AIRLOG_STOP;
+	else if (strcmp(s, "switch") == 0)
+		e->type = AIRLOG_SWITCH;
 	else
 		return -1;
 	v = json_object_get(o, "clock");
@@ -333,6 +357,17 @@ static int parse_fields(json_t *o, struct airlog_record *r)
 	if (get_str(o, "station", true, r, OWN_STATION, &e->station) < 0 ||
 	    get_str(o, "reason", false, r, OWN_REASON, &e->reason) < 0)
 		return -1;
+	if (e->type == AIRLOG_SWITCH) {
+		e->peak_dbfs = e->rms_dbfs = -INFINITY;
+		if (get_str(o, "relay", true, r, OWN_RELAY, &e->relay) < 0 || !e->relay ||
+		    get_str(o, "slot", false, r, OWN_SLOT, &e->slot) < 0 ||
+		    get_str(o, "priority", false, r, OWN_PRIORITY, &e->priority) < 0 ||
+		    get_time(o, "time", true, &e->time) < 0 ||
+		    get_str(o, "to", true, r, OWN_TO, &e->to) < 0 || !e->to ||
+		    (strcmp(e->to, "fallback") != 0 && strcmp(e->to, "relay") != 0))
+			return -1;
+		return 0;
+	}
 	if (e->type == AIRLOG_ALERT &&
 	    (get_str(o, "identifier", true, r, OWN_IDENTIFIER, &e->identifier) < 0 ||
 	     get_str(o, "sender", true, r, OWN_SENDER, &e->sender) < 0 ||
@@ -357,12 +392,20 @@ static int parse_fields(json_t *o, struct airlog_record *r)
 	      get_str(o, "priority", true, r, OWN_PRIORITY, &e->priority) < 0)) ||
 	    get_str(o, "sha256", true, r, OWN_SHA256, &e->sha256) < 0 ||
 	    get_str(o, "status", true, r, OWN_STATUS, &e->status) < 0 || !e->status ||
+	    get_str(o, "by", false, r, OWN_BY, &e->by) < 0 ||
 	    get_time(o, "scheduled", true, &e->scheduled) < 0 ||
 	    get_time(o, "start", true, &e->start) < 0 || get_time(o, "end", true, &e->end) < 0 ||
 	    get_real(o, "played_s", 0.0, &e->played_s) < 0 ||
 	    get_real(o, "duration_s", NAN, &e->duration_s) < 0 ||
 	    get_real(o, "peak_dbfs", -INFINITY, &e->peak_dbfs) < 0 ||
-	    get_real(o, "rms_dbfs", -INFINITY, &e->rms_dbfs) < 0)
+	    get_real(o, "rms_dbfs", -INFINITY, &e->rms_dbfs) < 0 ||
+	    get_str(o, "relay", false, r, OWN_RELAY, &e->relay) < 0 ||
+	    get_real(o, "relayed_s", NAN, &e->relayed_s) < 0 ||
+	    get_real(o, "fallback_s", NAN, &e->fallback_s) < 0)
+		return -1;
+	/* the relay's figures come with it, and only with it */
+	if (!e->relay != !json_object_get(o, "relayed_s") ||
+	    !e->relay != !json_object_get(o, "fallback_s"))
 		return -1;
 	return 0;
 }

@@ -16,7 +16,11 @@
 
 #define AIRLOG_ZERO_PREV "0000000000000000000000000000000000000000000000000000000000000000"
 
-enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY, AIRLOG_ALERT };
+/* AIRLOG_SWITCH: a relay item changed source (loaxa's own line type):
+ * station, relay, slot, priority, time, to ("fallback" or "relay"), reason,
+ * clock. AIRLOG_ALERT: a disaster alert's repetition, refusal or Cancel
+ * (loaxa's own line type, see the fields below). */
+enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY, AIRLOG_SWITCH, AIRLOG_ALERT };
 
 /* One line's content. Strings may be NULL (written as null where the
  * field is in the format, left out otherwise). Times with tv_sec == 0 are
@@ -38,11 +42,20 @@ struct airlog_entry {
 	double duration_s;
 	const char *status;    /* complete|interrupted|failed|skipped|missed */
 	const char *reason;
+	const char *by;        /* play: who asked for it on air or off it (an operator's
+	                          play, emergency or stop), NULL for the schedule's own */
 	double peak_dbfs;      /* -inf written as null */
 	double rms_dbfs;
 	bool clock_synced;
 	const char *version;   /* start/stop: daemon version */
-	struct timespec time;  /* start/stop: when */
+	struct timespec time;  /* start/stop/switch: when */
+	/* play of a relay item (relay set): the relay as written in the
+	 * schedule, seconds of the stream and of the fallback written;
+	 * switch: the relay, and to "fallback" or "relay" */
+	const char *relay;
+	double relayed_s;
+	double fallback_s;
+	const char *to;
 	/* alert lines (a disaster alert's repetition, refusal or Cancel):
 	 * the CAP message; sha256 is the message's, status also "refused"
 	 * or "accepted" (a Cancel applied). 0 is written as null. */
@@ -87,7 +100,7 @@ const char *airlog_last_prev(const struct airlog *a);
 /* A parsed line, as read back (strings owned by the record). */
 struct airlog_record {
 	struct airlog_entry e;
-	char *owned[16];
+	char *owned[20];
 	char *line;   /* the raw line without '\n' */
 };
 /* Pure: parse one line; 0 or -1. */

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sodium.h>
@@ -1161,7 +1162,12 @@ int alertnet_run(const struct conf *c, const struct alertnet_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	w.have_pk =
 	    c->province.public_key && minisig_parse_pubkey(c->province.public_key, &w.pk) == 0;
-	w.speak = netjob_find("loaxad-speak", "LOAXA_SPEAK_HELPER");
+	{
+		char speak[PATH_MAX];
+
+		netjob_find_program("loaxad-speak", "LOAXA_SPEAK_HELPER", speak, sizeof speak);
+		w.speak = xstrdup(speak);
+	}
 	state_load(&w);
 	tidy(&w);
 	/* what was given to play and may still play: again, the daemon

@@ -98,6 +98,17 @@ int catalog_load(struct catalog *c, const char *state_dir, const char *station_i
 		if (m.schedules[i].for_station && (path = store_file(state_dir, &m.schedules[i])))
 			c->schedules[c->nschedules++] = path;
 	}
+	c->relays = xcalloc(m.nrelays + 1, sizeof *c->relays);
+	for (size_t i = 0; i < m.nrelays; i++) {
+		struct catalog_relay *r = &c->relays[c->nrelays];
+
+		if (!m.relays[i].for_station)
+			continue;
+		r->id = xstrdup(m.relays[i].id);
+		r->title = xstrdup(m.relays[i].title);
+		r->url = xstrdup(m.relays[i].url);
+		c->nrelays++;
+	}
 	manifest_free(&m);
 	return 0;
 }
@@ -114,6 +125,12 @@ void catalog_free(struct catalog *c)
 	for (size_t i = 0; i < c->nschedules; i++)
 		free(c->schedules[i]);
 	free(c->schedules);
+	for (size_t i = 0; i < c->nrelays; i++) {
+		free(c->relays[i].id);
+		free(c->relays[i].title);
+		free(c->relays[i].url);
+	}
+	free(c->relays);
 	free(c->province);
 	memset(c, 0, sizeof *c);
 }
@@ -123,5 +140,13 @@ const struct catalog_programme *catalog_find(const struct catalog *c, const char
 	for (size_t i = 0; i < c->nprogrammes; i++)
 		if (strcmp(c->programmes[i].id, id) == 0)
 			return &c->programmes[i];
+	return NULL;
+}
+
+const struct catalog_relay *catalog_find_relay(const struct catalog *c, const char *id)
+{
+	for (size_t i = 0; i < c->nrelays; i++)
+		if (strcmp(c->relays[i].id, id) == 0)
+			return &c->relays[i];
 	return NULL;
 }

@@ -22,6 +22,13 @@ struct catalog_programme {
 	int64_t valid_until;  /* civil day number (days since 1970-01-01), INT64_MAX if none */
 };
 
+/* A stream the province publishes for relaying. */
+struct catalog_relay {
+	char *id;
+	char *title;
+	char *url;
+};
+
 struct catalog {
 	uint64_t version;  /* 0 = no manifest */
 	char *province;
@@ -29,6 +36,8 @@ struct catalog {
 	size_t nprogrammes;
 	char **schedules;  /* absolute paths of province schedule files for this station */
 	size_t nschedules;
+	struct catalog_relay *relays; /* for this station */
+	size_t nrelays;
 };
 
 /* Load state_dir's active manifest. No manifest is not an error (empty
@@ -36,5 +45,6 @@ struct catalog {
 int catalog_load(struct catalog *c, const char *state_dir, const char *station_id);
 void catalog_free(struct catalog *c);
 const struct catalog_programme *catalog_find(const struct catalog *c, const char *id);
+const struct catalog_relay *catalog_find_relay(const struct catalog *c, const char *id);
 
 #endif

@@ -9,7 +9,9 @@
  */
 #include "conf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <libconfig.h>
 #include <libgen.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "i18n.h"
 #include "util.h"
@@ -68,6 +71,7 @@ static const char *check_timezone(const char *v);
 static const char *check_url(const char *v);
 static const char *check_log_url(const char *v);
 static const char *check_public_key(const char *v);
+static const char *check_listen(const char *v);
 
 #define STR(n, field, fl, chk)                                                                     \
 	{                                                                                          \
@@ -120,6 +124,37 @@ static const struct conf_key amplifier_keys[] = {
     {NULL},
 };
 
+static const struct conf_key web_keys[] = {
+    STR("listen", web.listen, CF_NULL_EMPTY, check_listen),
+    STR("tls_cert", web.tls_cert, CF_NULL_EMPTY, NULL),
+    STR("tls_key", web.tls_key, CF_NULL_EMPTY, NULL),
+    INT("session_s", web.session_s, 60, 7 * 86400),
+    {"max_upload_bytes", CK_INT64, offsetof(struct conf, web.max_upload_bytes), 1048576,
+     2147483648.0, 0, NULL, NULL},
+    {NULL},
+};
+
+#define DBL(n, field, lo, hi)                                                                      \
+	{                                                                                          \
+		n, CK_DOUBLE, offsetof(struct conf, field), lo, hi, 0, NULL, NULL                  \
+	}
+
+static const struct conf_key relay_keys[] = {
+    DBL("silence_dbfs", relay.silence_dbfs, -120, 0),
+    DBL("silence_s", relay.silence_s, 0.5, 3600),
+    DBL("stall_s", relay.stall_s, 0.5, 3600),
+    DBL("holdoff_s", relay.holdoff_s, 0.5, 3600),
+    INT("connect_timeout_s", relay.connect_timeout_s, 1, 600),
+    DBL("buffer_s", relay.buffer_s, 0.2, 30),
+    DBL("preroll_s", relay.preroll_s, 0.5, 600),
+    DBL("gain_db", relay.gain_db, -60, 20),
+    STR("fallback", relay.fallback, CF_NULL_EMPTY, NULL),
+    STR("announcement", relay.announcement, CF_NULL_EMPTY, NULL),
+    {NULL},
+};
+
+#undef DBL
+
 static const struct conf_key root_keys[] = {
     {"station", CK_SECTION, 0, 0, 0, 0, NULL, station_keys},
     STR("state_dir", state_dir, CF_NONEMPTY, NULL),
@@ -132,6 +167,8 @@ static const struct conf_key root_keys[] = {
     {"audio", CK_SECTION, 0, 0, 0, 0, NULL, audio_keys},
     {"province", CK_SECTION, 0, 0, 0, 0, NULL, province_keys},
     {"amplifier", CK_SECTION, 0, 0, 0, 0, NULL, amplifier_keys},
+    {"web", CK_SECTION, 0, 0, 0, 0, NULL, web_keys},
+    {"relay", CK_SECTION, 0, 0, 0, 0, NULL, relay_keys},
     {NULL},
 };
 
@@ -275,6 +312,68 @@ static const char *check_public_key(const char *v)
 	    rawlen != 42 || raw[0] != 'E' || raw[1] != 'd')
 		return N_(
 		    "not a minisign public key (the base64 line of the province's .pub file)");
+	return NULL;
+}
+
+int conf_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *addrlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *h = s;
+	size_t hl;
+	char *end;
+	long port;
+
+	memset(addr, 0, sizeof *addr);
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		h = s + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof host)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || errno || port < 1 || port > 65535)
+		return -1;
+	if (s[0] == '[') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+
+		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+			return -1;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*addrlen = sizeof *a6;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -1;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*addrlen = sizeof *a4;
+	}
+	return 0;
+}
+
+static const char *check_listen(const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (conf_parse_listen(v, &ss, &len) < 0)
+		return N_("expected ADDRESS:PORT, e.g. \"0.0.0.0:8080\" or \"[::]:8080\" "
+		          "(\"\" turns the web page off)");
 	return NULL;
 }
 
@@ -608,6 +707,15 @@ static void set_defaults(struct conf *c, const char *path)
 	c->province.alert_interval_s = 10;
 	c->amplifier.lead_s = 3;
 	c->amplifier.tail_s = 5;
+	c->web.session_s = 3600;
+	c->web.max_upload_bytes = 104857600;
+	c->relay.silence_dbfs = -50.0;
+	c->relay.silence_s = 10.0;
+	c->relay.stall_s = 5.0;
+	c->relay.holdoff_s = 30.0;
+	c->relay.connect_timeout_s = 10;
+	c->relay.buffer_s = 2.0;
+	c->relay.preroll_s = 5.0;
 }
 
 bool conf_file_driver(const char *driver)
@@ -661,6 +769,14 @@ static void check_whole(struct conf_ctx *x, const config_t *cfg)
 		s = config_lookup(cfg, "province.manifest_url");
 		setting_error(x, s, "province.public_key",
 		              _("missing; a province with a manifest_url needs its public_key"));
+	}
+
+	if (!c->web.tls_cert != !c->web.tls_key) {
+		const char *missing = c->web.tls_cert ? "web.tls_key" : "web.tls_cert";
+
+		s = config_lookup(cfg, c->web.tls_cert ? "web.tls_cert" : "web.tls_key");
+		setting_error(x, s, missing,
+		              _("missing; TLS needs both tls_cert and tls_key (or neither)"));
 	}
 }
 
@@ -734,5 +850,10 @@ void conf_free(struct conf *c)
 	free(c->geocodes);
 	free(c->amplifier.on_command);
 	free(c->amplifier.off_command);
+	free(c->web.listen);
+	free(c->web.tls_cert);
+	free(c->web.tls_key);
+	free(c->relay.fallback);
+	free(c->relay.announcement);
 	memset(c, 0, sizeof *c);
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "diag.h"
 
@@ -67,12 +68,38 @@ struct conf {
 		int lead_s; /* default 3 */
 		int tail_s; /* default 5 */
 	} amplifier;
+
+	/* The operator's web page (loaxa-web); off unless listen is set. */
+	struct {
+		char *listen;   /* "ADDR:PORT" or "[ADDR6]:PORT"; NULL = off */
+		char *tls_cert; /* PEM file; NULL = plain HTTP (both or neither) */
+		char *tls_key;
+		int session_s;  /* default 3600: a login lasts this long idle */
+		int64_t max_upload_bytes; /* default 104857600 */
+	} web;
+
+	struct {                       /* relay items (relaymon.h) */
+		double silence_dbfs;   /* default -50: a peak below is silence */
+		double silence_s;      /* default 10: silent this long, fallback */
+		double stall_s;        /* default 5: no data this long, fallback */
+		double holdoff_s;      /* default 30: good this long, back */
+		int connect_timeout_s; /* default 10 */
+		double buffer_s;       /* default 2: the jitter buffer */
+		double preroll_s;      /* default 5: connect this early */
+		double gain_db;        /* default 0: added to audio.gain_db */
+		char *fallback;        /* the station's fallback file, NULL none */
+		char *announcement;    /* the last fallback, NULL: a chime */
+	} relay;
 };
 
 /* Parse "HH:MM-HH:MM" ("" = none). Returns 0 or -1. */
 int conf_parse_quiet(const char *s, int *start, int *end);
 /* true when sec_of_day lies inside quiet hours. */
 bool conf_in_quiet(const struct conf *c, int sec_of_day);
+
+/* Parse web.listen: "192.168.1.10:8080", "0.0.0.0:8080", "[::]:8080".
+ * Fills *addr (AF_INET or AF_INET6, port set) and *addrlen. 0 or -1. */
+int conf_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *addrlen);
 
 /* Load and check path; problems are appended to d. Returns 0 when the
  * config is usable (d empty), -1 otherwise (c is then freed). */
@@ -84,7 +111,8 @@ void conf_free(struct conf *c);
  * control_socket, audio.driver and audio.file are never NULL (audio.file
  * may be ""); timezone, the province strings and the amplifier commands
  * are NULL when absent or "". audio.options keeps the file's order, numbers
- * converted to their decimal text.
+ * converted to their decimal text. web.listen, web.tls_cert and
+ * web.tls_key are NULL when absent or "".
  */
 
 /* true for the libao drivers that write to audio.file (wav, au, raw). */

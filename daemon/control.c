@@ -4,6 +4,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 #include "util.h"
 
 #define CONTROL_MAX_REQUEST (64 * 1024)
+/* loaxactl waits this long for an answer ("load" checks a file, "emergency"
+ * stops the player first): a daemon that takes longer is stuck. */
+#define CONTROL_CLIENT_TIMEOUT_MS 30000
 
 struct control {
 	int fd;
@@ -148,48 +152,69 @@ void control_close(struct control *c)
 
 /* --- client ----------------------------------------------------------------- */
 
-static json_t *request(const char *path, json_t *req)
+bool control_by_valid(const char *by)
 {
+	size_t n = strlen(by);
+
+	if (n == 0 || n > CONTROL_BY_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)by; *p; p++)
+		if (*p < ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+json_t *control_request(const char *path, json_t *req, int timeout_ms)
+{
+	/* A daemon that hangs must not hang its client for ever: loaxa-web
+	 * serves other pages from the same loop. */
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 	struct sockaddr_un sa;
-	char *text, buf[65536];
-	size_t n = 0;
+	char *text, *buf;
+	size_t n = 0, cap = 65536;
 	json_t *ans;
 	json_error_t err;
-	int fd;
+	int fd, saved = 0;
 
 	if (fill_addr(&sa, path) < 0)
 		return NULL;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int saved = errno;
-
+		saved = errno;
 		close(fd);
 		errno = saved;
 		return NULL;
 	}
 	text = json_dumps(req, JSON_COMPACT);
-	if (text) {
-		size_t len = strlen(text);
-
-		if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-			n = 0;
-		free(text);
+	if (!text) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
 	}
-	for (;;) {
-		ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+	if (util_write_all(fd, text, strlen(text)) < 0 || util_write_all(fd, "\n", 1) < 0)
+		saved = errno;
+	free(text);
+	buf = xmalloc(cap);
+	while (!saved && n < cap - 1) {
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
 
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			saved = errno == EAGAIN ? ETIMEDOUT : errno;
 		if (r <= 0)
 			break;
 		n += (size_t)r;
-		if (n == sizeof buf - 1)
-			break;
 	}
 	close(fd);
-	ans = json_loadb(buf, n, JSON_DISABLE_EOF_CHECK, &err);
+	ans = saved ? NULL : json_loadb(buf, n, JSON_DISABLE_EOF_CHECK, &err);
+	free(buf);
 	if (!ans)
-		errno = EPROTO;
+		errno = saved ? saved : EPROTO;
 	return ans;
 }
 
@@ -253,6 +278,8 @@ int control_command(const char *conf_path, int argc, char **argv)
 	struct conf c;
 	struct diag d = {0};
 	const char *cmd = argv[0];
+	const struct passwd *pw;
+	char who[CONTROL_BY_MAX + 1];
 	json_t *req, *ans;
 	bool ok, found = false;
 	int rc;
@@ -275,7 +302,13 @@ int control_command(const char *conf_path, int argc, char **argv)
 		diag_free(&d);
 		return 2;
 	}
+	/* who asks, for the daemon's journal and the as-run log */
+	pw = getpwuid(getuid());
+	if (!pw || snprintf(who, sizeof who, "loaxactl:%s", pw->pw_name) >= (int)sizeof who ||
+	    !control_by_valid(who))
+		snprintf(who, sizeof who, "loaxactl:uid %u", (unsigned)getuid());
 	req = json_pack("{s:s}", "cmd", cmd);
+	json_object_set_new(req, "by", json_string(who));
 	if (argc == 2) {
 		if (strcmp(cmd, "load") == 0) {
 			char *text, *abs = realpath(argv[1], NULL);
@@ -303,7 +336,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 			free(abs);
 		}
 	}
-	ans = request(c.control_socket, req);
+	ans = control_request(c.control_socket, req, CONTROL_CLIENT_TIMEOUT_MS);
 	json_decref(req);
 	if (!ans) {
 		fprintf(stderr, _("loaxactl: cannot reach loaxad at %s: %s\n"), c.control_socket,

@@ -101,6 +101,7 @@ struct daemon {
 	struct airlog *log;
 	struct sync *sync;     /* NULL without a province manifest_url */
 	struct upload *upload; /* NULL without a province log_url */
+	struct amp *amp;       /* NULL without amplifier commands */
 	struct alertwatch *alerts; /* NULL when no alerts are watched */
 };
 
@@ -143,6 +144,8 @@ static json_t *status_json(struct daemon *dm)
 				    json_real((double)vfs.f_bavail * (double)vfs.f_frsize));
 	json_object_set_new(a, "last_seq", json_integer((json_int_t)airlog_last_seq(dm->log)));
 	json_object_set_new(a, "outbox", json_integer(dm->upload ? upload_outbox(dm->upload) : 0));
+	json_object_set_new(a, "amplifier",
+			    json_string(!dm->amp ? "none" : amp_is_on(dm->amp) ? "on" : "off"));
 	if (dm->sync) {
 		struct sync_status st;
 		char when[40] = "never";
@@ -192,7 +195,12 @@ static json_t *load_schedule(struct daemon *dm, json_t *req)
 		char *all = xstrdup(_("not installed; the current schedule stays:"));
 
 		for (size_t i = 0; i < d.n; i++) {
-			char *next = xasprintf("%s\n%s", all, d.msgs[i]);
+			/* FILE:LINE names the file as the operator gave it, not
+			 * the temporary copy that was checked */
+			size_t tl = strlen(tmp);
+			bool ours = strncmp(d.msgs[i], tmp, tl) == 0 && d.msgs[i][tl] == ':';
+			char *next = xasprintf("%s\n%s%s", all, ours ? arg : "",
+					       d.msgs[i] + (ours ? tl : 0));
 
 			free(all);
 			all = next;
@@ -222,25 +230,38 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 {
 	struct daemon *dm = ctx;
 	const char *arg = json_string_value(json_object_get(req, "arg"));
+	json_t *jby = json_object_get(req, "by");
+	const char *by = json_string_value(jby);
 	char err[300];
 
 	if (strcmp(cmd, "status") == 0)
 		return status_json(dm);
+	/* who asks goes into the journal and the as-run log: it must be a
+	 * short line of text */
+	if (jby && (!by || !control_by_valid(by)))
+		return answer(false, "%s", _("bad request: \"by\" must be a short line of text"));
 	if (strcmp(cmd, "play") == 0 || strcmp(cmd, "emergency") == 0) {
 		bool emergency = cmd[0] == 'e';
 
 		if (station_play_now(dm->station, arg, emergency ? SCHED_EMERGENCY : SCHED_PRIORITY,
-				     err, sizeof err) < 0)
+				     by, err, sizeof err) < 0) {
+			log_notice("operator: %s %s refused (by %s): %s", cmd, arg ? arg : "",
+				   by ? by : "?", err);
 			return answer(false, "%s", err);
-		log_notice("operator: %s %s", cmd, arg);
+		}
+		log_notice("operator: %s %s (by %s)", cmd, arg, by ? by : "?");
 		return answer(true, emergency ? _("emergency: %s is going on air now")
 					      : _("%s will play now"),
 			      arg);
 	}
 	if (strcmp(cmd, "stop") == 0) {
-		station_stop_now(dm->station, "stopped by the operator");
+		log_notice("operator: stop (by %s)", by ? by : "?");
+		station_stop_now(dm->station, "stopped by the operator", by);
 		return answer(true, "%s", _("stopped"));
 	}
+	if (strcmp(cmd, "reload") == 0 || strcmp(cmd, "load") == 0 || strcmp(cmd, "sync") == 0)
+		log_notice("operator: %s%s%s (by %s)", cmd, arg ? " " : "", arg ? arg : "",
+			   by ? by : "?");
 	if (strcmp(cmd, "reload") == 0) {
 		struct diag d = {0};
 		int rc = station_reload(dm->station, &d);
@@ -323,6 +344,7 @@ int main(int argc, char **argv)
 	struct player *player;
 	struct station *station;
 	struct player_config pc;
+	char *announcement = NULL;
 	struct control *control;
 	struct daemon dm;
 	struct amp *amp;
@@ -403,7 +425,9 @@ int main(int argc, char **argv)
 				    .file = conf.audio.file,
 				    .rate = conf.audio.rate,
 				    .channels = conf.audio.channels};
+	station_relay_player_config(&conf, &pc, &announcement);
 	player = player_start(&pc);
+	free(announcement);
 	if (!player)
 		fatalx("cannot start the player (audio driver \"%s\")", conf.audio.driver);
 
@@ -419,9 +443,9 @@ int main(int argc, char **argv)
 	log_notice("loaxad %s started for station %s", LOAXA_VERSION, conf.station_id);
 	station_reload(station, &d);
 	diag_free(&d);
-	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf),
-			     alertwatch_start(&conf, 0)};
 	amp = amp_new(&conf);
+	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf), amp,
+			     alertwatch_start(&conf, 0)};
 	control = control_open(conf.control_socket, handle_control, &dm);
 	if (!control)
 		log_errx("the control socket is not available; loaxactl cannot reach the daemon");
@@ -546,7 +570,7 @@ int main(int argc, char **argv)
 		publish_status(&dm);
 		upload_stop(dm.upload);
 	}
-	/* after the last status.json, which asks them for their state */
+	/* after the last status.json, which reads their state */
 	if (dm.sync)
 		sync_stop(dm.sync);
 	alertwatch_stop(dm.alerts);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "schedule.h"
 #include "util.h"
 
 #define MAX_REASONS   20
@@ -489,6 +490,81 @@ static bool parse_list(struct parse *p, json_t *root, const char *key, bool requ
 	return ok;
 }
 
+static bool parse_relay(struct parse *p, json_t *o, size_t i, struct manifest_relay *r)
+{
+	char where[48], shown[100];
+	const char *id, *title, *url;
+	bool ok = true, bad = false;
+
+	snprintf(where, sizeof where, "relays[%zu]", i);
+	if (!json_is_object(o)) {
+		reason(p, _("%s: not an object"), where);
+		return false;
+	}
+	id = json_string_value(json_object_get(o, "id"));
+	if (!id) {
+		reason(p, _("%s: \"id\" missing or not a string"), where);
+		ok = false;
+	} else if (!manifest_safe_id(id)) {
+		printable(shown, sizeof shown, id);
+		reason(p, _("%s: unsafe id \"%s\""), where, shown);
+		ok = false;
+	} else {
+		r->id = xstrdup(id);
+	}
+	url = json_string_value(json_object_get(o, "url"));
+	if (!url || !sched_valid_url(url)) {
+		reason(p, _("%s: \"url\" must be an http:// or https:// stream URL"), where);
+		ok = false;
+	} else {
+		r->url = xstrdup(url);
+	}
+	title = opt_string(o, "title", &bad);
+	if (bad || (title && (strlen(title) > MAX_TITLE_LEN || has_control(title)))) {
+		reason(p, _("%s: \"title\" must be a line of text"), where);
+		ok = false;
+	} else if (r->id) {
+		r->title = xstrdup(title ? title : r->id);
+	}
+	if (!parse_stations(p, o, where, &r->for_station))
+		ok = false;
+	return ok;
+}
+
+static bool parse_relays(struct parse *p, json_t *root, struct manifest *m)
+{
+	json_t *list = json_object_get(root, "relays"), *v;
+	bool ok = true;
+	size_t i;
+
+	if (!list)
+		return true;
+	if (!json_is_array(list)) {
+		reason(p, _("\"%s\" missing or not a list"), "relays");
+		return false;
+	}
+	if (json_array_size(list) > MANIFEST_MAX_RELAYS) {
+		reason(p, _("\"%s\" has more than %d entries"), "relays", MANIFEST_MAX_RELAYS);
+		return false;
+	}
+	m->relays = xcalloc(json_array_size(list) + 1, sizeof *m->relays);
+	m->nrelays = json_array_size(list);
+	json_array_foreach(list, i, v)
+	{
+		if (!parse_relay(p, v, i, &m->relays[i]))
+			ok = false;
+	}
+	for (i = 0; i < m->nrelays && ok; i++)
+		for (size_t k = i + 1; k < m->nrelays; k++)
+			if (m->relays[i].id && m->relays[k].id &&
+			    strcmp(m->relays[i].id, m->relays[k].id) == 0) {
+				reason(p, _("duplicate %s \"%s\""), _("relay id"), m->relays[i].id);
+				ok = false;
+				break;
+			}
+	return ok;
+}
+
 static bool parse_time_member(struct parse *p, json_t *root, const char *key, time_t *t)
 {
 	const char *s = json_string_value(json_object_get(root, key));
@@ -620,6 +696,8 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 			ok = false;
 		if (!check_unique(&p, m->alerts, m->nalerts, false, _("alert path")))
 			ok = false;
+		if (!parse_relays(&p, root, m))
+			ok = false;
 		if (ok && !check_total(&p, m))
 			ok = false;
 	}
@@ -642,6 +720,12 @@ void manifest_free(struct manifest *m)
 	free(m->programmes);
 	free(m->schedules);
 	free(m->alerts);
+	for (size_t i = 0; i < m->nrelays; i++) {
+		free(m->relays[i].id);
+		free(m->relays[i].title);
+		free(m->relays[i].url);
+	}
+	free(m->relays);
 	free(m->province);
 	memset(m, 0, sizeof *m);
 }

@@ -21,6 +21,7 @@
 #define MANIFEST_MAX_BYTES   (4 * 1024 * 1024)
 #define MANIFEST_MAX_SIG     (16 * 1024)
 #define MANIFEST_MAX_ENTRIES 10000
+#define MANIFEST_MAX_RELAYS  1000
 /* Sum of the sizes of one station's files: far beyond an SD card. */
 #define MANIFEST_MAX_TOTAL ((int64_t)64 * 1024 * 1024 * 1024)
 
@@ -39,6 +40,15 @@ struct manifest_entry {
 	bool for_station;     /* "stations" holds the station's id or "*" */
 };
 
+/* A stream the province publishes for relaying (loaxa extension: the
+ * optional "relays" list of { "id", "title", "url", "stations" }). */
+struct manifest_relay {
+	char *id;
+	char *title; /* default the id */
+	char *url;   /* http(s), as schedule.h's sched_valid_url */
+	bool for_station;
+};
+
 struct manifest {
 	uint64_t version;
 	char *province;
@@ -48,6 +58,8 @@ struct manifest {
 	size_t nprogrammes;
 	struct manifest_entry *schedules;
 	size_t nschedules;
+	struct manifest_relay *relays;
+	size_t nrelays;
 	/* loaxa extension: the alert index's files (alertidx.h), listed here
 	 * too; paths alerts/<sha256>.xml or programmes/<sha256>.<ext> */
 	struct manifest_entry *alerts;

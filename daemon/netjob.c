@@ -32,38 +32,37 @@ extern char **environ;
 static char helper_path[PATH_MAX];
 static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
 
-char *netjob_find(const char *name, const char *env_var)
+void netjob_find_program(const char *name, const char *env_var, char *path, size_t n)
 {
-	const char *env = env_var ? getenv(env_var) : NULL;
+	const char *env = getenv(env_var);
 	char self[PATH_MAX];
-	ssize_t n;
+	ssize_t len;
 
-	if (env && *env)
-		return xstrdup(env);
-	/* a build tree: the program beside the one running */
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
+	snprintf(path, n, "%s/%s", LIBEXECDIR, name);
+	if (env && *env) {
+		snprintf(path, n, "%s", env);
+		return;
+	}
+	/* a build tree: the helper beside the daemon */
+	len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len > 0) {
 		char *slash, *beside;
 
-		self[n] = '\0';
+		self[len] = '\0';
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
 			beside = xasprintf("%s/%s", self, name);
 			if (access(beside, X_OK) == 0)
-				return beside;
+				snprintf(path, n, "%s", beside);
 			free(beside);
 		}
 	}
-	return xasprintf("%s/%s", LIBEXECDIR, name);
 }
 
 static void find_helper(void)
 {
-	char *path = netjob_find("loaxad-net", "LOAXA_NET_HELPER");
-
-	snprintf(helper_path, sizeof helper_path, "%s", path);
-	free(path);
+	netjob_find_program("loaxad-net", "LOAXA_NET_HELPER", helper_path, sizeof helper_path);
 }
 
 const char *netjob_helper(void)

@@ -16,12 +16,13 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The helper's path. */
 const char *netjob_helper(void);
-/* A companion program's path, found as the helper is (env_var, beside the
- * running program, LIBEXECDIR) (malloc'd). */
-char *netjob_find(const char *name, const char *env_var);
+/* Where a helper program NAME is, found as loaxad-net is: env_var when
+ * set, else beside the running program, else LIBEXECDIR/NAME. */
+void netjob_find_program(const char *name, const char *env_var, char *path, size_t n);
 
 /* Start path (NULL: the helper) with args, its stdin and stdout on pipes
  * (close-on-exec in this process): 0 with *to_child, *from_child and

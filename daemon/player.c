@@ -30,6 +30,7 @@
 
 #include "decode.h"
 #include "i18n.h"
+#include "relaysrc.h"
 #include "util.h"
 
 #define PLAYER_QUEUE_MAX    64
@@ -61,8 +62,16 @@
 #define PLAYER_ALSA_BUFFER_US "100000"  /* unless audio.options says otherwise */
 #define PLAYER_HASH_STEP      65536     /* bytes hashed per 20 ms of audio while playing */
 #define PLAYER_HASH_BUSY_NS   30000000L /* stop hashing this close to a start time */
+/* An interrupted relay's stream is kept connected this long with nothing
+ * queued, for the relay to go on air again live after what interrupted it. */
+#define PLAYER_PARK_NS 10000000000LL
 
 _Static_assert(sizeof(struct player_event) <= PIPE_BUF, "events must fit one atomic pipe write");
+
+struct player_fallback_item {
+	char *path;
+	double gain_db;
+};
 
 struct player_qitem {
 	uint64_t tag;
@@ -70,6 +79,14 @@ struct player_qitem {
 	double gain_db;
 	struct timespec at;
 	char sha256[65];
+	/* relay items */
+	bool relay;
+	char *relay_url;
+	char *relay_why;
+	double relay_s;
+	struct player_fallback_item *fallback;
+	int nfallback;
+	struct relaysrc *src; /* started ahead of the item (relay_preroll_s) */
 };
 
 struct player {
@@ -83,6 +100,10 @@ struct player {
 	ao_sample_format format;
 	int rate;
 	int channels;
+	struct relaymon_config relay_mon;
+	struct relaysrc_opts relay_src;
+	double relay_preroll_s;
+	char *relay_announcement;
 	long block_frames;
 	size_t hash_per_block; /* PLAYER_HASH_STEP per 20 ms of a block */
 	int pipe_rd, pipe_wr;
@@ -106,6 +127,9 @@ struct player {
 	struct timespec not_before; /* realtime: start of an item that never played */
 	float *fbuf;
 	int16_t *sbuf;
+	int16_t *rbuf;           /* relay: the stream's block while the fallback is on air */
+	struct relaysrc *parked; /* the stream of an interrupted relay */
+	char *parked_url;
 	unsigned char *hashbuf;
 };
 
@@ -127,6 +151,7 @@ struct player_run {
 	int64_t frames;             /* written */
 	int peak;
 	uint64_t sumsq;
+	int64_t relayed, fallback; /* relay items: frames from each source */
 };
 
 static pthread_mutex_t player_ao_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -301,10 +326,22 @@ int player_fd(const struct player *p)
 
 /* --- queue ------------------------------------------------------------- */
 
+static void player_qitem_free(struct player_qitem *q)
+{
+	free(q->path);
+	free(q->relay_url);
+	free(q->relay_why);
+	for (int i = 0; i < q->nfallback; i++)
+		free(q->fallback[i].path);
+	free(q->fallback);
+	relaysrc_close(q->src);
+	memset(q, 0, sizeof *q);
+}
+
 static void player_drop_queue(struct player *p)
 {
 	while (p->qcount > 0) {
-		free(p->queue[p->qhead].path);
+		player_qitem_free(&p->queue[p->qhead]);
 		p->qhead = (p->qhead + 1) % PLAYER_QUEUE_MAX;
 		p->qcount--;
 	}
@@ -331,8 +368,21 @@ int player_enqueue(struct player *p, const struct player_item *it)
 		return -1;
 	}
 	q = &p->queue[(p->qhead + p->qcount) % PLAYER_QUEUE_MAX];
+	memset(q, 0, sizeof *q);
 	q->tag = it->tag;
-	q->path = xstrdup(it->path);
+	q->path = xstrdup(it->path ? it->path : "");
+	if (it->relay) {
+		q->relay = true;
+		q->relay_url = it->relay_url ? xstrdup(it->relay_url) : NULL;
+		q->relay_why = xstrdup(it->relay_why ? it->relay_why : "");
+		q->relay_s = it->relay_s > 0 ? it->relay_s : 0;
+		q->nfallback = it->nfallback > 0 ? it->nfallback : 0;
+		q->fallback = xcalloc((size_t)q->nfallback + 1, sizeof *q->fallback);
+		for (int i = 0; i < q->nfallback; i++) {
+			q->fallback[i].path = xstrdup(it->fallback[i].path);
+			q->fallback[i].gain_db = it->fallback[i].gain_db;
+		}
+	}
 	q->gain_db = it->gain_db;
 	q->at = it->at;
 	q->sha256[0] = '\0';
@@ -675,6 +725,13 @@ static bool player_wait_start(struct player *p, struct player_run *r)
 	return player_should_go_on(p);
 }
 
+static double player_run_duration(const struct player_run *r)
+{
+	if (r->it->relay)
+		return r->it->relay_s;
+	return r->dec ? decode_info(r->dec)->duration_s : 0.0;
+}
+
 static void player_emit_start(struct player *p, struct player_run *r)
 {
 	struct player_event ev;
@@ -684,7 +741,8 @@ static void player_emit_start(struct player *p, struct player_run *r)
 	ev.tag = r->it->tag;
 	ev.start = r->start_wall;
 	ev.end = ev.start;
-	ev.duration_s = decode_info(r->dec)->duration_s;
+	ev.duration_s = player_run_duration(r);
+	ev.relay = r->it->relay;
 	memcpy(ev.sha256, r->sha256, sizeof ev.sha256);
 	pthread_mutex_lock(&p->lock);
 	player_emit(p, &ev);
@@ -719,7 +777,10 @@ static void player_end(struct player *p, struct player_run *r, enum player_statu
 		ev.start = ev.end = util_now_real();
 	}
 	ev.played_s = (double)r->frames / p->rate;
-	ev.duration_s = r->dec ? decode_info(r->dec)->duration_s : 0.0;
+	ev.duration_s = player_run_duration(r);
+	ev.relay = r->it->relay;
+	ev.relayed_s = (double)r->relayed / p->rate;
+	ev.fallback_s = (double)r->fallback / p->rate;
 	ev.peak_dbfs = player_dbfs(r->peak);
 	ev.rms_dbfs = samples ? player_dbfs(sqrt((double)r->sumsq / (double)samples)) : -INFINITY;
 	memcpy(ev.sha256, r->sha256, sizeof ev.sha256);
@@ -822,6 +883,8 @@ static long player_wait_due(struct player *p, const struct player_run *r)
 	return k;
 }
 
+static void player_prepare_next(struct player *p, double left_s);
+
 static void player_play_item(struct player *p, const struct player_qitem *it)
 {
 	struct player_run r;
@@ -857,6 +920,9 @@ static void player_play_item(struct player *p, const struct player_qitem *it)
 	}
 	player_hash_begin(&r);
 	player_decode_block(p, &r);
+	/* a relay right behind this item connects while it plays */
+	player_prepare_next(p, (ts_is_set(it->at) ? util_ts_diff(it->at, util_now_real()) : 0) +
+	                           decode_info(r.dec)->duration_s);
 	if (!player_wait_start(p, &r)) {
 		player_end_interrupted(p, &r);
 		goto out;
@@ -892,6 +958,7 @@ static void player_play_item(struct player *p, const struct player_qitem *it)
 		if (cut)
 			break;
 		player_hash_step(p, &r, p->hash_per_block);
+		player_prepare_next(p, decode_info(r.dec)->duration_s - (double)r.frames / p->rate);
 		player_decode_block(p, &r);
 	}
 	if (cut) {
@@ -909,6 +976,382 @@ out:
 	if (r.hash_fd >= 0)
 		close(r.hash_fd);
 	decode_close(r.dec);
+}
+
+/* --- the thread: relay items -------------------------------------------- */
+
+/* The chime that stands in when no fallback file plays: 1 s at 660 Hz and
+ * 1 s at 880 Hz, at -12 dBFS, a sound no one takes for the programme. */
+#define PLAYER_CHIME_S    2
+#define PLAYER_CHIME_GAIN 0.25
+
+/* The fallback of a relay item, while it is on air. */
+struct player_fb {
+	const struct player_qitem *it;
+	int k; /* 0..nfallback-1: the items; nfallback: the announcement */
+	struct decode *dec;
+	float scale;
+	bool any;      /* a fallback item gave audio in this round of the chain */
+	int64_t chime; /* frames of the chime written; -1: not the chime */
+};
+
+/*
+ * Read what the child has written. A full buffer means the stream runs
+ * ahead of the clock: a server's opening burst, the seconds of preroll, or
+ * an encoder whose clock is faster than ours. The oldest audio goes, down
+ * to half the buffer, so the relay stays live and a stream that dies is
+ * noticed within the buffer's length, not the backlog's.
+ */
+static void player_relay_feed(struct relaysrc *src)
+{
+	if (!src)
+		return;
+	relaysrc_pump(src);
+	if (relaysrc_frames(src) >= relaysrc_capacity(src)) {
+		relaysrc_take(src, NULL, relaysrc_frames(src) - relaysrc_capacity(src) / 2);
+		relaysrc_pump(src);
+	}
+}
+
+/* Start the child of the next queued relay item once its start is near,
+ * and keep its buffer filling: left_s is what remains of the item playing
+ * now. */
+static void player_prepare_next(struct player *p, double left_s)
+{
+	struct player_qitem *q;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->qcount > 0) {
+		q = &p->queue[p->qhead];
+		if (q->relay && !q->src && q->relay_url) {
+			double until =
+			    ts_is_set(q->at) ? util_ts_diff(q->at, util_now_real()) : left_s;
+
+			if (until <= p->relay_preroll_s)
+				q->src = relaysrc_open(q->relay_url, &p->relay_src);
+		}
+		if (q->relay)
+			player_relay_feed(q->src);
+	}
+	pthread_mutex_unlock(&p->lock);
+	player_relay_feed(p->parked);
+}
+
+static void player_fb_reset(struct player_fb *fb)
+{
+	decode_close(fb->dec);
+	fb->dec = NULL;
+	fb->k = 0;
+	fb->any = false;
+	fb->chime = -1;
+}
+
+/* Open item k of the chain (or the announcement file); false when it cannot
+ * play (the announcement: when none is set, the chime plays instead). */
+static bool player_fb_open(struct player *p, struct player_fb *fb)
+{
+	const char *path;
+	double gain;
+	char why[200];
+
+	if (fb->k < fb->it->nfallback) {
+		path = fb->it->fallback[fb->k].path;
+		gain = fb->it->fallback[fb->k].gain_db;
+	} else {
+		path = p->relay_announcement;
+		gain = fb->it->gain_db;
+		if (!path || !*path)
+			return false;
+	}
+	if (decode_open(&fb->dec, path, p->rate, p->channels, why, sizeof why) != DECODE_OK) {
+		log_warnx(_("relay fallback %s: %s"), path, why);
+		fb->dec = NULL;
+		return false;
+	}
+	fb->scale = (float)(32768.0 * pow(10.0, gain / 20.0));
+	return true;
+}
+
+/* The next part of the chain after item k ended (or did not open). */
+static void player_fb_next(struct player_fb *fb)
+{
+	decode_close(fb->dec);
+	fb->dec = NULL;
+	if (fb->k < fb->it->nfallback) {
+		fb->k++;
+		return;
+	}
+	/* after the announcement, round again — unless no item played in
+	 * this round, then the announcement alone, over and over */
+	fb->k = fb->any ? 0 : fb->it->nfallback;
+	fb->any = false;
+}
+
+static void player_fb_chime(struct player *p, struct player_fb *fb, int16_t *out, long n)
+{
+	for (long i = 0; i < n; i++, fb->chime++) {
+		double t = (double)fb->chime / p->rate;
+		double hz = t < PLAYER_CHIME_S / 2.0 ? 660.0 : 880.0;
+		int16_t v = (int16_t)lrint(32767.0 * PLAYER_CHIME_GAIN * sin(2 * M_PI * hz * t));
+
+		for (int c = 0; c < p->channels; c++)
+			out[i * p->channels + c] = v;
+	}
+}
+
+/* n frames of the fallback into out: never short. */
+static void player_fb_fill(struct player *p, struct player_fb *fb, int16_t *out, long n)
+{
+	long done = 0;
+	int tries = 0;
+
+	while (done < n) {
+		int16_t *o = out + done * p->channels;
+		long got;
+
+		if (fb->chime >= 0) {
+			long k = (long)((int64_t)PLAYER_CHIME_S * p->rate - fb->chime);
+
+			k = k < n - done ? k : n - done;
+			player_fb_chime(p, fb, o, k);
+			done += k;
+			if (fb->chime >= (int64_t)PLAYER_CHIME_S * p->rate) {
+				fb->chime = -1;
+				player_fb_next(fb);
+			}
+			continue;
+		}
+		if (!fb->dec && !player_fb_open(p, fb)) {
+			/* every file of a round failed: the chime it is */
+			if (fb->k == fb->it->nfallback || ++tries > fb->it->nfallback + 1)
+				fb->chime = 0;
+			else
+				player_fb_next(fb);
+			continue;
+		}
+		got = decode_read(fb->dec, p->fbuf, n - done);
+		for (long i = 0; i < got * p->channels; i++)
+			o[i] = player_float_sample(p->fbuf[i] * fb->scale);
+		done += got;
+		if (got > 0 && fb->k < fb->it->nfallback)
+			fb->any = true;
+		if (got == 0)
+			player_fb_next(fb);
+	}
+}
+
+static double player_peak_dbfs(const int16_t *s, size_t n)
+{
+	int peak = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v = s[i] < 0 ? -s[i] : s[i];
+
+		peak = v > peak ? v : peak;
+	}
+	return player_dbfs(peak);
+}
+
+/* Until the item's start time, keep the jitter buffer filling. */
+static bool player_relay_preroll(struct player *p, const struct player_qitem *it,
+                                 struct relaysrc *src)
+{
+	if (!ts_is_set(it->at))
+		return player_should_go_on(p);
+	for (;;) {
+		double left = util_ts_diff(it->at, util_now_real());
+
+		player_relay_feed(src);
+		if (left <= 0.03)
+			return player_should_go_on(p);
+		if (!player_sleep_until(p, CLOCK_REALTIME,
+		                        left > 0.05 ? ts_add_ns(util_now_real(), 20000000)
+		                                    : it->at))
+			return false;
+	}
+}
+
+static void player_emit_switch(struct player *p, const struct player_run *r, enum relaymon_why why,
+                               const struct relaysrc *src)
+{
+	struct player_event ev;
+	const char *detail = src ? relaysrc_reason(src) : r->it->relay_why;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = PLAYER_SWITCH;
+	ev.tag = r->it->tag;
+	ev.relay = true;
+	ev.to_fallback = why != RELAYMON_GOOD;
+	ev.start = ts_add_ns(r->start_wall, r->frames * 1000000000 / p->rate);
+	ev.end = ev.start;
+	if ((why == RELAYMON_ENDED || why == RELAYMON_NOT_READY) && detail && *detail)
+		snprintf(ev.reason, sizeof ev.reason, "%s: %s", relaymon_why_text(why), detail);
+	else
+		snprintf(ev.reason, sizeof ev.reason, "%s", relaymon_why_text(why));
+	log_notice(_("relay %s: %s: %s"), r->it->relay_url ? r->it->relay_url : "-",
+	           ev.to_fallback ? _("fallback on air") : _("back on the stream"), ev.reason);
+	pthread_mutex_lock(&p->lock);
+	player_emit(p, &ev);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void player_unpark(struct player *p)
+{
+	relaysrc_close(p->parked);
+	p->parked = NULL;
+	free(p->parked_url);
+	p->parked_url = NULL;
+}
+
+static void player_play_relay(struct player *p, struct player_qitem *it)
+{
+	struct player_run r;
+	struct player_fb fb = {.it = it, .chime = -1};
+	struct relaymon mon;
+	struct relaysrc *src = it->src;
+	int64_t total = (int64_t)llround(it->relay_s * p->rate);
+	long prebuffer = (long)(p->relay_src.buffer_s * p->rate / 2);
+	enum relaymon_why pending;
+	char reason[256], first_fault[200] = "";
+	bool cut = false;
+
+	it->src = NULL;
+	memset(&r, 0, sizeof r);
+	r.it = it;
+	r.hash_fd = -1;
+	/* back after an interruption: the stream is still connected */
+	if (!src && it->relay_url && p->parked && strcmp(p->parked_url, it->relay_url) == 0) {
+		src = p->parked;
+		p->parked = NULL;
+	}
+	player_unpark(p);
+	if (!src && it->relay_url)
+		src = relaysrc_open(it->relay_url, &p->relay_src);
+	if (!player_relay_preroll(p, it, src)) {
+		player_end_interrupted(p, &r);
+		goto out;
+	}
+	if (!p->dev) {
+		if (!player_wait_start(p, &r)) {
+			player_end_interrupted(p, &r);
+			goto out;
+		}
+		if (player_device_open(p) < 0) {
+			snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)",
+			         p->driver);
+			player_end(p, &r, PLAYER_FAILED, reason);
+			player_sleep_until(
+			    p, CLOCK_MONOTONIC,
+			    ts_add_ns(util_now_mono(), (int64_t)(it->relay_s * 1e9)));
+			p->clock = util_now_mono();
+			goto out;
+		}
+	}
+	if (!player_gain_fixed(it->gain_db, &r.gain_q, &r.gain_shift)) {
+		r.gain_q = 1 << 14;
+		r.gain_shift = 14;
+	}
+	if (!player_wait_start(p, &r)) {
+		player_end_interrupted(p, &r);
+		goto out;
+	}
+	relaymon_init(&mon, &p->relay_mon);
+	player_relay_feed(src);
+	pending =
+	    relaymon_start(&mon, src && !relaysrc_down(src) && relaysrc_frames(src) >= prebuffer);
+	if (pending != RELAYMON_NONE)
+		snprintf(first_fault, sizeof first_fault, "%s",
+		         src && *relaysrc_reason(src)
+		             ? relaysrc_reason(src)
+		             : (it->relay_why[0] ? it->relay_why : relaymon_why_text(pending)));
+	while (r.frames < total) {
+		long n =
+		    (long)(total - r.frames < p->block_frames ? total - r.frames : p->block_frames);
+		size_t samples = (size_t)n * (size_t)p->channels;
+		long have = 0, k = n;
+		double peak;
+		enum relaymon_why why;
+		bool on_stream = mon.source == RELAYMON_STREAM;
+
+		player_relay_feed(src);
+		if (on_stream) {
+			have = src ? relaysrc_take(src, p->sbuf, n) : 0;
+			memset(p->sbuf + (size_t)have * (size_t)p->channels, 0,
+			       (samples - (size_t)have * (size_t)p->channels) * sizeof *p->sbuf);
+			peak = player_peak_dbfs(p->sbuf, (size_t)have * (size_t)p->channels);
+			player_gain_s16(&r, p->sbuf, samples);
+		} else {
+			have = src ? relaysrc_take(src, p->rbuf, n) : 0;
+			peak = player_peak_dbfs(p->rbuf, (size_t)have * (size_t)p->channels);
+			player_fb_fill(p, &fb, p->sbuf, n);
+		}
+		r.block_n = n;
+		if (p->clockless) {
+			if (!r.started)
+				player_mark_start(p, &r);
+			k = player_wait_due(p, &r);
+			cut = k < n;
+			if (k == 0)
+				break;
+		} else if (!player_wait_lead(p, &r)) {
+			cut = true;
+			break;
+		}
+		if (!ao_play(p->dev, (char *)p->sbuf,
+		             (uint32_t)((size_t)k * (size_t)p->channels * sizeof(int16_t)))) {
+			log_warnx(_("audio device lost (driver %s) while relaying %s"), p->driver,
+			          it->relay_url ? it->relay_url : "-");
+			player_device_close(p);
+			player_end(p, &r, PLAYER_FAILED, "audio device lost");
+			goto out;
+		}
+		if (!r.started)
+			player_mark_start(p, &r);
+		if (pending != RELAYMON_NONE) {
+			player_emit_switch(p, &r, pending, src);
+			pending = RELAYMON_NONE;
+		}
+		player_meter(&r, p->sbuf, (size_t)k * (size_t)p->channels);
+		if (on_stream)
+			r.relayed += have < k ? have : k;
+		else
+			r.fallback += k;
+		r.frames += k;
+		p->clock = player_clock_after(p, r.start, r.frames);
+		if (cut)
+			break;
+		player_prepare_next(p, (double)(total - r.frames) / p->rate);
+		why = relaymon_block(&mon, (double)n / p->rate, (double)have / p->rate, peak,
+		                     !src || (relaysrc_down(src) && relaysrc_frames(src) == 0));
+		if (why != RELAYMON_NONE) {
+			if (mon.source == RELAYMON_FALLBACK) {
+				player_fb_reset(&fb);
+				if (!first_fault[0])
+					snprintf(first_fault, sizeof first_fault, "%s",
+					         relaymon_why_text(why));
+			}
+			player_emit_switch(p, &r, why, src);
+		}
+	}
+	if (cut) {
+		player_end_interrupted(p, &r);
+	} else if (r.fallback > 0 || r.relayed < r.frames) {
+		snprintf(reason, sizeof reason, "relayed %.1f s, fallback %.1f s: %s",
+		         (double)r.relayed / p->rate, (double)r.fallback / p->rate,
+		         first_fault[0] ? first_fault : "stream stalled");
+		player_end(p, &r, PLAYER_COMPLETE, reason);
+	} else {
+		player_end(p, &r, PLAYER_COMPLETE, NULL);
+	}
+out:
+	decode_close(fb.dec);
+	if (cut && src) {
+		/* what interrupted the relay may give the air back before its end */
+		p->parked = src;
+		p->parked_url = xstrdup(it->relay_url);
+	} else {
+		relaysrc_close(src);
+	}
 }
 
 /* --- the thread --------------------------------------------------------- */
@@ -934,6 +1377,24 @@ static bool player_next_item(struct player *p, struct player_qitem *it)
 	}
 	if (p->qcount == 0)
 		p->not_before = (struct timespec){0, 0};
+	if (p->parked) {
+		/* keep an interrupted relay's stream live a while, then let go */
+		struct timespec until = ts_add_ns(util_now_mono(), PLAYER_PARK_NS);
+
+		while (!p->stopping && p->qcount == 0 && ts_diff_ns(until, util_now_mono()) > 0) {
+			struct timespec tick = ts_add_ns(util_now_mono(), 100000000);
+
+			pthread_cond_clockwait(&p->cond, &p->lock, CLOCK_MONOTONIC, &tick);
+			pthread_mutex_unlock(&p->lock);
+			player_relay_feed(p->parked);
+			pthread_mutex_lock(&p->lock);
+		}
+		if (p->qcount == 0 || p->stopping) {
+			pthread_mutex_unlock(&p->lock);
+			player_unpark(p);
+			pthread_mutex_lock(&p->lock);
+		}
+	}
 	while (!p->stopping && p->qcount == 0)
 		pthread_cond_wait(&p->cond, &p->lock);
 	if (p->stopping)
@@ -955,11 +1416,15 @@ static void *player_main(void *arg)
 	pthread_mutex_lock(&p->lock);
 	while (player_next_item(p, &it)) {
 		pthread_mutex_unlock(&p->lock);
-		player_play_item(p, &it);
-		free(it.path);
+		if (it.relay)
+			player_play_relay(p, &it);
+		else
+			player_play_item(p, &it);
+		player_qitem_free(&it);
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
+	player_unpark(p);
 	/* A file driver finishes its header on close. */
 	player_device_close(p);
 	return NULL;
@@ -980,6 +1445,8 @@ static void player_free(struct player *p)
 	free(p->backlog);
 	free(p->fbuf);
 	free(p->sbuf);
+	free(p->rbuf);
+	free(p->relay_announcement);
 	free(p->hashbuf);
 	free(p->driver);
 	free(p->file);
@@ -1049,6 +1516,19 @@ struct player *player_start(const struct player_config *cfg)
 	    xreallocarray(NULL, (size_t)p->block_frames * (size_t)p->channels, sizeof *p->fbuf);
 	p->sbuf =
 	    xreallocarray(NULL, (size_t)p->block_frames * (size_t)p->channels, sizeof *p->sbuf);
+	p->rbuf =
+	    xreallocarray(NULL, (size_t)p->block_frames * (size_t)p->channels, sizeof *p->rbuf);
+	p->relay_mon = cfg->relay_mon;
+	p->relay_src.rate = cfg->rate;
+	p->relay_src.channels = cfg->channels;
+	p->relay_src.connect_timeout_s =
+	    cfg->relay_connect_timeout_s > 0 ? cfg->relay_connect_timeout_s : 10;
+	p->relay_src.stall_s = (int)ceil(cfg->relay_mon.stall_s > 1 ? cfg->relay_mon.stall_s : 1);
+	p->relay_src.buffer_s = cfg->relay_buffer_s > 0 ? cfg->relay_buffer_s : 2.0;
+	p->relay_preroll_s = cfg->relay_preroll_s > 0 ? cfg->relay_preroll_s : 5.0;
+	p->relay_announcement = cfg->relay_announcement && *cfg->relay_announcement
+	                            ? xstrdup(cfg->relay_announcement)
+	                            : NULL;
 	p->hash_per_block =
 	    PLAYER_HASH_STEP *
 	    (size_t)((p->block_frames * PLAYER_BLOCKS_PER_S + cfg->rate / 2) / cfg->rate);

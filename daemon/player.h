@@ -13,6 +13,13 @@
  * The event loop talks to the thread through player_enqueue/player_flush and
  * reads events from player_fd() (a pipe): one START and one END per item, in
  * queue order.
+ *
+ * A relay item plays a radio stream for a set time: a loaxad-relay child
+ * (relaysrc.h) decodes it, the thread reads its PCM through a jitter buffer
+ * on the same clock, and relaymon.h decides when the item's fallback (its
+ * own items, then the station's, then relay.announcement or a chime made
+ * here) stands in for a stream that failed, and when the stream comes back.
+ * Each switch is a SWITCH event between the item's START and END.
  */
 #ifndef LOAXA_PLAYER_H
 #define LOAXA_PLAYER_H
@@ -22,6 +29,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "relaymon.h"
 
 struct player;
 
@@ -32,6 +40,12 @@ struct player_config {
 	const char *file; /* output file for file drivers */
 	int rate;
 	int channels;
+	/* relay items */
+	struct relaymon_config relay_mon;
+	int relay_connect_timeout_s;
+	double relay_buffer_s;          /* jitter buffer; the stream starts with half of it */
+	double relay_preroll_s;         /* start the child this long before the item */
+	const char *relay_announcement; /* last fallback; NULL or "": a chime */
 };
 
 struct player_item {
@@ -40,9 +54,19 @@ struct player_item {
 	double gain_db;    /* total gain for this item */
 	struct timespec at;/* wall-clock start; {0,0}: right after the previous item */
 	const char *sha256;/* known hash of the file, or NULL to compute it */
+	/* A relay item (relay true; path unused): the stream at relay_url for
+	 * relay_s seconds from its first sample, the fallback items (path and
+	 * gain_db of each) standing in while it fails. relay_url NULL: there is
+	 * no stream to be had (relay_why says why), the fallback plays. */
+	bool relay;
+	const char *relay_url;
+	const char *relay_why;
+	double relay_s;
+	const struct player_item *fallback;
+	int nfallback;
 };
 
-enum player_event_kind { PLAYER_START, PLAYER_END };
+enum player_event_kind { PLAYER_START, PLAYER_END, PLAYER_SWITCH };
 
 enum player_status {
 	PLAYER_COMPLETE,
@@ -63,6 +87,14 @@ struct player_event {
 	double peak_dbfs;          /* END: of what was written, -inf..0 */
 	double rms_dbfs;           /* END */
 	char sha256[65];           /* hash of the file's bytes, "" if unread */
+	/* relay items: END: seconds of the stream and of the fallback written
+	 * (played_s less both is silence written while the stream stalled);
+	 * SWITCH: to_fallback (else back to the stream), start = the wall
+	 * time of the first sample from the new source, reason = why. */
+	bool relay;
+	bool to_fallback;
+	double relayed_s;
+	double fallback_s;
 };
 
 /* Initialise libao (once per process) and start the thread. NULL + log on

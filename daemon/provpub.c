@@ -5,7 +5,9 @@
 #include "provpub.h"
 
 #include <ebur128.h>
+#include <errno.h>
 #include <jansson.h>
+#include <libconfig.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include "i18n.h"
 #include "manifest.h"
+#include "schedule.h"
 #include "util.h"
 
 /* Programmes the publisher will take: a day of audio is already absurd. */
@@ -432,6 +435,21 @@ char *provpub_manifest_json(const struct provpub_manifest *m)
 	}
 	json_object_set_new(root, "programmes", progs);
 	json_object_set_new(root, "schedules", scheds);
+	if (m->nrelays) {
+		json_t *relays = json_array();
+
+		for (size_t i = 0; i < m->nrelays; i++) {
+			const struct provpub_relay *r = &m->relays[i];
+			json_t *o = json_object();
+
+			json_object_set_new(o, "id", json_string(r->id));
+			json_object_set_new(o, "title", json_string(r->title ? r->title : r->id));
+			json_object_set_new(o, "url", json_string(r->url));
+			json_object_set_new(o, "stations", stations_json(&r->meta));
+			json_array_append_new(relays, o);
+		}
+		json_object_set_new(root, "relays", relays);
+	}
 	/* Twelve significant digits print -18.2 and 312.456 as written. */
 	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 	json_decref(root);
@@ -446,4 +464,138 @@ char *provpub_trusted_comment(time_t when, uint64_t version)
 {
 	return xasprintf("timestamp:%lld file:manifest.json version:%llu", (long long)when,
 	                 (unsigned long long)version);
+}
+
+void provpub_relays_free(struct provpub_relay *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].id);
+		free(r[i].title);
+		free(r[i].url);
+		provpub_meta_free(&r[i].meta);
+	}
+	free(r);
+}
+
+static const char *relay_string(const config_setting_t *g, const char *key, const char *path,
+                                int index, struct diag *d)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		diag_add(d, path, (int)config_setting_source_line(s),
+		         _("relay %d: \"%s\" must be a string"), index + 1, key);
+		return NULL;
+	}
+	return config_setting_get_string(s);
+}
+
+int provpub_load_relays(const char *path, const struct provpub_meta *defaults,
+                        struct provpub_relay **out, size_t *n, struct diag *d)
+{
+	const config_setting_t *list;
+	size_t before = d->n;
+	config_t cf;
+	char *text;
+	size_t len;
+	int count;
+
+	*out = NULL;
+	*n = 0;
+	if (util_read_file(path, 1024 * 1024, &text, &len) < 0) {
+		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		return -1;
+	}
+	if (strlen(text) != len) {
+		diag_add(d, path, 0, "%s", _("not a text file (contains a NUL byte)"));
+		free(text);
+		return -1;
+	}
+	config_init(&cf);
+	if (strstr(text, "@include") || !config_read_string(&cf, text)) {
+		diag_add(d, path, config_error_line(&cf), "%s",
+		         strstr(text, "@include") ? _("@include is not allowed")
+		                                  : config_error_text(&cf));
+		config_destroy(&cf);
+		free(text);
+		return -1;
+	}
+	free(text);
+	list = config_lookup(&cf, "relays");
+	if (!list || !config_setting_is_list(list)) {
+		diag_add(d, path, list ? (int)config_setting_source_line(list) : 0, "%s",
+		         _("expected relays = ( { id = \"...\"; url = \"...\"; }, ... );"));
+		config_destroy(&cf);
+		return -1;
+	}
+	count = config_setting_length(list);
+	*out = xcalloc((size_t)count + 1, sizeof **out);
+	for (int i = 0; i < count; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		int line = (int)config_setting_source_line(g);
+		const char *id, *url, *title, *stations;
+		struct provpub_relay *r = &(*out)[*n];
+		size_t here = d->n;
+
+		if (!config_setting_is_group(g)) {
+			diag_add(d, path, line, _("relay %d must be a group { id; url; }"), i + 1);
+			continue;
+		}
+		for (int k = 0; k < config_setting_length(g); k++) {
+			const char *key =
+			    config_setting_name(config_setting_get_elem(g, (unsigned)k));
+
+			if (strcmp(key, "id") && strcmp(key, "title") && strcmp(key, "url") &&
+			    strcmp(key, "stations"))
+				diag_add(d, path, line,
+				         _("relay %d: unknown key \"%s\" (known: id, title, url, "
+				           "stations)"),
+				         i + 1, key);
+		}
+		id = relay_string(g, "id", path, i, d);
+		url = relay_string(g, "url", path, i, d);
+		title = relay_string(g, "title", path, i, d);
+		stations = relay_string(g, "stations", path, i, d);
+		if (!id || !manifest_safe_id(id))
+			diag_add(d, path, line,
+			         _("relay %d: \"id\" is missing or not an id (a-z, 0-9, "
+			           "'.', '_', '-')"),
+			         i + 1);
+		if (!url || !sched_valid_url(url))
+			diag_add(d, path, line,
+			         _("relay %d: \"url\" is missing or not an http:// or https:// "
+			           "stream URL"),
+			         i + 1);
+		if (title && (strlen(title) > PROVPUB_MAX_TITLE || strpbrk(title, "\n\r\t")))
+			diag_add(d, path, line, _("relay %d: \"title\" must be a line of text"),
+			         i + 1);
+		for (size_t k = 0; id && k < *n; k++)
+			if (strcmp((*out)[k].id, id) == 0)
+				diag_add(d, path, line, _("relay %d: id \"%s\" is given twice"),
+				         i + 1, id);
+		if (stations && provpub_parse_stations(stations, &r->meta) < 0)
+			diag_add(d, path, line,
+			         _("relay %d: \"stations\" is not a list of station ids or \"*\""),
+			         i + 1);
+		if (d->n != here) {
+			provpub_meta_free(&r->meta);
+			continue;
+		}
+		if (!stations)
+			provpub_meta_copy(&r->meta, defaults);
+		r->id = xstrdup(id);
+		r->url = xstrdup(url);
+		r->title = title ? xstrdup(title) : NULL;
+		(*n)++;
+	}
+	config_destroy(&cf);
+	if (d->n != before) {
+		provpub_relays_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }

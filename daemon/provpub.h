@@ -42,6 +42,14 @@ struct provpub_schedule {
 	struct provpub_meta meta;
 };
 
+/* A stream the province publishes for its stations to relay. */
+struct provpub_relay {
+	char *id;
+	char *title; /* NULL: the id */
+	char *url;
+	struct provpub_meta meta; /* stations */
+};
+
 struct provpub_manifest {
 	const char *province;
 	uint64_t version;
@@ -51,7 +59,17 @@ struct provpub_manifest {
 	size_t nprogrammes;
 	const struct provpub_schedule *schedules;
 	size_t nschedules;
+	const struct provpub_relay *relays; /* written only when there are any */
+	size_t nrelays;
 };
+
+/* A relays file (libconfig): relays = ( { id = "vov1"; title = "VOV1";
+ * url = "https://..."; stations = "*"; }, ... ); stations is optional (a
+ * comma-separated list, default defaults' stations). 0 with *out (n
+ * entries), or -1 with every problem appended to d as FILE:LINE. */
+int provpub_load_relays(const char *path, const struct provpub_meta *defaults,
+                        struct provpub_relay **out, size_t *n, struct diag *d);
+void provpub_relays_free(struct provpub_relay *r, size_t n);
 
 /* The programme id and extension of an audio file name: the name without
  * its last extension, lower-cased; it must be a safe id. 0, or -1 with a

@@ -705,6 +705,7 @@ struct item {
 struct day {
 	unsigned count[ST_COUNT];
 	double played_s;
+	double relayed_s;                   /* of played_s: a relayed stream's audio */
 	char first_start[13], last_end[13]; /* "HH:MM:SS.mmm" */
 	struct item *items;
 	size_t nitems;
@@ -946,6 +947,11 @@ static void gather_alert(struct report *r, struct rstation *rs, const struct seg
 	}
 }
 
+static bool val_present(const struct segment_val *v)
+{
+	return v->present && !v->null;
+}
+
 static void gather_line(void *arg, const struct segment_line *l)
 {
 	struct report *r = arg;
@@ -977,8 +983,12 @@ static void gather_line(void *arg, const struct segment_line *l)
 	if (l->start.present && !l->start.null) {
 		double played = segment_val_num(&l->played_s, 0);
 
+		double relayed = segment_val_num(&l->relayed_s, 0);
+
 		if (isfinite(played) && played > 0 && played < 86400 * 2)
 			dd->played_s += played;
+		if (isfinite(relayed) && relayed > 0 && relayed <= played && relayed < 86400 * 2)
+			dd->relayed_s += relayed;
 		if (!dd->first_start[0])
 			copy_clock(dd->first_start, &l->start);
 	}
@@ -992,8 +1002,10 @@ static void gather_line(void *arg, const struct segment_line *l)
 
 	if (l->programme.present && !l->programme.null)
 		segment_val_str(&l->programme, name, sizeof name);
-	else
+	else if (val_present(&l->file))
 		segment_val_str(&l->file, name, sizeof name);
+	else
+		segment_val_str(&l->relay, name, sizeof name);
 	dd->items = xreallocarray(dd->items, dd->nitems + 1, sizeof *dd->items);
 	it = &dd->items[dd->nitems++];
 	it->status = (unsigned char)st;
@@ -1167,7 +1179,7 @@ static void write_csv(const struct report *r)
 
 	fprintf(f, "station,name,district,date,verified,items,complete,interrupted,failed,"
 	           "skipped,missed,minutes_on_air,first_start,last_end,silent,offline,"
-	           "last_seen\n");
+	           "last_seen,minutes_relayed\n");
 	for (size_t i = 0; i < r->nstations; i++) {
 		const struct rstation *rs = &r->stations[i];
 
@@ -1193,7 +1205,9 @@ static void write_csv(const struct report *r)
 			csv_cell(f, dd->last_end, false);
 			csv_cell(f, yes(!rs->any_play), false);
 			csv_cell(f, yes(rs->offline), false);
-			csv_cell(f, rs->last_seen, true);
+			csv_cell(f, rs->last_seen, false);
+			snprintf(num, sizeof num, "%.1f", dd->relayed_s / 60.0);
+			csv_cell(f, num, true);
 		}
 	}
 	if (pf == f)
@@ -1416,14 +1430,14 @@ static void write_html(const struct report *r)
 	fprintf(f,
 	        "<h2>%s</h2>\n<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	        "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-	        "<th>%s</th><th>%s</th></tr>\n",
+	        "<th>%s</th><th>%s</th><th>%s</th></tr>\n",
 	        _("Summary"), _("Station"), _("District"), _("Days on air"), _("Items"),
 	        _("Complete"), _("Interrupted"), _("Failed"), _("Skipped"), _("Missed"),
-	        _("Minutes on air"), _("State"), _("Last seen"));
+	        _("Minutes on air"), _("State"), _("Last seen"), _("Minutes relayed"));
 	for (size_t i = 0; i < r->nstations; i++) {
 		const struct rstation *rs = &r->stations[i];
 		unsigned count[ST_COUNT] = {0}, items = 0, days_on = 0;
-		double played = 0;
+		double played = 0, relayed = 0;
 		bool bad = !rs->verified || rs->offline || !rs->any_play;
 
 		for (int64_t d = 0; d < r->ndays; d++) {
@@ -1433,6 +1447,7 @@ static void write_html(const struct report *r)
 			}
 			days_on += rs->days[d].count[ST_COMPLETE] > 0;
 			played += rs->days[d].played_s;
+			relayed += rs->days[d].relayed_s;
 		}
 		fprintf(f, "<tr%s><td><a href=\"#st-%s\">", bad ? " class=\"bad\"" : "",
 		        rs->st->id);
@@ -1453,7 +1468,7 @@ static void write_html(const struct report *r)
 			fprintf(f, "<span class=\"tag ok\">%s</span>", _("OK"));
 		fprintf(f, "</td><td>");
 		html(f, rs->last_seen[0] ? rs->last_seen : _("never"));
-		fprintf(f, "</td></tr>\n");
+		fprintf(f, "</td><td class=\"n\">%.1f</td></tr>\n", relayed / 60.0);
 	}
 	fprintf(f, "</table>\n");
 

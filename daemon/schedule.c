@@ -350,6 +350,8 @@ static void free_items(struct sched_item *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(items[i].id);
 		free(items[i].file);
+		free(items[i].relay);
+		free_items(items[i].fallback, items[i].nfallback);
 	}
 	free(items);
 }
@@ -360,95 +362,216 @@ static void free_slot(struct sched_slot *s)
 	free_items(s->items, s->nitems);
 }
 
+bool sched_is_url(const char *s)
+{
+	return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
+}
+
+bool sched_valid_url(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!sched_is_url(s) || n > SCHED_URL_MAX || n <= (s[4] == ':' ? 7u : 8u))
+		return false;
+	for (const char *c = s; *c; c++)
+		if (*c <= ' ' || *c >= 0x7f || *c == '"' || *c == '\\')
+			return false;
+	return true;
+}
+
+static void parse_item_list(struct sched_parser *ps, const config_setting_t *list, const char *what,
+                            bool in_relay, struct sched_item **items, size_t *nitems);
+
+/* { relay = "..."; duration = "..."; fallback = ( ... ); } */
+static void parse_relay(struct sched_parser *ps, const config_setting_t *e, const char *what, int i,
+                        struct sched_item *it)
+{
+	const config_setting_t *rs = config_setting_get_member(e, "relay");
+	const config_setting_t *ds = config_setting_get_member(e, "duration");
+	const config_setting_t *fs = config_setting_get_member(e, "fallback");
+	int bad = ps->errors, dur = -1;
+	const char *v;
+
+	if (config_setting_type(rs) != CONFIG_TYPE_STRING) {
+		parse_error(ps, rs,
+		            _("\"%s\": item %d: \"relay\" must be a string (a URL or an id)"), what,
+		            i + 1);
+		return;
+	}
+	v = config_setting_get_string(rs);
+	if (sched_is_url(v)) {
+		if (!sched_valid_url(v))
+			parse_error(ps, rs,
+			            _("\"%s\": item %d: \"relay\" is not a stream URL (http:// or "
+			              "https://, up to %d characters, no blanks or quotes)"),
+			            what, i + 1, SCHED_URL_MAX);
+		else if (ps->province)
+			parse_error(
+			    ps, rs,
+			    _("\"%s\": item %d: a province schedule names relays by id, not "
+			      "by URL"),
+			    what, i + 1);
+	} else if (!valid_id(v)) {
+		parse_error(ps, rs,
+		            _("\"%s\": item %d: \"relay\": \"%s\" is neither a stream URL nor a "
+		              "relay id"),
+		            what, i + 1, valid_text(v) ? v : "?");
+	}
+	if (!ds) {
+		parse_error(ps, e, _("\"%s\": item %d: a relay needs \"duration\" (\"HH:MM:SS\")"),
+		            what, i + 1);
+	} else if (config_setting_type(ds) != CONFIG_TYPE_STRING ||
+	           sched_parse_clock(config_setting_get_string(ds), &dur) < 0 || dur <= 0) {
+		const char *dv = config_setting_type(ds) == CONFIG_TYPE_STRING
+		                     ? config_setting_get_string(ds)
+		                     : "";
+
+		parse_error(ps, ds,
+		            _("\"%s\": item %d: \"duration\": \"%s\" is not a length (HH:MM:SS or "
+		              "HH:MM, more than zero)"),
+		            what, i + 1, valid_text(dv) ? dv : "?");
+	}
+	if (fs)
+		parse_item_list(ps, fs, "fallback", true, &it->fallback, &it->nfallback);
+	if (ps->errors != bad)
+		return;
+	it->relay = xstrdup(v);
+	it->duration = dur;
+}
+
+/* One element of an item list; false (reported) when it is not an item. */
+static bool parse_item(struct sched_parser *ps, const config_setting_t *e, const char *what,
+                       bool in_relay, int i, struct sched_item *it)
+{
+	const config_setting_t *fs;
+	const char *v;
+	int bad = ps->errors;
+
+	memset(it, 0, sizeof *it);
+	if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+		v = config_setting_get_string(e);
+		if (!valid_id(v)) {
+			parse_error(ps, e,
+			            _("\"%s\": item %d: \"%s\" is not a programme id "
+			              "([a-z0-9][a-z0-9._-]*, no \"..\")"),
+			            what, i + 1, valid_text(v) ? v : "?");
+			return false;
+		}
+		it->id = xstrdup(v);
+		return true;
+	}
+	if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+		parse_error(
+		    ps, e,
+		    _("\"%s\": item %d must be a programme id, { file = \"...\"; } or { relay "
+		      "= \"...\"; duration = \"...\"; }"),
+		    what, i + 1);
+		return false;
+	}
+	if (config_setting_get_member(e, "relay")) {
+		for (int k = 0; k < config_setting_length(e); k++) {
+			const config_setting_t *m = config_setting_get_elem(e, (unsigned)k);
+			const char *name = config_setting_name(m);
+
+			if (strcmp(name, "relay") && strcmp(name, "duration") &&
+			    strcmp(name, "fallback"))
+				parse_error(
+				    ps, m,
+				    _("\"%s\": item %d: unknown key \"%s\" (a relay is { relay "
+				      "= \"...\"; duration = \"HH:MM:SS\"; fallback = ( ... ); "
+				      "})"),
+				    what, i + 1, name);
+		}
+		if (in_relay) {
+			parse_error(ps, e, _("\"%s\": item %d: a fallback cannot be a relay"), what,
+			            i + 1);
+			return false;
+		}
+		parse_relay(ps, e, what, i, it);
+		if (ps->errors != bad) {
+			free(it->relay);
+			free_items(it->fallback, it->nfallback);
+			memset(it, 0, sizeof *it);
+			return false;
+		}
+		return true;
+	}
+	for (int k = 0; k < config_setting_length(e); k++) {
+		const config_setting_t *m = config_setting_get_elem(e, (unsigned)k);
+
+		if (strcmp(config_setting_name(m), "file") != 0)
+			parse_error(ps, m,
+			            _("\"%s\": item %d: unknown key \"%s\" "
+			              "(an item is \"id\" or { file = \"...\"; })"),
+			            what, i + 1, config_setting_name(m));
+	}
+	fs = config_setting_get_member(e, "file");
+	if (!fs || config_setting_type(fs) != CONFIG_TYPE_STRING ||
+	    !*config_setting_get_string(fs)) {
+		parse_error(ps, fs ? fs : e,
+		            _("\"%s\": item %d: \"file\" must be a non-empty string"), what, i + 1);
+		return false;
+	}
+	v = config_setting_get_string(fs);
+	if (!valid_text(v)) {
+		parse_error(ps, fs,
+		            _("\"%s\": item %d: \"file\" must be UTF-8 text without "
+		              "control characters"),
+		            what, i + 1);
+		return false;
+	}
+	if (ps->province) {
+		parse_error(ps, e,
+		            _("\"%s\": item %d: a province schedule may only name programme ids"),
+		            what, i + 1);
+		return false;
+	}
+	if (ps->errors != bad)
+		return false;
+	it->file = xstrdup(v);
+	return true;
+}
+
+static void parse_item_list(struct sched_parser *ps, const config_setting_t *list, const char *what,
+                            bool in_relay, struct sched_item **items, size_t *nitems)
+{
+	int n;
+
+	*items = NULL;
+	*nitems = 0;
+	if (config_setting_type(list) != CONFIG_TYPE_LIST &&
+	    config_setting_type(list) != CONFIG_TYPE_ARRAY) {
+		parse_error(ps, list, _("\"%s\" must be a list ( \"id\", { file = \"...\"; } )"),
+		            what);
+		return;
+	}
+	n = config_setting_length(list);
+	if (n == 0) {
+		parse_error(ps, list, _("\"%s\" is empty"), what);
+		return;
+	}
+	*items = xcalloc((size_t)n, sizeof **items);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+		struct sched_item *it = &(*items)[*nitems];
+
+		if (!parse_item(ps, e, what, in_relay, i, it))
+			continue;
+		it->line = (int)config_setting_source_line(e);
+		(*nitems)++;
+	}
+}
+
 static void parse_items(struct sched_parser *ps, const config_setting_t *slot,
                         struct sched_slot *out)
 {
 	const config_setting_t *list = config_setting_get_member(slot, "items");
-	int n;
 
 	if (!list) {
 		parse_error(ps, slot, _("missing \"items\""));
 		return;
 	}
-	if (config_setting_type(list) != CONFIG_TYPE_LIST &&
-	    config_setting_type(list) != CONFIG_TYPE_ARRAY) {
-		parse_error(ps, list,
-		            _("\"items\" must be a list ( \"id\", { file = \"...\"; } )"));
-		return;
-	}
-	n = config_setting_length(list);
-	if (n == 0) {
-		parse_error(ps, list, _("\"items\" is empty"));
-		return;
-	}
-	out->items = xcalloc((size_t)n, sizeof *out->items);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-		struct sched_item *it = &out->items[out->nitems];
-		const config_setting_t *fs;
-		const char *v;
-
-		if (config_setting_type(e) == CONFIG_TYPE_STRING) {
-			v = config_setting_get_string(e);
-			if (!valid_id(v)) {
-				parse_error(ps, e,
-				            _("\"items\": item %d: \"%s\" is not a programme id "
-				              "([a-z0-9][a-z0-9._-]*, no \"..\")"),
-				            i + 1, valid_text(v) ? v : "?");
-				continue;
-			}
-			it->id = xstrdup(v);
-		} else if (config_setting_type(e) == CONFIG_TYPE_GROUP) {
-			int bad = ps->errors;
-
-			for (int k = 0; k < config_setting_length(e); k++) {
-				const config_setting_t *m = config_setting_get_elem(e, (unsigned)k);
-
-				if (strcmp(config_setting_name(m), "file") != 0)
-					parse_error(ps, m,
-					            _("\"items\": item %d: unknown key \"%s\" "
-					              "(an item is \"id\" or { file = \"...\"; })"),
-					            i + 1, config_setting_name(m));
-			}
-			fs = config_setting_get_member(e, "file");
-			if (!fs || config_setting_type(fs) != CONFIG_TYPE_STRING ||
-			    !*config_setting_get_string(fs)) {
-				parse_error(
-				    ps, fs ? fs : e,
-				    _("\"items\": item %d: \"file\" must be a non-empty string"),
-				    i + 1);
-				continue;
-			}
-			v = config_setting_get_string(fs);
-			if (!valid_text(v)) {
-				parse_error(
-				    ps, fs,
-				    _("\"items\": item %d: \"file\" must be UTF-8 text without "
-				      "control characters"),
-				    i + 1);
-				continue;
-			}
-			if (ps->province) {
-				parse_error(
-				    ps, e,
-				    _("\"items\": item %d: a province schedule may only name "
-				      "programme ids"),
-				    i + 1);
-				continue;
-			}
-			if (ps->errors != bad)
-				continue;
-			it->file = xstrdup(v);
-		} else {
-			parse_error(
-			    ps, e,
-			    _("\"items\": item %d must be a programme id or { file = \"...\"; }"),
-			    i + 1);
-			continue;
-		}
-		it->line = (int)config_setting_source_line(e);
-		out->nitems++;
-	}
+	parse_item_list(ps, list, "items", false, &out->items, &out->nitems);
 }
 
 static const char *const sched_slot_keys[] = {"name", "start", "days",     "date",

@@ -23,13 +23,27 @@ const char *sched_prio_name(enum sched_prio p);
 #define SCHED_NO_DATE INT64_MIN
 #define SCHED_DAY_S   86400
 
-/* Exactly one of id (a programme of the province catalog) and file (as
- * written: relative to audio_dir, or absolute) is set. */
+/* Exactly one of id (a programme of the province catalog), file (as
+ * written: relative to audio_dir, or absolute) and relay is set. A relay
+ * ({ relay = "URL" or "id"; duration = "HH:MM:SS"; fallback = ( ... ); })
+ * plays a radio stream for duration seconds; its fallback items (ids or
+ * files, never relays) stand in while the stream fails. */
+#define SCHED_URL_MAX 1024
 struct sched_item {
 	char *id;
 	char *file;
+	char *relay;  /* an http(s):// URL, or the id of a province relay */
+	int duration; /* relay: seconds, > 0 */
+	struct sched_item *fallback;
+	size_t nfallback;
 	int line;
 };
+
+/* "http://..." or "https://...": a stream URL rather than a relay id. */
+bool sched_is_url(const char *s);
+/* A stream URL as a relay may name: http(s), at most SCHED_URL_MAX
+ * characters, printable ASCII without blanks, quotes or backslashes. */
+bool sched_valid_url(const char *s);
 
 struct sched_slot {
 	char *name;       /* as given, else "HH:MM" of start, else "(priority)"/"(emergency)" */

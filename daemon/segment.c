@@ -523,6 +523,11 @@ enum field {
 	F_CLOCK,
 	F_TIME,
 	F_VERSION,
+	F_BY,
+	F_RELAY,
+	F_RELAYED_S,
+	F_FALLBACK_S,
+	F_TO,
 	/* alert lines */
 	F_IDENTIFIER,
 	F_SENDER,
@@ -540,6 +545,8 @@ enum field {
 static enum field field_of(const char *k, size_t n)
 {
 	switch (k[0]) {
+	case 'b':
+		return KEY_IS("by") ? F_BY : F_UNKNOWN;
 	case 'c':
 		return KEY_IS("clock") ? F_CLOCK : F_UNKNOWN;
 	case 'd':
@@ -547,7 +554,9 @@ static enum field field_of(const char *k, size_t n)
 	case 'e':
 		return KEY_IS("end") ? F_END : F_UNKNOWN;
 	case 'f':
-		return KEY_IS("file") ? F_FILE : F_UNKNOWN;
+		if (KEY_IS("file"))
+			return F_FILE;
+		return KEY_IS("fallback_s") ? F_FALLBACK_S : F_UNKNOWN;
 	case 'i':
 		return KEY_IS("identifier") ? F_IDENTIFIER : F_UNKNOWN;
 	case 'l':
@@ -571,6 +580,10 @@ static enum field field_of(const char *k, size_t n)
 			return F_REPEAT;
 		if (KEY_IS("repeats"))
 			return F_REPEATS;
+		if (KEY_IS("relay"))
+			return F_RELAY;
+		if (KEY_IS("relayed_s"))
+			return F_RELAYED_S;
 		return KEY_IS("rms_dbfs") ? F_RMS_DBFS : F_UNKNOWN;
 	case 's':
 		if (KEY_IS("seq"))
@@ -595,6 +608,8 @@ static enum field field_of(const char *k, size_t n)
 	case 't':
 		if (KEY_IS("type"))
 			return F_TYPE;
+		if (KEY_IS("to"))
+			return F_TO;
 		return KEY_IS("time") ? F_TIME : F_UNKNOWN;
 	case 'v':
 		return KEY_IS("version") ? F_VERSION : F_UNKNOWN;
@@ -635,6 +650,11 @@ static const struct {
     [F_CLOCK] = FIELD_KEY("clock"),
     [F_TIME] = FIELD_KEY("time"),
     [F_VERSION] = FIELD_KEY("version"),
+    [F_BY] = FIELD_KEY("by"),
+    [F_RELAY] = FIELD_KEY("relay"),
+    [F_RELAYED_S] = FIELD_KEY("relayed_s"),
+    [F_FALLBACK_S] = FIELD_KEY("fallback_s"),
+    [F_TO] = FIELD_KEY("to"),
     [F_IDENTIFIER] = FIELD_KEY("identifier"),
     [F_SENDER] = FIELD_KEY("sender"),
     [F_SENT] = FIELD_KEY("sent"),
@@ -687,11 +707,16 @@ static const unsigned char field_next[F_UNKNOWN + 1] = {
     [F_DURATION_S] = F_STATUS,
     [F_STATUS] = F_REASON,
     [F_REASON] = F_PEAK_DBFS,
+    [F_BY] = F_PEAK_DBFS,
     [F_PEAK_DBFS] = F_RMS_DBFS,
     [F_RMS_DBFS] = F_CLOCK,
     [F_CLOCK] = F_REASON,
     [F_TIME] = F_VERSION,
     [F_VERSION] = F_CLOCK,
+    [F_RELAY] = F_SHA256,
+    [F_RELAYED_S] = F_FALLBACK_S,
+    [F_FALLBACK_S] = F_CLOCK,
+    [F_TO] = F_REASON,
     /* an alert line: station, then these, then sha256, then the times */
     [F_IDENTIFIER] = F_SENDER,
     [F_SENDER] = F_SENT,
@@ -870,14 +895,37 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 		l->type = AIRLOG_START;
 	else if (val_equals(type, "stop"))
 		l->type = AIRLOG_STOP;
+	else if (val_equals(type, "switch"))
+		l->type = AIRLOG_SWITCH;
 	else if (val_equals(type, "alert"))
 		l->type = AIRLOG_ALERT;
 	else
-		return "type is not play, alert, start or stop";
+		return "type is not play, alert, start, stop or switch";
 	if (!val_is_string(&l->station))
 		return "station missing";
 	if (!val_equals(&l->clock, "synced") && !val_equals(&l->clock, "unsynced"))
 		return "clock is not synced or unsynced";
+	/* optional: who asked (an operator's play, emergency or stop) */
+	if (l->by.present && !string_or_null(&l->by))
+		return "by is not a string";
+	if (l->type == AIRLOG_SWITCH) {
+		/* a relay item changed source */
+		if (!valid_time(&l->time))
+			return "time missing or not a time";
+		if (!val_is_string(&l->relay))
+			return "relay missing";
+		if (!val_equals(&l->to, "relay") && !val_equals(&l->to, "fallback"))
+			return "to is not relay or fallback";
+		if ((l->slot.present && !string_or_null(&l->slot)) ||
+		    (l->reason.present && !string_or_null(&l->reason)))
+			return "slot or reason is not a string";
+		if (l->priority.present &&
+		    !(l->priority.null || val_equals(&l->priority, "normal") ||
+		      val_equals(&l->priority, "priority") ||
+		      val_equals(&l->priority, "emergency")))
+			return "priority is not normal, priority or emergency";
+		return NULL;
+	}
 	if (l->type == AIRLOG_ALERT)
 		return check_alert(l);
 	if (l->type != AIRLOG_PLAY) {
@@ -893,8 +941,13 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 		return "programme missing";
 	if (l->file.present && !string_or_null(&l->file))
 		return "file is not a string";
-	if (l->programme.null && !val_is_string(&l->file))
-		return "neither programme nor file";
+	if (l->relay.present && !string_or_null(&l->relay))
+		return "relay is not a string";
+	if (l->programme.null && !val_is_string(&l->file) && !val_is_string(&l->relay))
+		return "neither programme, file nor relay";
+	if ((l->relayed_s.present && !number_or_null(&l->relayed_s)) ||
+	    (l->fallback_s.present && !number_or_null(&l->fallback_s)))
+		return "relayed_s or fallback_s is not a number";
 	if (!l->sha256.present || !(l->sha256.null || (val_is_string(&l->sha256) &&
 	                                               is_lower_hex64(l->sha256.p, l->sha256.len))))
 		return "sha256 missing or not 64 hex digits";
@@ -959,6 +1012,11 @@ int segment_parse_line(const char *line, size_t len, struct segment_line *l, con
 	    [F_CLOCK] = &l->clock,
 	    [F_TIME] = &l->time,
 	    [F_VERSION] = &l->version,
+	    [F_BY] = &l->by,
+	    [F_RELAY] = &l->relay,
+	    [F_RELAYED_S] = &l->relayed_s,
+	    [F_FALLBACK_S] = &l->fallback_s,
+	    [F_TO] = &l->to,
 	    [F_IDENTIFIER] = &l->identifier,
 	    [F_SENDER] = &l->sender,
 	    [F_SENT] = &l->sent,

@@ -82,7 +82,11 @@ struct segment_line {
 	enum airlog_type type;
 	struct segment_val station, programme, file, sha256, slot, priority, status, reason;
 	struct segment_val scheduled, start, end, time, version, clock;
+	struct segment_val by; /* optional on play lines: who asked (an operator) */
 	struct segment_val played_s, duration_s, peak_dbfs, rms_dbfs;
+	/* relay items: play lines may carry relay, relayed_s, fallback_s;
+	 * a "switch" line (type AIRLOG_SWITCH) has relay, time, to */
+	struct segment_val relay, relayed_s, fallback_s, to;
 	/* alert lines */
 	struct segment_val identifier, sender, sent, msg_type, severity, level, repeat, repeats;
 };

@@ -43,6 +43,10 @@ struct run {
 	bool on_air;
 	bool done;
 	bool fresh; /* not carried over from before the last rebuild */
+	/* A relay item that went on air ends at a set time, interrupted or
+	 * not: item relay_item (SIZE_MAX: none yet) ends at relay_end. */
+	size_t relay_item;
+	double relay_end; /* civil seconds */
 };
 
 /* One item in broadcast order: played by the player (tag != 0), or a record
@@ -56,8 +60,10 @@ struct entry {
 	enum sched_prio prio;
 	char *programme;
 	char *file;
+	char *relay;  /* a relay item: the relay as written */
 	char *status; /* records */
 	char *reason; /* records */
+	char *by;     /* the operator who put it on air, or stopped it */
 	double planned; /* civil seconds */
 	double duration_s;
 	bool started;
@@ -84,6 +90,7 @@ struct station {
 	bool have_plan;
 	struct catalog cat;
 	struct sched_slot *adhoc; /* operator "play now" slots, kept until aired */
+	char **adhoc_by;          /* who asked for each (NULL: not said) */
 	size_t nadhoc;
 	struct run *runs;
 	size_t nruns;
@@ -95,6 +102,7 @@ struct station {
 	struct timespec prev_last;   /* the newest log line before this run began */
 	bool preempting;
 	bool stopping; /* the operator stopped the session on air */
+	char *stop_by; /* who did */
 	struct entry *head;
 	uint64_t next_tag;
 	struct alert_play *alerts;
@@ -149,6 +157,22 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 {
 	memset(r, 0, sizeof *r);
 	r->gain_db = c->audio.gain_db;
+	if (it->relay) {
+		r->relay = true;
+		r->duration_s = it->duration;
+		r->gain_db += c->relay.gain_db;
+		if (sched_is_url(it->relay)) {
+			r->relay_url = it->relay;
+		} else if ((r->catalog_relay = catalog_find_relay(cat, it->relay))) {
+			r->relay_url = r->catalog_relay->url;
+		} else {
+			snprintf(r->reason, sizeof r->reason,
+			         _("relay \"%s\" is not in the province catalog (manifest version "
+			           "%llu)"),
+			         it->relay, (unsigned long long)cat->version);
+		}
+		return;
+	}
 	if (it->id) {
 		const struct catalog_programme *p = catalog_find(cat, it->id);
 
@@ -212,7 +236,7 @@ static double item_duration(const struct sched_slot *slot, size_t i, void *ctx)
 	double d;
 
 	resolve_item(s, &slot->items[i], INT64_MIN, &r);
-	d = r.path ? r.duration_s : 0;
+	d = r.path || r.relay ? r.duration_s : 0;
 	free(r.owned_path);
 	return d;
 }
@@ -229,6 +253,16 @@ static double planned_start(const struct station *s, const struct run *r, size_t
 
 /* --- the as-run log ------------------------------------------------------------- */
 
+static const char *entry_name(const struct entry *e)
+{
+	return e->programme ? e->programme : e->file ? e->file : e->relay;
+}
+
+static const char *entry_kind(const struct entry *e)
+{
+	return e->programme ? "programme" : e->file ? "file" : "relay";
+}
+
 static void log_entry(struct station *s, const struct entry *e, const struct player_event *ev)
 {
 	static const char *status_names[] = {"complete", "interrupted", "failed", "skipped"};
@@ -238,8 +272,10 @@ static void log_entry(struct station *s, const struct entry *e, const struct pla
 	a.station = s->conf->station_id;
 	a.programme = e->programme;
 	a.file = e->file;
+	a.relay = e->relay;
 	a.slot = e->slot_name;
 	a.priority = sched_prio_name(e->prio);
+	a.by = e->by;
 	a.scheduled = from_civil(e->planned);
 	a.duration_s = e->duration_s;
 	a.peak_dbfs = -INFINITY;
@@ -257,6 +293,8 @@ static void log_entry(struct station *s, const struct entry *e, const struct pla
 		a.reason = ev->reason[0] ? ev->reason : NULL;
 		a.peak_dbfs = ev->peak_dbfs;
 		a.rms_dbfs = ev->rms_dbfs;
+		a.relayed_s = ev->relayed_s;
+		a.fallback_s = ev->fallback_s;
 		if (ev->status == PLAYER_SKIPPED && !ev->start.tv_sec)
 			a.start = a.end = util_now_real();
 	} else {
@@ -267,11 +305,27 @@ static void log_entry(struct station *s, const struct entry *e, const struct pla
 			a.start.tv_sec = a.end.tv_sec = 0, a.start.tv_nsec = a.end.tv_nsec = 0;
 	}
 	if (airlog_append(s->log, &a) < 0)
-		log_errx("as-run log: could not record %s of %s", a.status,
-			 e->programme ? e->programme : e->file);
-	log_info("%s: %s \"%s\" %s%s%s", a.status, e->programme ? "programme" : "file",
-		 e->programme ? e->programme : e->file, e->slot_name, a.reason ? ": " : "",
-		 a.reason ? a.reason : "");
+		log_errx("as-run log: could not record %s of %s", a.status, entry_name(e));
+	log_info("%s: %s \"%s\" %s%s%s", a.status, entry_kind(e), entry_name(e), e->slot_name,
+	         a.reason ? ": " : "", a.reason ? a.reason : "");
+}
+
+/* A relay item's switch between the stream and its fallback. */
+static void log_switch(struct station *s, const struct entry *e, const struct player_event *ev)
+{
+	struct airlog_entry a = {0};
+
+	a.type = AIRLOG_SWITCH;
+	a.station = s->conf->station_id;
+	a.relay = e->relay;
+	a.slot = e->slot_name;
+	a.priority = sched_prio_name(e->prio);
+	a.time = ev->start;
+	a.to = ev->to_fallback ? "fallback" : "relay";
+	a.reason = ev->reason[0] ? ev->reason : NULL;
+	a.clock_synced = util_clock_synced() && !s->clock_held;
+	if (airlog_append(s->log, &a) < 0)
+		log_errx("as-run log: could not record the switch of relay %s", e->relay);
 }
 
 static void entry_free(struct entry *e)
@@ -280,8 +334,10 @@ static void entry_free(struct entry *e)
 	free(e->slot_name);
 	free(e->programme);
 	free(e->file);
+	free(e->relay);
 	free(e->status);
 	free(e->reason);
+	free(e->by);
 	free(e);
 }
 
@@ -339,6 +395,7 @@ static struct entry *entry_new(const struct run *r, size_t i, double planned)
 	e->prio = r->slot->prio;
 	e->programme = it->id ? xstrdup(it->id) : NULL;
 	e->file = it->file ? xstrdup(it->file) : NULL;
+	e->relay = it->relay ? xstrdup(it->relay) : NULL;
 	e->planned = planned;
 	return e;
 }
@@ -384,6 +441,9 @@ static void collect_logged(const struct airlog_record *rec, const char *line, vo
 	(void)line;
 	if (!rec || rec->e.type != AIRLOG_PLAY || !rec->e.slot || !rec->e.scheduled.tv_sec)
 		return;
+	/* an interrupted relay resumes until its end: it is not done yet */
+	if (rec->e.relay && rec->e.status && strcmp(rec->e.status, "interrupted") == 0)
+		return;
 	set->v = xreallocarray(set->v, set->n + 1, sizeof *set->v);
 	set->v[set->n].slot = xstrdup(rec->e.slot);
 	set->v[set->n].scheduled = to_civil(rec->e.scheduled);
@@ -404,10 +464,16 @@ static size_t logged_items(const struct station *s, const struct logged_set *set
 	return n < r->slot->nitems ? n : r->slot->nitems;
 }
 
+/* A run is known across reloads by what it is, not by where it is
+ * written: a session on the air keeps its progress when its file is edited
+ * (its line moves) or a daily schedule takes it over, and is not aired
+ * again. Operator plays are told apart by their order. */
 static char *run_key(const struct sched_occ *o)
 {
-	return xasprintf("%s:%d:%s:%lld", o->slot->file ? o->slot->file : "-", o->slot->line,
-			 o->slot->name, (long long)o->start);
+	if (o->slot->file && strcmp(o->slot->file, "operator") == 0)
+		return xasprintf("operator:%d:%lld", o->slot->line, (long long)o->start);
+	return xasprintf("%s:%s:%s:%lld", o->slot->province ? "province" : "local",
+			 sched_prio_name(o->slot->prio), o->slot->name, (long long)o->start);
 }
 
 static void runs_free(struct run *runs, size_t n)
@@ -464,14 +530,19 @@ static void rebuild_runs(struct station *s, struct timespec now)
 		r->key = run_key(&o);
 		r->slot = o.slot;
 		r->start = o.start;
+		r->relay_item = SIZE_MAX;
 		old = find_run(s, r->key);
 		if (old) {
 			r->next = old->next;
 			r->done = old->done;
 			r->on_air = old->on_air;
+			r->relay_item = old->relay_item;
+			r->relay_end = old->relay_end;
 		} else {
 			r->fresh = true;
-			if ((double)r->start < civ) {
+			/* An operator's play is new when it is asked for: lines
+			 * of the same second (an earlier play) are not its own. */
+			if ((double)r->start < civ && i < nocc) {
 				r->next = logged_items(s, &logged, r);
 				r->done = r->next >= r->slot->nitems;
 			}
@@ -545,6 +616,92 @@ static void queue_append(struct station *s, struct entry *e)
 	*p = e;
 }
 
+/* A file under audio_dir, as the config names it. */
+static char *audio_path(const struct conf *c, const char *name)
+{
+	return name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", c->audio_dir, name);
+}
+
+void station_relay_player_config(const struct conf *c, struct player_config *pc,
+                                 char **announcement)
+{
+	pc->relay_mon.silence_dbfs = c->relay.silence_dbfs;
+	pc->relay_mon.silence_s = c->relay.silence_s;
+	pc->relay_mon.stall_s = c->relay.stall_s;
+	pc->relay_mon.holdoff_s = c->relay.holdoff_s;
+	pc->relay_connect_timeout_s = c->relay.connect_timeout_s;
+	pc->relay_buffer_s = c->relay.buffer_s;
+	pc->relay_preroll_s = c->relay.preroll_s;
+	*announcement = c->relay.announcement ? audio_path(c, c->relay.announcement) : NULL;
+	pc->relay_announcement = *announcement;
+}
+
+/* Queue relay item i of run r, `len` seconds of it. -1 when the queue is
+ * full. The fallback: the item's own, then the station's relay.fallback. */
+static int enqueue_relay(struct station *s, const struct run *r, size_t i, int64_t day,
+                         const struct station_item *res, double len, struct timespec at,
+                         uint64_t tag)
+{
+	const struct sched_item *it = &r->slot->items[i];
+	struct player_item pi = {0}, *fb = xcalloc(it->nfallback + 2, sizeof *fb);
+	char **owned = xcalloc(it->nfallback + 2, sizeof *owned);
+	size_t n = 0;
+	int rc;
+
+	for (size_t k = 0; k < it->nfallback; k++) {
+		struct station_item fr;
+
+		resolve_item(s, &it->fallback[k], day, &fr);
+		owned[k] = fr.owned_path;
+		if (!fr.path) {
+			log_warnx("relay %s: fallback item %zu cannot play: %s", it->relay, k + 1,
+			          fr.reason);
+			continue;
+		}
+		fb[n].path = fr.path;
+		fb[n++].gain_db = fr.gain_db;
+	}
+	if (s->conf->relay.fallback) {
+		owned[it->nfallback] = audio_path(s->conf, s->conf->relay.fallback);
+		fb[n].path = owned[it->nfallback];
+		fb[n++].gain_db = s->conf->audio.gain_db;
+	}
+	pi.tag = tag;
+	pi.relay = true;
+	pi.relay_url = res->relay_url;
+	pi.relay_why = res->reason;
+	pi.relay_s = len;
+	pi.gain_db = res->gain_db;
+	pi.at = at;
+	pi.fallback = fb;
+	pi.nfallback = (int)n;
+	rc = player_enqueue(s->player, &pi);
+	for (size_t k = 0; k < it->nfallback + 2; k++)
+		free(owned[k]);
+	free(owned);
+	free(fb);
+	return rc;
+}
+
+/* How long before its start a run is handed to the player: a relay that
+ * opens it is given time to connect and fill its buffer. */
+static double run_lead(const struct station *s, const struct run *r)
+{
+	double offset = 0;
+	size_t k = r->next;
+
+	/* most runs have no relay: look for one before measuring anything */
+	while (k < r->slot->nitems && !r->slot->items[k].relay)
+		k++;
+	if (k == r->slot->nitems)
+		return STATION_LEAD_S;
+	for (size_t i = r->next; i < k && offset < s->conf->relay.preroll_s; i++)
+		offset += item_duration(r->slot, i, (void *)s);
+	if (s->conf->relay.preroll_s - offset > STATION_LEAD_S)
+		return s->conf->relay.preroll_s - offset;
+	return STATION_LEAD_S;
+}
+
 /* Hand the rest of run r to the player, to start at `at` (civil; 0 = now). */
 static void start_run(struct station *s, struct run *r, double civ, double at)
 {
@@ -564,6 +721,10 @@ static void start_run(struct station *s, struct run *r, double civ, double at)
 
 		resolve_item(s, &r->slot->items[i], day, &res);
 		e->duration_s = res.duration_s;
+		/* an operator's "play now": the log says who */
+		for (size_t k = 0; k < s->nadhoc; k++)
+			if (r->slot == &s->adhoc[k] && s->adhoc_by[k])
+				e->by = xstrdup(s->adhoc_by[k]);
 		if (r->slot->prio != SCHED_EMERGENCY && s->conf->quiet_start >= 0 &&
 		    sched_in_quiet((int)sec, s->conf->quiet_start, s->conf->quiet_end)) {
 			char qs[9], qe[9];
@@ -572,6 +733,30 @@ static void start_run(struct station *s, struct run *r, double civ, double at)
 			sched_format_hms(s->conf->quiet_end, qe);
 			e->status = xstrdup("skipped");
 			e->reason = xasprintf("quiet hours %.5s-%.5s", qs, qe);
+		} else if (res.relay) {
+			/* interrupted before: what is left until its end */
+			double len = r->relay_item == i ? r->relay_end - expected : res.duration_s;
+			struct timespec when = {0, 0};
+
+			if (len < 0.5) {
+				/* its time is over while something else aired */
+				if (r->next == i)
+					r->next = i + 1;
+				entry_free(e);
+				planned += res.duration_s;
+				continue;
+			}
+			if (first && at > civ)
+				when = from_civil(at);
+			e->tag = ++s->next_tag;
+			if (enqueue_relay(s, r, i, day, &res, len, when, e->tag) < 0) {
+				e->tag = 0;
+				e->status = xstrdup("skipped");
+				e->reason = xstrdup("player queue full");
+			} else {
+				first = false;
+				expected += len;
+			}
 		} else if (!res.path) {
 			e->status = xstrdup("skipped");
 			e->reason = xstrdup(res.reason);
@@ -896,9 +1081,12 @@ static void adhoc_free(struct station *s)
 			free(s->adhoc[i].items[k].file);
 		}
 		free(s->adhoc[i].items);
+		free(s->adhoc_by[i]);
 	}
 	free(s->adhoc);
+	free(s->adhoc_by);
 	s->adhoc = NULL;
+	s->adhoc_by = NULL;
 	s->nadhoc = 0;
 }
 
@@ -917,6 +1105,7 @@ void station_free(struct station *s)
 	for (size_t i = 0; i < s->nalerts; i++)
 		alertmsg_free(&s->alerts[i].m);
 	free(s->alerts);
+	free(s->stop_by);
 	if (s->have_plan)
 		sched_plan_free(&s->plan);
 	catalog_free(&s->cat);
@@ -1035,14 +1224,14 @@ struct timespec station_step(struct station *s, struct timespec now)
 				    (r->start == next->start && r->slot->prio > next->slot->prio))
 					next = r;
 			}
-			if (next && (double)next->start - civ <= STATION_LEAD_S)
+			if (next && (double)next->start - civ <= run_lead(s, next))
 				start_run(s, next, civ, (double)next->start);
 		}
 	}
 
 	for (size_t i = 0; i < s->nruns; i++) {
 		const struct run *r = &s->runs[i];
-		double t = (double)r->start - STATION_LEAD_S;
+		double t = (double)r->start - run_lead(s, r);
 
 		if (!r->done && !r->on_air && (double)r->start > civ && t < wake)
 			wake = t;
@@ -1060,6 +1249,16 @@ struct timespec station_step(struct station *s, struct timespec now)
 	return from_civil(wake);
 }
 
+/* An interrupted relay whose end is still ahead goes on air again, live,
+ * once what interrupted it is over (not after the operator's stop). */
+static bool relay_resumes(struct station *s, const struct entry *e, const struct player_event *ev)
+{
+	const struct run *r = e->relay ? find_run(s, e->run_key) : NULL;
+
+	return r && ev->status == PLAYER_INTERRUPTED && !s->stopping && r->relay_item == e->item &&
+	       r->relay_end - to_civil(util_now_real()) > 0.5;
+}
+
 void station_player_event(struct station *s, const struct player_event *ev)
 {
 	struct entry *e = s->head, **pp = &s->head;
@@ -1073,23 +1272,39 @@ void station_player_event(struct station *s, const struct player_event *ev)
 			  (unsigned long long)ev->tag);
 		return;
 	}
+	if (ev->kind == PLAYER_SWITCH) {
+		log_switch(s, e, ev);
+		return;
+	}
 	if (ev->kind == PLAYER_START) {
+		struct run *r = e->relay ? find_run(s, e->run_key) : NULL;
+
 		e->started = true;
 		e->start = ev->start;
-		log_info("on air: %s \"%s\" (%s)", e->programme ? "programme" : "file",
-			 e->programme ? e->programme : e->file, e->slot_name);
+		/* a relay ends at its first start plus its length, whatever
+		 * interrupts it meanwhile */
+		if (r && r->relay_item != e->item) {
+			r->relay_item = e->item;
+			r->relay_end = to_civil(ev->start) + e->duration_s;
+		}
+		log_info("on air: %s \"%s\" (%s)", entry_kind(e), entry_name(e), e->slot_name);
 		return;
 	}
 	/* Records queued before this item are logged first, in order. */
 	if (pp != &s->head)
 		flush_records(s);
+	if (ev->status == PLAYER_INTERRUPTED && s->stopping && s->stop_by) {
+		free(e->by);
+		e->by = xstrdup(s->stop_by);
+	}
 	if (e->alert) {
 		alert_ended(s, e, ev);
 	} else if (ev->status == PLAYER_INTERRUPTED && !e->started && ev->played_s <= 0) {
 		/* interrupted before it began: it stays to be played later */
 	} else {
 		log_entry(s, e, ev);
-		run_advance(s, e->run_key, e->item);
+		if (!relay_resumes(s, e, ev))
+			run_advance(s, e->run_key, e->item);
 	}
 	s->head = e->next;
 	if (ev->status == PLAYER_INTERRUPTED) {
@@ -1105,12 +1320,18 @@ void station_player_event(struct station *s, const struct player_event *ev)
 				free(x->reason);
 				x->status = xstrdup("skipped");
 				x->reason = xstrdup(ev->reason);
+				if (s->stop_by) {
+					free(x->by);
+					x->by = xstrdup(s->stop_by);
+				}
 				log_entry(s, x, NULL);
 				run_advance(s, x->run_key, x->item);
 			}
 			entry_free(x);
 		}
 		s->stopping = false;
+		free(s->stop_by);
+		s->stop_by = NULL;
 	} else {
 		flush_records(s);
 	}
@@ -1141,7 +1362,8 @@ void station_shutdown(struct station *s, const char *reason, int timeout_ms)
 	}
 }
 
-int station_play_now(struct station *s, const char *what, int prio, char *err, size_t errlen)
+int station_play_now(struct station *s, const char *what, int prio, const char *by, char *err,
+		     size_t errlen)
 {
 	struct sched_slot *slot;
 	struct timespec now = util_now_real();
@@ -1155,6 +1377,8 @@ int station_play_now(struct station *s, const char *what, int prio, char *err, s
 		return -1;
 	}
 	s->adhoc = xreallocarray(s->adhoc, s->nadhoc + 1, sizeof *s->adhoc);
+	s->adhoc_by = xreallocarray(s->adhoc_by, s->nadhoc + 1, sizeof *s->adhoc_by);
+	s->adhoc_by[s->nadhoc] = by ? xstrdup(by) : NULL;
 	slot = &s->adhoc[s->nadhoc++];
 	memset(slot, 0, sizeof *slot);
 	slot->name = xstrdup(prio == SCHED_EMERGENCY ? "operator emergency" : "operator");
@@ -1177,7 +1401,7 @@ int station_play_now(struct station *s, const char *what, int prio, char *err, s
 	return 0;
 }
 
-void station_stop_now(struct station *s, const char *reason)
+void station_stop_now(struct station *s, const char *reason, const char *by)
 {
 	if (s->head && s->head->alert) {
 		struct alert_play *a = find_alert(s, s->head->alert);
@@ -1187,6 +1411,8 @@ void station_stop_now(struct station *s, const char *reason)
 	}
 	if (s->head) {
 		s->stopping = true;
+		free(s->stop_by);
+		s->stop_by = by ? xstrdup(by) : NULL;
 		player_flush(s->player, reason);
 	}
 }
@@ -1199,8 +1425,7 @@ void station_status(const struct station *s, struct station_now *n)
 	n->clock_held = s->clock_held;
 	if (s->head && s->head->tag && s->head->started) {
 		n->playing = true;
-		snprintf(n->what, sizeof n->what, "%s",
-			 s->head->programme ? s->head->programme : s->head->file);
+		snprintf(n->what, sizeof n->what, "%s", entry_name(s->head));
 		snprintf(n->slot, sizeof n->slot, "%s", s->head->slot_name);
 		n->elapsed_s = util_ts_diff(util_now_real(), s->head->start);
 		n->duration_s = s->head->duration_s;

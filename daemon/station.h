@@ -34,11 +34,21 @@ struct station_item {
 	double duration_s;
 	double gain_db;
 	char reason[256];   /* why it cannot play */
+	/* a relay: path stays NULL; relay_url is the stream, or NULL when it
+	 * cannot be had (reason says why: its fallback plays instead) */
+	bool relay;
+	const char *relay_url;
+	const struct catalog_relay *catalog_relay;
 };
 
 /* day: civil day number on which it would play (for valid_until). */
 void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			  const struct sched_item *it, int64_t day, struct station_item *r);
+
+/* The relay settings of the player's config from loaxad.conf; *announcement
+ * (free it after player_start) is relay.announcement under audio_dir. */
+void station_relay_player_config(const struct conf *c, struct player_config *pc,
+                                 char **announcement);
 
 struct station *station_new(const struct conf *c, struct airlog *log, struct player *pl);
 void station_free(struct station *s);
@@ -58,11 +68,14 @@ void station_clock_changed(struct station *s);
  * so, up to timeout_ms. */
 void station_shutdown(struct station *s, const char *reason, int timeout_ms);
 
-/* Play a file or catalog id now, at priority (operator commands). */
-int station_play_now(struct station *s, const char *what, int prio, char *err, size_t errlen);
-/* Stop what is on air (logged interrupted, reason). An alert on air
- * ends: its repetitions still to come are logged skipped. */
-void station_stop_now(struct station *s, const char *reason);
+/* Play a file or catalog id now, at priority (operator commands). by: who
+ * asked (NULL: not said), written into the item's as-run line. */
+int station_play_now(struct station *s, const char *what, int prio, const char *by, char *err,
+		     size_t errlen);
+/* Stop what is on air (logged interrupted, reason; the rest of the session
+ * skipped). by as above, on each of those lines. An alert on air ends:
+ * its repetitions still to come are logged skipped. */
+void station_stop_now(struct station *s, const char *reason, const char *by);
 
 /* A disaster alert from the watcher (alertmsg.h). PLAY: at emergency
  * class, interrupting anything but an emergency already on air, the

@@ -109,6 +109,9 @@ static void usage_publish(FILE *out)
 	          "      --stations LIST     comma-separated station ids for files without a\n"
 	          "                          sidecar (default \"*\": every station)\n"
 	          "      --prune             remove files the new manifest no longer uses\n"
+	          "      --relays FILE       streams the stations may relay by id:\n"
+	          "                          relays = ( { id = \"vov1\"; title = \"...\";\n"
+	          "                          url = \"https://...\"; stations = \"*\"; } );\n"
 	          "  -h, --help              this help\n"));
 }
 
@@ -387,6 +390,7 @@ struct pub_opts {
 	const char *key;
 	const char *programmes;
 	const char *schedules;
+	const char *relays;
 	const char *out;
 	const char *province;
 	const char *stations;
@@ -410,6 +414,8 @@ struct publication {
 	struct provpub_schedule *scheds;
 	struct pub_source *sched_src;
 	size_t nscheds;
+	struct provpub_relay *relays;
+	size_t nrelays;
 	char *province;
 	uint64_t version;
 };
@@ -433,6 +439,7 @@ static void publication_free(struct publication *p)
 	free(p->scheds);
 	free(p->sched_src);
 	free(p->province);
+	provpub_relays_free(p->relays, p->nrelays);
 	provpub_meta_free(&p->defaults);
 }
 
@@ -577,6 +584,14 @@ static const struct provpub_programme *find_programme(const struct publication *
 	return NULL;
 }
 
+static bool find_relay(const struct publication *pub, const char *id)
+{
+	for (size_t i = 0; i < pub->nrelays; i++)
+		if (strcmp(pub->relays[i].id, id) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The whole check of one province schedule: the project's schedule parser
  * (as the station will read it), then every programme id it names must be
@@ -599,6 +614,17 @@ static int check_schedule(const char *path, const struct publication *pub, struc
 					         _("programme \"%s\" is not among the programmes "
 					           "being published"),
 					         it->id);
+				if (it->relay && !find_relay(pub, it->relay))
+					diag_add(d, path, it->line,
+					         _("relay \"%s\" is not among the relays being "
+					           "published (--relays)"),
+					         it->relay);
+				for (size_t f = 0; f < it->nfallback; f++)
+					if (!find_programme(pub, it->fallback[f].id))
+						diag_add(d, path, it->fallback[f].line,
+						         _("programme \"%s\" is not among the "
+						           "programmes being published"),
+						         it->fallback[f].id);
 			}
 		}
 	}
@@ -1093,6 +1119,8 @@ static int publish(const struct pub_opts *o)
 		goto out;
 
 	scan_programmes(o, &pub, &d);
+	if (o->relays)
+		provpub_load_relays(o->relays, &pub.defaults, &pub.relays, &pub.nrelays, &d);
 	if (o->schedules)
 		scan_schedules(o, &pub, &d);
 	if (d.n) {
@@ -1110,6 +1138,8 @@ static int publish(const struct pub_opts *o)
 	    .nprogrammes = pub.nprogs,
 	    .schedules = pub.scheds,
 	    .nschedules = pub.nscheds,
+	    .relays = pub.relays,
+	    .nrelays = pub.nrelays,
 	};
 	manifest = provpub_manifest_json(&man);
 	if (nalert_files) {
@@ -1159,7 +1189,7 @@ out:
 
 static int cmd_publish(int argc, char **argv)
 {
-	enum { OPT_PROVINCE = 256, OPT_STATIONS, OPT_PRUNE };
+	enum { OPT_PROVINCE = 256, OPT_STATIONS, OPT_PRUNE, OPT_RELAYS };
 	static const struct option opts[] = {
 	    {"key", required_argument, NULL, 'k'},
 	    {"programmes", required_argument, NULL, 'p'},
@@ -1169,6 +1199,7 @@ static int cmd_publish(int argc, char **argv)
 	    {"province", required_argument, NULL, OPT_PROVINCE},
 	    {"stations", required_argument, NULL, OPT_STATIONS},
 	    {"prune", no_argument, NULL, OPT_PRUNE},
+	    {"relays", required_argument, NULL, OPT_RELAYS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1209,6 +1240,9 @@ static int cmd_publish(int argc, char **argv)
 			break;
 		case OPT_PRUNE:
 			o.prune = true;
+			break;
+		case OPT_RELAYS:
+			o.relays = optarg;
 			break;
 		case 'h':
 			usage_publish(stdout);

@@ -8,9 +8,11 @@
 #include <getopt.h>
 #include <locale.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,10 +20,14 @@
 #include "catalog.h"
 #include "conf.h"
 #include "control.h"
+#include "daylog.h"
+#include "relaysrc.h"
 #include "i18n.h"
 #include "schedule.h"
 #include "station.h"
+#include "today.h"
 #include "util.h"
+#include "webauth.h"
 
 static const char *conf_path = CONF_DEFAULT_PATH;
 
@@ -35,6 +41,9 @@ static void usage(FILE *out)
 		  "  today [--date D]     what will play today (or on date D, YYYY-MM-DD)\n"
 		  "  log [--date D]       what was aired today (or on date D)\n"
 		  "  pubkey               print the station's public key\n"
+		  "  passwd [--stdin] [--remove] [NAME]\n"
+		  "                       set (or remove) the web page password of operator NAME\n"
+		  "                       (default admin); --stdin reads it from a line of input\n"
 		  "\n"
 		  "Through the running daemon:\n"
 		  "  status               what is on air, next session, sync, outbox, clock\n"
@@ -91,14 +100,93 @@ static int parse_date_opt(int argc, char **argv, int64_t *day)
 
 /* --- check ------------------------------------------------------------------ */
 
+/* --- relays: do they answer now? --------------------------------------------- */
+
+#define PROBE_TIMEOUT_S 5
+
+struct probe {
+	char *url;
+	bool ok;
+	char text[300];
+};
+
+struct probes {
+	struct probe *v;
+	size_t n;
+};
+
+/* The probe of url, run once per invocation. */
+static const struct probe *probe_url(struct probes *ps, const char *url)
+{
+	struct probe *p;
+
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].url, url) == 0)
+			return &ps->v[i];
+	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof *ps->v);
+	p = &ps->v[ps->n++];
+	p->url = xstrdup(url);
+	p->ok = relaysrc_probe(url, PROBE_TIMEOUT_S, p->text, sizeof p->text) == 0;
+	return p;
+}
+
+static void probes_free(struct probes *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		free(ps->v[i].url);
+	free(ps->v);
+}
+
+/* Each relay of the plan: its URL (from the catalog for an id) and whether
+ * it answers now. Not an error when it does not: the stream may be down
+ * now and up at its time, and the fallback covers it. */
+static void check_relays(const struct sched_plan *plan, const struct catalog *cat)
+{
+	struct probes ps = {0};
+
+	for (size_t i = 0; i < plan->nslots; i++) {
+		for (size_t k = 0; k < plan->slots[i].nitems; k++) {
+			const struct sched_item *it = &plan->slots[i].items[k];
+			const struct catalog_relay *cr;
+			const char *url = it->relay;
+			size_t before = ps.n;
+			const struct probe *p;
+
+			if (!it->relay)
+				continue;
+			if (!sched_is_url(it->relay)) {
+				cr = cat ? catalog_find_relay(cat, it->relay) : NULL;
+				if (!cr) {
+					printf(
+					    _("%s:%d: relay \"%s\" is not in the province catalog: "
+					      "its fallback will play\n"),
+					    plan->slots[i].file, it->line, it->relay);
+					continue;
+				}
+				url = cr->url;
+			}
+			p = probe_url(&ps, url);
+			if (ps.n == before)
+				continue; /* said already */
+			if (p->ok)
+				printf(_("relay %s answers: %s\n"), url, p->text);
+			else
+				printf(_("relay %s DOES NOT ANSWER NOW: %s\n"), url, p->text);
+		}
+	}
+	probes_free(&ps);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct diag d = {0};
 	struct sched_plan plan = {0};
 	struct conf c;
-	bool have_conf = false;
+	bool have_conf = false, have_cat = false;
+	struct catalog cat;
 	int rc;
 
+	memset(&cat, 0, sizeof cat);
 	if (argc > 1) {
 		/* just these files, as operator schedules */
 		for (int i = 1; i < argc; i++)
@@ -107,14 +195,12 @@ static int cmd_check(int argc, char **argv)
 			have_conf = true;
 	} else {
 		if (conf_load(&c, conf_path, &d) == 0) {
-			struct catalog cat;
-
 			have_conf = true;
 			sched_load_dir(&plan, c.schedule_dir, &d);
 			if (catalog_load(&cat, c.state_dir, c.station_id) == 0) {
+				have_cat = true;
 				for (size_t i = 0; i < cat.nschedules; i++)
 					sched_load_file(&plan, cat.schedules[i], true, &d);
-				catalog_free(&cat);
 			}
 		}
 	}
@@ -126,30 +212,15 @@ static int cmd_check(int argc, char **argv)
 	rc = d.n ? 1 : 0;
 	if (!rc)
 		printf(_("OK: %zu slots in %zu files\n"), plan.nslots, plan.nfiles);
+	check_relays(&plan, have_cat ? &cat : NULL);
+	if (have_cat)
+		catalog_free(&cat);
 	diag_free(&d);
 	sched_plan_free(&plan);
 	return rc;
 }
 
 /* --- today ------------------------------------------------------------------ */
-
-struct today_ctx {
-	const struct conf *conf;
-	const struct catalog *cat;
-	int64_t day;
-};
-
-static double today_duration(const struct sched_slot *slot, size_t i, void *ctx)
-{
-	const struct today_ctx *t = ctx;
-	struct station_item r;
-	double d;
-
-	station_resolve_item(t->conf, t->cat, &slot->items[i], t->day, &r);
-	d = r.path ? r.duration_s : 0;
-	free(r.owned_path);
-	return d;
-}
 
 /* Print s in exactly width columns, cut or padded. Counts UTF-8 code points,
  * not bytes: Vietnamese names are mostly multi-byte and precomposed. */
@@ -184,35 +255,23 @@ static void fmt_duration(double s, char *buf, size_t n)
 static int cmd_today(int argc, char **argv)
 {
 	struct conf c;
-	struct diag d = {0};
-	struct sched_plan plan = {0};
-	struct catalog cat;
-	struct sched_occ *occ = NULL;
-	struct sched_timed *tl = NULL;
-	struct today_ctx ctx;
-	size_t nocc, ntl, problems = 0;
+	struct today t;
+	struct probes probes = {0};
+	size_t problems;
 	int64_t day;
 	int y, m, dd;
 
 	if (parse_date_opt(argc, argv, &day) < 0 || load_conf(&c) < 0)
 		return 2;
-	if (catalog_load(&cat, c.state_dir, c.station_id) < 0)
-		memset(&cat, 0, sizeof cat);
-	sched_load_dir(&plan, c.schedule_dir, &d);
-	for (size_t i = 0; i < cat.nschedules; i++)
-		sched_load_file(&plan, cat.schedules[i], true, &d);
-	sched_check_quiet(&plan, c.quiet_start, c.quiet_end, &d);
-	if (d.n) {
-		diag_print(&d, stderr);
+	today_build(&t, &c, day);
+	if (t.diag.n) {
+		diag_print(&t.diag, stderr);
 		fprintf(stderr, "\n");
 	}
-	ctx = (struct today_ctx){&c, &cat, day};
-	nocc = sched_occurrences(&plan, day * 86400, (day + 1) * 86400, &occ);
-	ntl = sched_timeline(occ, nocc, today_duration, &ctx, c.quiet_start, c.quiet_end, &tl);
 	sched_civil_from_days(day, &y, &m, &dd);
 	printf(_("Plan for %04d-%02d-%02d — %s\n\n"), y, m, dd,
 	       c.station_name ? c.station_name : c.station_id);
-	if (!ntl)
+	if (!t.nrows)
 		printf("%s\n", _("Nothing is scheduled."));
 	else {
 		/* headers are translated: pad by characters */
@@ -227,125 +286,91 @@ static int cmd_today(int argc, char **argv)
 		put_col(_("CLASS"), 9);
 		printf("  %s\n", _("NOTE"));
 	}
-	for (size_t i = 0; i < ntl; i++) {
-		const struct sched_timed *t = &tl[i];
-		const struct sched_slot *slot = occ[t->occ].slot;
-		const struct sched_item *it = &slot->items[t->item];
-		struct station_item r;
-		char hms[9], len[48], note[300] = "";
-		const char *what = it->id ? it->id : it->file;
+	problems = t.problems;
+	for (size_t i = 0; i < t.nrows; i++) {
+		const struct today_row *r = &t.rows[i];
+		char hms[9], len[48], note[300];
+		const char *n = today_note_text(r, note, sizeof note);
 
-		station_resolve_item(&c, &cat, it, day, &r);
-		sched_format_hms((int64_t)floor(t->start), hms);
-		fmt_duration(r.path ? r.duration_s : 0, len, sizeof len);
-		if (t->quiet)
-			snprintf(note, sizeof note, "%s", _("WILL NOT PLAY: inside quiet hours"));
-		else if (!r.path)
-			snprintf(note, sizeof note, _("WILL NOT PLAY: %s"), r.reason);
-		else if (t->interrupted)
-			snprintf(note, sizeof note, "%s", _("cut short by a higher-priority slot"));
-		else if (t->late)
-			snprintf(note, sizeof note, "%s", _("late: waits for the session before"));
-		if (!r.path || t->quiet)
-			problems++;
-		printf("%-8s  ", hms);
-		put_col(slot->name, 24);
-		printf("  ");
-		put_col(what, 32);
-		printf("  %6s  %-9s  %s\n", len, sched_prio_name(slot->prio), note);
-		if (r.programme && r.programme->title && strcmp(r.programme->title, what) != 0) {
-			printf("%-8s  %-24s    %s\n", "", "", r.programme->title);
+		sched_format_hms((int64_t)floor(r->start), hms);
+		fmt_duration(r->duration_s, len, sizeof len);
+		if (r->note == TODAY_RELAY) {
+			/* is the stream there now? (the web page does not ask) */
+			const struct probe *p = probe_url(&probes, r->relay_url);
+
+			if (p->ok)
+				snprintf(note, sizeof note, _("relay answers now (%s)"), p->text);
+			else
+				snprintf(
+				    note, sizeof note,
+				    _("RELAY DOES NOT ANSWER NOW (%s); the fallback plays if it "
+				      "does not at its time"),
+				    p->text);
+			if (!p->ok)
+				problems++;
+			n = note;
 		}
-		free(r.owned_path);
+		printf("%-8s  ", hms);
+		put_col(r->slot->name, 24);
+		printf("  ");
+		put_col(r->what, 32);
+		printf("  %6s  %-9s  %s\n", len, sched_prio_name(r->slot->prio), n);
+		if (r->title)
+			printf("%-8s  %-24s    %s\n", "", "", r->title);
+		if (r->relay_title)
+			printf("%-8s  %-24s    %s (%s)\n", "", "", r->relay_title, r->relay_url);
 	}
 	/* programmes the province sent that no schedule uses yet */
-	{
-		bool header = false;
+	for (size_t i = 0; i < t.nfresh; i++) {
+		const struct catalog_programme *p = t.fresh[i];
+		char len[48];
 
-		for (size_t i = 0; i < cat.nprogrammes; i++) {
-			const struct catalog_programme *p = &cat.programmes[i];
-			bool used = false;
-
-			for (size_t s = 0; s < plan.nslots && !used; s++)
-				for (size_t k = 0; k < plan.slots[s].nitems && !used; k++)
-					used = plan.slots[s].items[k].id &&
-					       strcmp(plan.slots[s].items[k].id, p->id) == 0;
-			if (used || strcmp(p->klass, "normal") != 0)
-				continue;
-			if (!header) {
-				printf("\n%s\n", _("New from the province, not in any schedule yet:"));
-				header = true;
-			}
-			char len[48];
-
-			fmt_duration(p->duration_s, len, sizeof len);
-			printf("  ");
-			put_col(p->id, 32);
-			printf("  %6s  %s\n", len, p->title ? p->title : "");
-		}
+		if (i == 0)
+			printf("\n%s\n", _("New from the province, not in any schedule yet:"));
+		fmt_duration(p->duration_s, len, sizeof len);
+		printf("  ");
+		put_col(p->id, 32);
+		printf("  %6s  %s\n", len, p->title ? p->title : "");
 	}
 	if (problems)
 		printf(_("\n%zu item(s) will not play; see NOTE.\n"), problems);
-	free(occ);
-	free(tl);
-	sched_plan_free(&plan);
-	catalog_free(&cat);
-	diag_free(&d);
+	probes_free(&probes);
+	today_free(&t);
 	conf_free(&c);
 	return 0;
 }
 
 /* --- log -------------------------------------------------------------------- */
 
-struct log_ctx {
-	char prev[65];
-	bool have_prev;
-	size_t lines, broken, bad;
-	double on_air_s;
-};
-
-static void hms_of(struct timespec ts, char buf[9])
+static void print_log_line(const struct daylog_line *l, size_t lineno)
 {
-	struct tm tm;
+	const struct airlog_entry *e = &l->rec.e;
+	char when[9], len[48];
 
-	if (!ts.tv_sec) {
-		snprintf(buf, 9, "--:--:--");
+	if (!l->valid) {
+		printf(_("(line %zu is not a valid log line)\n"), lineno);
 		return;
 	}
-	localtime_r(&ts.tv_sec, &tm);
-	strftime(buf, 9, "%H:%M:%S", &tm);
-}
-
-static void print_log_line(const struct airlog_record *rec, const char *line, void *ctxp)
-{
-	struct log_ctx *ctx = ctxp;
-	char hash[65], when[9], len[48];
-	const struct airlog_entry *e;
-
-	ctx->lines++;
-	if (!rec) {
-		ctx->bad++;
-		printf(_("(line %zu is not a valid log line)\n"), ctx->lines);
+	daylog_hms(e, when);
+	if (e->type == AIRLOG_SWITCH) {
+		printf("%s  %-11s  ", when,
+		       strcmp(e->to, "relay") == 0 ? _("relay") : _("fallback"));
+		put_col(e->slot ? e->slot : "", 20);
+		printf("  ");
+		put_col(e->relay, 32);
+		printf("          %s\n", e->reason ? e->reason : "");
 		return;
 	}
-	e = &rec->e;
-	if (ctx->have_prev && strcmp(e->prev, ctx->prev) != 0)
-		ctx->broken++;
-	airlog_chain_hash(line, strlen(line), hash);
-	memcpy(ctx->prev, hash, sizeof hash);
-	ctx->have_prev = true;
 	if (e->type == AIRLOG_ALERT) {
 		char what[96], level[16] = "";
 
-		hms_of(e->start.tv_sec ? e->start : e->scheduled, when);
 		fmt_duration(e->played_s, len, sizeof len);
-		ctx->on_air_s += e->played_s;
 		if (e->repeat)
 			snprintf(what, sizeof what, _("alert %d/%d"), e->repeat, e->repeats);
 		else
-			snprintf(what, sizeof what, "%s", e->msg_type && !strcmp(e->msg_type, "Cancel")
-			                                      ? _("alert: Cancel")
-			                                      : _("alert"));
+			snprintf(what, sizeof what, "%s",
+			         e->msg_type && !strcmp(e->msg_type, "Cancel") ? _("alert: Cancel")
+			                                                         : _("alert"));
 		if (e->level)
 			snprintf(level, sizeof level, " %d", e->level);
 		printf("%s  %-11s  ", when, e->status ? e->status : "?");
@@ -357,38 +382,28 @@ static void print_log_line(const struct airlog_record *rec, const char *line, vo
 		return;
 	}
 	if (e->type != AIRLOG_PLAY) {
-		hms_of(e->time, when);
 		printf("%s  %s\n", when,
 		       e->type == AIRLOG_START ? _("--- loaxad started ---")
 					       : _("--- loaxad stopped ---"));
 		return;
 	}
-	hms_of(e->start.tv_sec ? e->start : e->scheduled, when);
 	fmt_duration(e->played_s, len, sizeof len);
-	ctx->on_air_s += e->played_s;
 	printf("%s  %-11s  ", when, e->status ? e->status : "?");
 	put_col(e->slot ? e->slot : "", 20);
 	printf("  ");
-	put_col(e->programme ? e->programme : (e->file ? e->file : ""), 32);
-	printf("  %6s%s%s\n", len, e->reason ? "  " : "", e->reason ? e->reason : "");
-}
-
-/* airlog_read_day hands lines without their newline; the chain hashes
- * include it. */
-static void log_line_cb(const struct airlog_record *rec, const char *line, void *ctx)
-{
-	char *with_nl = xasprintf("%s\n", line);
-
-	print_log_line(rec, with_nl, ctx);
-	free(with_nl);
+	put_col(e->programme ? e->programme : e->file ? e->file : e->relay ? e->relay : "", 32);
+	printf("  %6s%s%s", len, e->reason ? "  " : "", e->reason ? e->reason : "");
+	if (e->by)
+		printf("  (%s)", e->by);
+	printf("\n");
 }
 
 static int cmd_log(int argc, char **argv)
 {
 	struct conf c;
-	struct log_ctx ctx = {0};
+	struct daylog dl;
 	int64_t day;
-	int y, m, d;
+	int y, m, d, rc;
 	char date[16], *dir;
 
 	if (parse_date_opt(argc, argv, &day) < 0 || load_conf(&c) < 0)
@@ -397,22 +412,166 @@ static int cmd_log(int argc, char **argv)
 	snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
 	dir = xasprintf("%s/airlog", c.state_dir);
 	printf(_("As-run log for %s — %s\n\n"), date, c.station_name ? c.station_name : c.station_id);
-	if (airlog_read_day(dir, date, log_line_cb, &ctx) < 0) {
+	if (daylog_read(dir, date, &dl) < 0) {
 		if (errno == ENOENT)
 			printf("%s\n", _("Nothing was logged on that day."));
 		else
 			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"), strerror(errno));
 	} else {
-		printf(_("\n%zu lines, %.1f minutes on air; "), ctx.lines, ctx.on_air_s / 60);
-		if (ctx.broken || ctx.bad)
+		for (size_t i = 0; i < dl.n; i++)
+			print_log_line(&dl.lines[i], i + 1);
+		printf(_("\n%zu lines, %.1f minutes on air; "), dl.n, dl.on_air_s / 60);
+		if (dl.broken)
 			printf(_("CHAIN BROKEN: %zu line(s) do not follow the one before\n"),
-			       ctx.broken + ctx.bad);
+			       dl.broken);
 		else
 			printf("%s\n", _("chain intact"));
 	}
+	rc = dl.broken ? 1 : 0;
+	daylog_free(&dl);
 	free(dir);
 	conf_free(&c);
-	return ctx.broken || ctx.bad ? 1 : 0;
+	return rc;
+}
+
+/* --- passwd ------------------------------------------------------------------ */
+
+/* One line from f without its newline, into buf; echo off when f is a
+ * terminal. 0, or -1 at end of input. */
+static int read_secret(FILE *f, const char *prompt, char *buf, size_t n)
+{
+	struct termios old, quiet;
+	bool tty = isatty(fileno(f)) && tcgetattr(fileno(f), &old) == 0;
+	size_t len;
+	int rc = 0;
+
+	if (prompt) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+	}
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(f), TCSAFLUSH, &quiet);
+	}
+	if (!fgets(buf, (int)n, f))
+		rc = -1;
+	if (tty) {
+		tcsetattr(fileno(f), TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	len = rc == 0 ? strlen(buf) : 0;
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	else if (rc == 0 && len == n - 1)
+		rc = -1; /* longer than any password we take */
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	return rc;
+}
+
+static int cmd_passwd(int argc, char **argv)
+{
+	static const struct option opts[] = {{"stdin", no_argument, NULL, 's'},
+					     {"remove", no_argument, NULL, 'r'},
+					     {NULL, 0, NULL, 0}};
+	char pw[WEBAUTH_PASSWORD_MAX + 2], again[WEBAUTH_PASSWORD_MAX + 2];
+	char hash[WEBAUTH_HASH_MAX], *text, *next, *path;
+	const char *name = "admin", *why;
+	bool from_stdin = false, remove = false, had;
+	struct conf c;
+	int o, rc = 1;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 's')
+			from_stdin = true;
+		else if (o == 'r')
+			remove = true;
+		else
+			return 2;
+	}
+	if (optind < argc)
+		name = argv[optind++];
+	if (optind != argc) {
+		fprintf(stderr, _("loaxactl: unexpected argument \"%s\"\n"), argv[optind]);
+		return 2;
+	}
+	if (!webauth_valid_name(name)) {
+		fprintf(stderr,
+			_("loaxactl: \"%s\" is not an operator name (a-z, 0-9, '.', '_', '-'; "
+			  "at most 32)\n"),
+			name);
+		return 2;
+	}
+	if (load_conf(&c) < 0)
+		return 2;
+	path = xasprintf("%s/%s", c.state_dir, WEBAUTH_FILE);
+	text = webauth_read_file(c.state_dir);
+	if (!text && errno != ENOENT) {
+		fprintf(stderr, _("loaxactl: cannot read %s: %s\n"), path, strerror(errno));
+		goto out;
+	}
+	if (remove) {
+		next = webauth_file_set(text, name, NULL, &had);
+		if (!had) {
+			fprintf(stderr, _("loaxactl: no operator \"%s\" in %s\n"), name, path);
+			free(next);
+			goto out;
+		}
+	} else {
+		FILE *in = stdin, *tty = NULL;
+
+		if (!from_stdin) {
+			tty = fopen("/dev/tty", "r+e");
+			if (!tty) {
+				fprintf(stderr, "%s\n",
+					_("loaxactl: no terminal to ask for the password on; use --stdin"));
+				goto out;
+			}
+			in = tty;
+		}
+		if (read_secret(in, from_stdin ? NULL : _("New password: "), pw, sizeof pw) < 0 ||
+		    (!from_stdin && read_secret(in, _("The same again: "), again, sizeof again) < 0)) {
+			fprintf(stderr, "%s\n", _("loaxactl: no password given; nothing changed"));
+			if (tty)
+				fclose(tty);
+			goto out;
+		}
+		if (tty)
+			fclose(tty);
+		if (!from_stdin && strcmp(pw, again) != 0) {
+			fprintf(stderr, "%s\n", _("loaxactl: the two passwords differ; nothing changed"));
+			goto out;
+		}
+		if ((why = webauth_password_problem(name, pw))) {
+			fprintf(stderr, _("loaxactl: %s; nothing changed\n"), _(why));
+			goto out;
+		}
+		if (webauth_hash(pw, hash) < 0) {
+			fprintf(stderr, "%s\n", _("loaxactl: not enough memory to hash the password"));
+			goto out;
+		}
+		next = webauth_file_set(text, name, hash, &had);
+	}
+	if (webauth_write_file(c.state_dir, next) < 0) {
+		fprintf(stderr, _("loaxactl: cannot write %s: %s\n"), path, strerror(errno));
+	} else {
+		if (remove)
+			printf(_("Operator \"%s\" can no longer log in to the web page.\n"), name);
+		else
+			printf(_("Operator \"%s\" can log in to the web page with this password.\n"),
+			       name);
+		rc = 0;
+	}
+	free(next);
+out:
+	sodium_memzero(pw, sizeof pw);
+	sodium_memzero(again, sizeof again);
+	free(text);
+	free(path);
+	conf_free(&c);
+	return rc;
 }
 
 /* --- pubkey ----------------------------------------------------------------- */
@@ -481,6 +640,8 @@ int main(int argc, char **argv)
 		return cmd_log(argc, argv);
 	if (strcmp(cmd, "pubkey") == 0)
 		return cmd_pubkey();
+	if (strcmp(cmd, "passwd") == 0)
+		return cmd_passwd(argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -92,7 +92,7 @@ static bool producible(const struct airlog_entry *e)
 	if (e->type != AIRLOG_PLAY)
 		return plausible_time(e->time);
 	return one_of(e->status, statuses) && (!e->priority || one_of(e->priority, prios)) &&
-	       (e->programme || e->file) && (!e->sha256 || !*e->sha256 || is_hex64(e->sha256)) &&
+	       (e->programme || e->file || e->relay) && (!e->sha256 || !*e->sha256 || is_hex64(e->sha256)) &&
 	       plausible_time(e->scheduled) && plausible_time(e->start) && plausible_time(e->end);
 }
 

@@ -18,10 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * manifest's cap of a week, decided by the item's text so that runs repeat. */
 static double fuzz_duration(const struct sched_slot *slot, size_t item, void *ctx)
 {
-	const char *s = slot->items[item].id ? slot->items[item].id : slot->items[item].file;
+	const struct sched_item *it = &slot->items[item];
+	const char *s = it->id ? it->id : it->file ? it->file : it->relay;
 	uint32_t h = 2166136261u;
 
 	(void)ctx;
+	if (it->relay)
+		return it->duration;
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 16777619u;
 	switch (h % 8) {
@@ -94,9 +97,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (s->nitems == 0 || !s->name || s->start >= SCHED_DAY_S || s->from > s->until)
 			abort();
-		for (size_t k = 0; k < s->nitems; k++)
-			if (!s->items[k].id == !s->items[k].file)
+		for (size_t k = 0; k < s->nitems; k++) {
+			const struct sched_item *it = &s->items[k];
+
+			/* exactly one of id, file and relay */
+			if ((it->id != NULL) + (it->file != NULL) + (it->relay != NULL) != 1)
 				abort();
+			if (!it->relay && (it->nfallback || it->fallback || it->duration))
+				abort();
+			/* a relay lasts, names a URL or an id, and falls back on
+			 * ids and files only */
+			if (it->relay && (it->duration <= 0 || it->duration >= SCHED_DAY_S ||
+			                  !it->relay[0] || strlen(it->relay) > SCHED_URL_MAX))
+				abort();
+			for (size_t f = 0; f < it->nfallback; f++)
+				if (!it->fallback[f].id == !it->fallback[f].file ||
+				    it->fallback[f].relay || it->fallback[f].nfallback)
+					abort();
+		}
 	}
 	if (p.nslots > 0) {
 		const struct sched_slot *s = &p.slots[0];

@@ -141,7 +141,7 @@ check "no warning on verified logs" [ ! -s "$T/report.err" ]
 awk 'NF == 0 { exit } { print }' "$T/all.csv" >"$T/days.csv"
 awk 'p { print } NF == 0 { p = 1 }' "$T/all.csv" >"$T/prio.csv"
 check "the station/day table has the documented columns" [ "$(head -1 "$T/days.csv")" = \
-	"station,name,district,date,verified,items,complete,interrupted,failed,skipped,missed,minutes_on_air,first_start,last_end,silent,offline,last_seen" ]
+	"station,name,district,date,verified,items,complete,interrupted,failed,skipped,missed,minutes_on_air,first_start,last_end,silent,offline,last_seen,minutes_relayed" ]
 check "one row per station and day" [ "$(tail -n +2 "$T/days.csv" | wc -l)" = $((6 * 14)) ]
 # station,date,items,by status...,minutes,silent,offline from our CSV
 python3 -c '

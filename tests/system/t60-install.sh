@@ -6,7 +6,7 @@
 source "$(dirname "$0")/test-lib.sh"
 
 R=$T/root
-for b in loaxad loaxactl loaxa-province; do
+for b in loaxad loaxactl loaxa-province loaxa-web; do
 	[ -x "$LOAXA_BUILD/$b" ] || bail "$LOAXA_BUILD/$b is not built"
 done
 
@@ -26,6 +26,8 @@ check "loaxad in /usr/sbin, 0755" mode_is 755 "$R/usr/sbin/loaxad"
 check "loaxactl in /usr/bin, 0755" mode_is 755 "$R/usr/bin/loaxactl"
 check "loaxa-province in /usr/bin, 0755" mode_is 755 "$R/usr/bin/loaxa-province"
 check "loaxad-net in /usr/libexec/loaxa, 0755" mode_is 755 "$R/usr/libexec/loaxa/loaxad-net"
+check "loaxad-relay in /usr/libexec/loaxa, 0755" mode_is 755 "$R/usr/libexec/loaxa/loaxad-relay"
+check "loaxa-web in /usr/sbin, 0755" mode_is 755 "$R/usr/sbin/loaxa-web"
 check "config in /etc/loaxa, 0644" mode_is 644 "$R/etc/loaxa/loaxad.conf"
 check "the installed config is the example" cmp -s "$R/etc/loaxa/loaxad.conf" \
 	"$LOAXA_SRC/schedules/loaxad.conf.example"
@@ -35,11 +37,15 @@ check "only the weekly template is put in schedule_dir" \
 check "examples in /usr/share/loaxa/schedules" test -f "$R/usr/share/loaxa/schedules/loaxad.conf.example" \
 	-a -f "$R/usr/share/loaxa/schedules/province-example.cfg"
 check "unit in /lib/systemd/system" mode_is 644 "$R/lib/systemd/system/loaxad.service"
+check "the web page's unit beside it" mode_is 644 "$R/lib/systemd/system/loaxa-web.service"
+check "... pointing at the installed loaxa-web" grep -qx 'ExecStart=/usr/sbin/loaxa-web -c /etc/loaxa/loaxad.conf' \
+	"$R/lib/systemd/system/loaxa-web.service"
 check "Vietnamese catalog in /usr/share/locale" \
 	mode_is 644 "$R/usr/share/locale/vi/LC_MESSAGES/loaxa.mo"
 check "the catalog is a valid .mo" msgunfmt -o /dev/null "$R/usr/share/locale/vi/LC_MESSAGES/loaxa.mo"
 
-pages="man8/loaxad.8 man5/loaxad.conf.5 man5/loaxa-schedule.5 man1/loaxactl.1 man1/loaxa-province.1"
+pages="man8/loaxad.8 man5/loaxad.conf.5 man5/loaxa-schedule.5 man1/loaxactl.1 man1/loaxa-province.1
+ man8/loaxa-web.8"
 for p in $pages; do
 	check "man page $p installed" mode_is 644 "$R/usr/share/man/$p"
 	check "$p renders without a groff warning" \
@@ -52,6 +58,12 @@ check "every man: link of the unit has a page" bash -c '
 		d=${d#man:}; n=${d%%(*}; s=${d#*(}; s=${s%)}
 		[ -f "$2/man$s/$n.$s" ] || { echo "# no page for $d" >&2; exit 1; }
 	done' _ "$R/lib/systemd/system/loaxad.service" "$R/usr/share/man"
+check "... and of the web page's unit" bash -c '
+	for d in $(sed -n "s/^Documentation=//p" "$1"); do
+		d=${d#man:}; n=${d%%(*}; s=${d#*(}; s=${s%)}
+		[ -f "$2/man$s/$n.$s" ] || { echo "# no page for $d" >&2; exit 1; }
+	done' _ "$R/lib/systemd/system/loaxa-web.service" "$R/usr/share/man"
+check "installed loaxa-web runs" bash -c "'$R/usr/sbin/loaxa-web' --version | grep -q '^loaxa-web [0-9]'"
 
 check "installed loaxad runs" bash -c "'$R/usr/sbin/loaxad' --version | grep -q '^loaxad [0-9]'"
 
@@ -93,6 +105,18 @@ if command -v systemd-analyze >/dev/null; then
 	check "the clock state can be read (adjtimex, clock_adjtime)" \
 		grep -qx "SystemCallFilter=adjtimex clock_adjtime clock_adjtime64" "$unit"
 	check "Type=notify with a watchdog" bash -c "grep -qx Type=notify '$unit' && grep -q '^WatchdogSec=[1-9]' '$unit'"
+	wunit=$T/unit/loaxa-web.service
+	sed "s|^ExecStart=/usr/sbin/loaxa-web |ExecStart=$R/usr/sbin/loaxa-web |" \
+		"$R/lib/systemd/system/loaxa-web.service" >"$wunit"
+	check "systemd-analyze verify: no complaint about the web page's unit" bash -c \
+		"MANPATH='$R/usr/share/man' systemd-analyze verify '$wunit' >'$T/wverify.out' 2>&1 && ! test -s '$T/wverify.out'"
+	sed 's/^/# /' "$T/wverify.out" >&2
+	systemd-analyze security --offline=true "$wunit" >"$T/wsecurity.out" 2>&1
+	wscore=$(sed -n 's/.*Overall exposure level for loaxa-web.service: \([0-9.]*\).*/\1/p' "$T/wsecurity.out")
+	diag "systemd-analyze security (loaxa-web): exposure ${wscore:-?}"
+	check "systemd-analyze security: the web page's exposure ${wscore:-?} <= 2.5" \
+		awk -v s="$wscore" 'BEGIN { exit !(s != "" && s + 0 <= 2.5) }'
+	[ -z "$wscore" ] && cat "$T/wsecurity.out" >&2
 else
 	ok "# SKIP systemd-analyze is not installed"
 fi
@@ -145,6 +169,39 @@ else
 	comm -23 "$T/used" "$T/allowed" >"$T/denied"
 	check "every system call it made ($(wc -l <"$T/used")) passes the unit's filter" test ! -s "$T/denied"
 	sed 's/^/# not allowed by the unit: /' "$T/denied" >&2
+
+	# the web page under its own unit's filter: a login (Argon2id), pages,
+	# an upload, a play through the control socket
+	allowed "$R/lib/systemd/system/loaxa-web.service"
+	W=$T/web
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	station_conf "$W" "web: { listen = \"127.0.0.1:$port\"; };"
+	tone "$W/audio/a.wav" 0.5
+	"$R/usr/sbin/loaxad" -c "$W/loaxad.conf" 2>>"$W/daemon.log" &
+	wd=$!
+	at_exit "kill -9 $wd 2>/dev/null"
+	printf 'mat-khau-thu\n' | "$R/usr/bin/loaxactl" -c "$W/loaxad.conf" passwd --stdin >/dev/null
+	NOTIFY_SOCKET=$W/notify strace -f -qq -o "$W/strace" "$R/usr/sbin/loaxa-web" -c "$W/loaxad.conf" \
+		2>>"$W/web.log" &
+	tracer=$!
+	at_exit "kill -9 $tracer 2>/dev/null"
+	wait_for 30 grep -q 'the web page is at' "$W/web.log"
+	u=http://127.0.0.1:$port
+	curl -s -c "$W/jar" -o /dev/null -H "Origin: $u" --data 'name=admin&password=mat-khau-thu' "$u/login"
+	for p in / /plan /log /play /upload /schedule /health; do curl -s -b "$W/jar" -o /dev/null "$u$p"; done
+	csrf=$(curl -s -b "$W/jar" "$u/play" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+	curl -s -b "$W/jar" -o /dev/null -H "Origin: $u" -F "csrf=$csrf" -F "file=@$W/audio/a.wav;filename=b.wav" "$u/upload"
+	curl -s -b "$W/jar" -o /dev/null -H "Origin: $u" --data "csrf=$csrf&what=b.wav" "$u/play"
+	check "a traced web page took an upload and played it" wait_plays "$W" 1 20
+	kill -TERM "$(awk 'NR == 1 { print $1 }' "$W/strace")"
+	wait "$tracer"
+	kill -TERM "$wd"
+	wait "$wd"
+	sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$W/strace" | sort -u >"$T/wused"
+	comm -23 "$T/wused" "$T/allowed" >"$T/wdenied"
+	check "every system call the web page made ($(wc -l <"$T/wused")) passes its unit's filter" \
+		test ! -s "$T/wdenied"
+	sed 's/^/# not allowed by the web unit: /' "$T/wdenied" >&2
 fi
 
 # --- a second install keeps what the operator changed -----------------------

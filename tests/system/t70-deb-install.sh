@@ -87,12 +87,16 @@ check "user loaxa, a system user" bash -c "in_root getent passwd loaxa | awk -F:
 check "loaxa is in group audio" bash -c "in_root id -nG loaxa | tr ' ' '\n' | grep -qx audio"
 check "the daemon and both tools" test -x "$R/usr/sbin/loaxad" -a -x "$R/usr/bin/loaxactl" -a -x "$R/usr/bin/loaxa-province"
 check "its network helper, where the daemon looks for it" test -x "$R/usr/libexec/loaxa/loaxad-net"
+check "its relay helper, beside it" test -x "$R/usr/libexec/loaxa/loaxad-relay"
 check "man pages" test -f "$R/usr/share/man/man8/loaxad.8.gz" -a -f "$R/usr/share/man/man5/loaxad.conf.5.gz" \
 	-a -f "$R/usr/share/man/man1/loaxactl.1.gz" -a -f "$R/usr/share/man/man1/loaxa-province.1.gz"
 check "Vietnamese messages" test -f "$R/usr/share/locale/vi/LC_MESSAGES/loaxa.mo"
 check "the unit" test -f "$R/lib/systemd/system/loaxad.service"
 check "the unit is enabled" test -L "$R/etc/systemd/system/multi-user.target.wants/loaxad.service"
 check "restarted, not only started, on upgrade" grep -q '_dh_action=restart' "$R/var/lib/dpkg/info/loaxa.postinst"
+check "the web page, its unit and its man page" test -x "$R/usr/sbin/loaxa-web" \
+	-a -f "$R/lib/systemd/system/loaxa-web.service" -a -f "$R/usr/share/man/man8/loaxa-web.8.gz"
+check "the web page's unit is not enabled" test ! -e "$R/etc/systemd/system/multi-user.target.wants/loaxa-web.service"
 in_root dpkg-query -W -f='${Conffiles}\n' loaxa >"$T/conffiles"
 check "loaxad.conf is a conffile" grep -q '^ /etc/loaxa/loaxad.conf ' "$T/conffiles"
 check "weekly.cfg is a conffile" grep -q '^ /etc/loaxa/schedules/weekly.cfg ' "$T/conffiles"

@@ -268,6 +268,72 @@ static void test_format_file_item(void **state)
 	free(line);
 }
 
+static void test_format_relay(void **state)
+{
+	struct airlog_entry e = play_entry();
+	struct airlog_record r;
+	char *line;
+
+	(void)state;
+	e.programme = NULL;
+	e.sha256 = NULL;
+	e.relay = "vov1";
+	e.relayed_s = 1790.5;
+	e.fallback_s = 9.5;
+	line = airlog_format_line(&e, 18, PREV_A);
+	assert_non_null(strstr(line, "\"programme\":null,\"relay\":\"vov1\",\"sha256\":null,"));
+	assert_non_null(strstr(line, "\"rms_dbfs\":-19.8,\"relayed_s\":1790.5,\"fallback_s\":9.5,"
+	                             "\"clock\":\"synced\"}\n"));
+	assert_int_equal(airlog_parse_line(line, strlen(line), &r), 0);
+	assert_string_equal(r.e.relay, "vov1");
+	assert_true(r.e.relayed_s == 1790.5 && r.e.fallback_s == 9.5);
+	airlog_record_free(&r);
+	free(line);
+
+	/* the switch line */
+	e = (struct airlog_entry){.type = AIRLOG_SWITCH,
+	                          .station = "tan-quang",
+	                          .relay = "vov1",
+	                          .slot = "Tiếp sóng",
+	                          .priority = "normal",
+	                          .to = "fallback",
+	                          .reason = "stream stalled",
+	                          .clock_synced = true};
+	util_parse_time("2026-11-27T11:42:10.2+07:00", &e.time);
+	line = airlog_format_line(&e, 19, PREV_A);
+	assert_string_equal(line,
+	                    "{\"seq\":19,\"prev\":\"" PREV_A "\",\"type\":\"switch\","
+	                    "\"station\":\"tan-quang\",\"relay\":\"vov1\",\"slot\":\"Tiếp sóng\","
+	                    "\"priority\":\"normal\",\"time\":\"2026-11-27T11:42:10.200+07:00\","
+	                    "\"to\":\"fallback\",\"reason\":\"stream stalled\","
+	                    "\"clock\":\"synced\"}\n");
+	assert_int_equal(airlog_parse_line(line, strlen(line), &r), 0);
+	assert_int_equal(r.e.type, AIRLOG_SWITCH);
+	assert_string_equal(r.e.to, "fallback");
+	assert_string_equal(r.e.relay, "vov1");
+	airlog_record_free(&r);
+	free(line);
+}
+
+static void test_parse_relay_rejects(void **state)
+{
+	static const char *const bad[] = {
+	    /* a switch line without its relay, with a bad "to", without time */
+	    "{\"seq\":1,\"prev\":\"" AIRLOG_ZERO_PREV "\",\"type\":\"switch\",\"station\":\"s\","
+	    "\"time\":\"2026-11-27T11:00:00+07:00\",\"to\":\"relay\",\"clock\":\"synced\"}",
+	    "{\"seq\":1,\"prev\":\"" AIRLOG_ZERO_PREV "\",\"type\":\"switch\",\"station\":\"s\","
+	    "\"relay\":\"r\",\"time\":\"2026-11-27T11:00:00+07:00\",\"to\":\"up\","
+	    "\"clock\":\"synced\"}",
+	    "{\"seq\":1,\"prev\":\"" AIRLOG_ZERO_PREV "\",\"type\":\"switch\",\"station\":\"s\","
+	    "\"relay\":\"r\",\"to\":\"relay\",\"clock\":\"synced\"}",
+	};
+	struct airlog_record r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(airlog_parse_line(bad[i], strlen(bad[i]), &r), -1);
+}
+
 static void test_format_start_stop(void **state)
 {
 	struct airlog_entry e = start_entry("2026-11-27T04:59:58.123+07:00");
@@ -950,6 +1016,8 @@ int main(void)
 	    cmocka_unit_test(test_format_play),
 	    cmocka_unit_test(test_format_file_item),
 	    cmocka_unit_test(test_format_start_stop),
+	    cmocka_unit_test(test_format_relay),
+	    cmocka_unit_test(test_parse_relay_rejects),
 	    cmocka_unit_test(test_format_bad_utf8),
 	    cmocka_unit_test(test_chain_hash),
 	    cmocka_unit_test(test_parse_round_trip),

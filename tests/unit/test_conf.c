@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -134,8 +136,40 @@ static void test_defaults(void **state)
 	assert_null(c.amplifier.off_command);
 	assert_int_equal(c.amplifier.lead_s, 3);
 	assert_int_equal(c.amplifier.tail_s, 5);
+	assert_true(c.relay.silence_dbfs == -50.0 && c.relay.silence_s == 10.0);
+	assert_true(c.relay.stall_s == 5.0 && c.relay.holdoff_s == 30.0);
+	assert_int_equal(c.relay.connect_timeout_s, 10);
+	assert_true(c.relay.buffer_s == 2.0 && c.relay.preroll_s == 5.0 && c.relay.gain_db == 0);
+	assert_null(c.relay.fallback);
+	assert_null(c.relay.announcement);
 	conf_free(&c);
 	assert_true(all_zero(&c, sizeof c));
+}
+
+static void test_relay_group(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_ok(STATION
+	          "relay: { silence_dbfs = -40; silence_s = 2.5; stall_s = 1; holdoff_s = 3;\n"
+	          "  connect_timeout_s = 4; buffer_s = 0.5; preroll_s = 2; gain_db = -3;\n"
+	          "  fallback = \"nhac.ogg\"; announcement = \"\"; };\n",
+	          &c);
+	assert_true(c.relay.silence_dbfs == -40 && c.relay.silence_s == 2.5);
+	assert_true(c.relay.stall_s == 1 && c.relay.holdoff_s == 3);
+	assert_int_equal(c.relay.connect_timeout_s, 4);
+	assert_true(c.relay.buffer_s == 0.5 && c.relay.preroll_s == 2 && c.relay.gain_db == -3);
+	assert_string_equal(c.relay.fallback, "nhac.ogg");
+	assert_null(c.relay.announcement);
+	conf_free(&c);
+	expect_error(STATION "\nrelay: { stall_s = 0.1; };\n", 3, "relay.stall_s", "out of range");
+	expect_error(STATION "\nrelay: { silence_dbfs = 3; };\n", 3, "relay.silence_dbfs",
+	             "out of range");
+	expect_error(STATION "\nrelay: { buffer_s = 60; };\n", 3, "relay.buffer_s", "out of range");
+	expect_error(STATION "\nrelay: { hold_s = 3; };\n", 3, "relay.hold_s", "unknown key");
+	expect_error(STATION "\nrelay: { fallback = 3; };\n", 3, "relay.fallback",
+	             "expected a string");
 }
 
 /* A real minisign public key (minisign -G), so the key check passes. */
@@ -546,6 +580,55 @@ static void test_province(void **state)
 	conf_free(&c);
 }
 
+static void test_web(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct conf c;
+
+	(void)state;
+	/* off unless listen is set */
+	expect_ok(STATION, &c);
+	assert_null(c.web.listen);
+	assert_int_equal(c.web.session_s, 3600);
+	assert_true(c.web.max_upload_bytes == 104857600);
+	conf_free(&c);
+	expect_ok(STATION "web: { listen = \"\"; };\n", &c);
+	assert_null(c.web.listen);
+	conf_free(&c);
+	expect_ok(STATION "web: { listen = \"0.0.0.0:8080\"; session_s = 600;\n"
+	                  "  max_upload_bytes = 2000000000L; };\n",
+	          &c);
+	assert_string_equal(c.web.listen, "0.0.0.0:8080");
+	assert_int_equal(c.web.session_s, 600);
+	assert_true(c.web.max_upload_bytes == 2000000000);
+	assert_null(c.web.tls_cert);
+	conf_free(&c);
+	expect_error(STATION "web: {\n  listen = \"8080\"; };\n", 3, "web.listen", "ADDRESS:PORT");
+	expect_error(STATION "web: {\n  listen = \"localhost:8080\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  listen = \"0.0.0.0:0\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  listen = \"0.0.0.0:65536\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  listen = \"::1:80\"; };\n", 3, "web.listen", NULL);
+	expect_error(STATION "web: {\n  session_s = 10; };\n", 3, "web.session_s", "60..");
+	expect_error(STATION "web: {\n  max_upload_bytes = 5000000000L; };\n", 3,
+	             "web.max_upload_bytes", "out of range");
+	expect_error(STATION "web: {\n  colour = 1; };\n", 3, "web.colour", "unknown");
+	expect_error(STATION "web: {\n  tls_cert = \"/etc/loaxa/web.pem\"; };\n", 3,
+	             "web.tls_key", "both");
+
+	assert_int_equal(conf_parse_listen("192.168.1.20:8080", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8080);
+	assert_int_equal(conf_parse_listen("[::]:443", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 443);
+	assert_int_equal(conf_parse_listen("[fe80::1]:x", &ss, &len), -1);
+	assert_int_equal(conf_parse_listen(":8080", &ss, &len), -1);
+	assert_int_equal(conf_parse_listen("1.2.3.4:80 ", &ss, &len), -1);
+	assert_int_equal(conf_parse_listen("1.2.3.4:+80", &ss, &len), -1);
+}
+
 /* Disaster alerts: the station's administrative codes, the alert index
  * beside the manifest by default, its poll interval. */
 static void test_alerts(void **state)
@@ -672,24 +755,17 @@ static void test_in_quiet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_complete),
-	    cmocka_unit_test(test_example),
-	    cmocka_unit_test(test_large_integers),
-	    cmocka_unit_test(test_syntax_and_file),
-	    cmocka_unit_test(test_unknown_keys),
-	    cmocka_unit_test(test_options),
-	    cmocka_unit_test(test_types),
-	    cmocka_unit_test(test_ranges),
-	    cmocka_unit_test(test_station_id),
-	    cmocka_unit_test(test_quiet_hours_errors),
-	    cmocka_unit_test(test_timezone),
-	    cmocka_unit_test(test_file_driver),
-	    cmocka_unit_test(test_province),
+	    cmocka_unit_test(test_defaults),       cmocka_unit_test(test_relay_group),
+	    cmocka_unit_test(test_complete),       cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_large_integers), cmocka_unit_test(test_syntax_and_file),
+	    cmocka_unit_test(test_unknown_keys),   cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_types),          cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_station_id),     cmocka_unit_test(test_quiet_hours_errors),
+	    cmocka_unit_test(test_timezone),       cmocka_unit_test(test_file_driver),
+	    cmocka_unit_test(test_province),       cmocka_unit_test(test_web),
 	    cmocka_unit_test(test_alerts),
 	    cmocka_unit_test(test_many_errors),
-	    cmocka_unit_test(test_parse_quiet),
-	    cmocka_unit_test(test_in_quiet),
+	    cmocka_unit_test(test_parse_quiet),    cmocka_unit_test(test_in_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

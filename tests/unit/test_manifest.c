@@ -471,6 +471,60 @@ static void test_reject_lists(void **state)
 	expect_reject(root, "schedules[1]: not an object");
 }
 
+static json_t *relay(const char *id, const char *url)
+{
+	return json_pack("{s:s, s:s, s:s}", "id", id, "title", "VOV1", "url", url);
+}
+
+static void test_relays(void **state)
+{
+	struct manifest m;
+	json_t *root;
+
+	(void)state;
+	root = good();
+	json_object_set_new(
+	    root, "relays",
+	    json_pack("[o, o]", relay("vov1", "https://radio.example.vn/vov1.mp3"),
+	              json_pack("{s:s, s:s, s:[s]}", "id", "tinh", "url",
+	                        "http://10.0.0.1:8000/tinh.aac", "stations", "other-station")));
+	expect_accept(root, &m);
+	assert_int_equal(m.nrelays, 2);
+	assert_string_equal(m.relays[0].id, "vov1");
+	assert_string_equal(m.relays[0].title, "VOV1");
+	assert_string_equal(m.relays[0].url, "https://radio.example.vn/vov1.mp3");
+	assert_true(m.relays[0].for_station);
+	assert_string_equal(m.relays[1].title, "tinh");
+	assert_false(m.relays[1].for_station);
+	manifest_free(&m);
+
+	/* none is fine */
+	expect_accept(good(), &m);
+	assert_int_equal(m.nrelays, 0);
+	manifest_free(&m);
+
+	root = good();
+	json_object_set_new(root, "relays", json_object());
+	expect_reject(root, "\"relays\" missing or not a list");
+	root = good();
+	json_object_set_new(root, "relays", json_pack("[o]", relay("../x", "http://a/b")));
+	expect_reject(root, "relays[0]: unsafe id");
+	root = good();
+	json_object_set_new(root, "relays", json_pack("[o]", relay("x", "file:///etc/passwd")));
+	expect_reject(root, "relays[0]: \"url\" must be an http:// or https:// stream URL");
+	root = good();
+	json_object_set_new(root, "relays", json_pack("[o]", relay("x", "http://a b/c")));
+	expect_reject(root, "relays[0]: \"url\"");
+	root = good();
+	json_object_set_new(
+	    root, "relays",
+	    json_pack("[o, o]", relay("x", "http://a/b"), relay("x", "http://a/c")));
+	expect_reject(root, "duplicate relay id \"x\"");
+	root = good();
+	json_object_set_new(root, "relays", json_pack("[s]", "vov1"));
+	expect_reject(root, "relays[0]: not an object");
+}
+
 static void test_reject_too_many_entries(void **state)
 {
 	json_t *root = good();
@@ -1031,6 +1085,7 @@ int main(void)
 	    cmocka_unit_test(test_reject_times),
 	    cmocka_unit_test(test_reject_lists),
 	    cmocka_unit_test(test_reject_too_many_entries),
+	    cmocka_unit_test(test_relays),
 	    cmocka_unit_test(test_reject_unsafe_ids),
 	    cmocka_unit_test(test_reject_unsafe_id_shown_safely),
 	    cmocka_unit_test(test_reject_duplicate_ids),

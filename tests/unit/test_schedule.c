@@ -620,9 +620,11 @@ static const struct {
     {"slots = (\n  { start = \"05:30\";\n    items = \"a\"; }\n);\n", false, 3,
      "\"items\" must be a list ( \"id\", { file = \"...\"; } )"},
     {"slots = (\n  { start = \"05:30\";\n    items = ( \"a\",\n 5 ); }\n);\n", false, 4,
-     "\"items\": item 2 must be a programme id or { file = \"...\"; }"},
+     "\"items\": item 2 must be a programme id, { file = \"...\"; } or { relay = \"...\"; "
+     "duration = \"...\"; }"},
     {"slots = (\n  { start = \"05:30\";\n    items = ( ( \"a\" ) ); }\n);\n", false, 3,
-     "\"items\": item 1 must be a programme id or { file = \"...\"; }"},
+     "\"items\": item 1 must be a programme id, { file = \"...\"; } or { relay = \"...\"; "
+     "duration = \"...\"; }"},
     {"slots = (\n  { start = \"05:30\";\n    items = ( { file = \"a.ogg\";\n volume = 3; } ); }\n"
      ");\n",
      false, 4,
@@ -671,7 +673,99 @@ static const struct {
      false, 3, "\"name\" must be UTF-8 text without control characters"},
     {"slots = (\n  { start = \"05:30\"; items = (\"a\"); }\n);\n  @include \"/etc/passwd\"\n",
      false, 4, "@include is not allowed in schedule files"},
+    /* relays */
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; } ); }\n);\n", false, 3,
+     "\"items\": item 1: a relay needs \"duration\" (\"HH:MM:SS\")"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\";\n"
+     "      duration = \"00:00\"; } ); }\n);\n",
+     false, 4,
+     "\"items\": item 1: \"duration\": \"00:00\" is not a length (HH:MM:SS or HH:MM, more "
+     "than zero)"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\";\n"
+     "      duration = 1800; } ); }\n);\n",
+     false, 4,
+     "\"items\": item 1: \"duration\": \"\" is not a length (HH:MM:SS or HH:MM, more than "
+     "zero)"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = 5; duration = \"00:30\"; } ); }\n"
+     ");\n",
+     false, 3, "\"items\": item 1: \"relay\" must be a string (a URL or an id)"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"ftp://x/y\"; duration = "
+     "\"00:30\"; } ); }\n);\n",
+     false, 3,
+     "\"items\": item 1: \"relay\": \"ftp://x/y\" is neither a stream URL nor a relay id"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"http://a b/\"; duration = "
+     "\"00:30\"; } ); }\n);\n",
+     false, 3,
+     "\"items\": item 1: \"relay\" is not a stream URL (http:// or https://, up to 1024 "
+     "characters, no blanks or quotes)"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"http://\"; duration = "
+     "\"00:30\"; } ); }\n);\n",
+     false, 3,
+     "\"items\": item 1: \"relay\" is not a stream URL (http:// or https://, up to 1024 "
+     "characters, no blanks or quotes)"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"https://r.vn/vov1\"; duration "
+     "= \"00:30\"; } ); }\n);\n",
+     true, 3, "\"items\": item 1: a province schedule names relays by id, not by URL"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; duration = \"00:30\";\n"
+     "      gain = 3; } ); }\n);\n",
+     false, 4,
+     "\"items\": item 1: unknown key \"gain\" (a relay is { relay = \"...\"; duration = "
+     "\"HH:MM:SS\"; fallback = ( ... ); })"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; duration = \"00:30\";\n"
+     "      fallback = ( ); } ); }\n);\n",
+     false, 4, "\"fallback\" is empty"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; duration = \"00:30\";\n"
+     "      fallback = ( \"a\",\n { relay = \"vov2\"; duration = \"00:10\"; } ); } ); }\n);\n",
+     false, 5, "\"fallback\": item 2: a fallback cannot be a relay"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; duration = \"00:30\";\n"
+     "      fallback = ( { file = \"x.ogg\"; } ); } ); }\n);\n",
+     true, 4, "\"fallback\": item 1: a province schedule may only name programme ids"},
+    {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; duration = \"00:30\";\n"
+     "      fallback = \"a\"; } ); }\n);\n",
+     false, 4, "\"fallback\" must be a list ( \"id\", { file = \"...\"; } )"},
 };
+
+static void test_relay_items(void **state)
+{
+	struct sched_plan p = {0};
+	const struct sched_item *it;
+
+	(void)state;
+	load_ok(&p,
+	        "slots = (\n"
+	        "  { name = \"Thời sự trưa\"; start = \"11:30\"; items = ( \"nhac-hieu\",\n"
+	        "    { relay = \"https://radio.example.vn/vov1.mp3\"; duration = \"00:30:00\";\n"
+	        "      fallback = ( { file = \"nhac.ogg\"; }, \"ban-tin\" ); },\n"
+	        "    { relay = \"vov1\"; duration = \"00:05\"; } ); }\n"
+	        ");\n",
+	        false);
+	assert_int_equal(p.nslots, 1);
+	assert_int_equal(p.slots[0].nitems, 3);
+	it = &p.slots[0].items[1];
+	assert_null(it->id);
+	assert_null(it->file);
+	assert_string_equal(it->relay, "https://radio.example.vn/vov1.mp3");
+	assert_true(sched_is_url(it->relay));
+	assert_int_equal(it->duration, 1800);
+	assert_int_equal(it->line, 3);
+	assert_int_equal(it->nfallback, 2);
+	assert_string_equal(it->fallback[0].file, "nhac.ogg");
+	assert_string_equal(it->fallback[1].id, "ban-tin");
+	it = &p.slots[0].items[2];
+	assert_string_equal(it->relay, "vov1");
+	assert_false(sched_is_url(it->relay));
+	assert_int_equal(it->duration, 300);
+	assert_int_equal(it->nfallback, 0);
+	/* the province names relays and fallbacks by id */
+	load_ok(
+	    &p,
+	    "slots = ( { start = \"12:00\"; items = (\n"
+	    "  { relay = \"vov1\"; duration = \"01:00:00\"; fallback = ( \"nhac\" ); } ); } );\n",
+	    true);
+	assert_int_equal(p.nslots, 2);
+	assert_int_equal(p.slots[1].items[0].duration, 3600);
+	sched_plan_free(&p);
+}
 
 static void test_parse_errors(void **state)
 {
@@ -1506,18 +1600,25 @@ static void test_examples(void **state)
 	diag_print(&d, stderr);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(sched_check_quiet(&p, q0, q1, &d), 0);
-	assert_true(p.slots[4].daily);
+	assert_true(p.slots[5].daily);
+	/* the noon relay, with its fallback */
+	assert_string_equal(p.slots[1].items[0].relay, "https://radio.example.vn/vov1.mp3");
+	assert_int_equal(p.slots[1].items[0].duration, 1800);
+	assert_int_equal(p.slots[1].items[0].nfallback, 2);
 
-	/* Monday to Saturday: 05:30 and 17:00 */
-	assert_occ(&p, NOV(23), NOV(24), "23 05:30 Bản tin sáng, 23 17:00 Bản tin chiều");
+	/* Monday to Saturday: 05:30, the VOV1 relay at 11:30, 17:00 */
+	assert_occ(&p, NOV(23), NOV(24),
+	           "23 05:30 Bản tin sáng, 23 11:30 Tiếp sóng Thời sự trưa VOV1, 23 17:00 Bản tin "
+	           "chiều");
 	/* Tuesday: the province's programme joins at 17:20 */
 	assert_occ(&p, NOV(24), NOV(25),
-	           "24 05:30 Bản tin sáng, 24 17:00 Bản tin chiều, 24 17:20 Chuyên mục Nông thôn "
-	           "mới");
+	           "24 05:30 Bản tin sáng, 24 11:30 Tiếp sóng Thời sự trưa VOV1, 24 17:00 Bản tin "
+	           "chiều, 24 17:20 Chuyên mục Nông thôn mới");
 	/* Thursday 26: the priority bulletin applies from 12:00 */
-	assert_occ(&p, NOV(26), NOV(27),
-	           "26 05:30 Bản tin sáng, 26 17:00 Bản tin giảm nghèo (ưu tiên), 26 17:00 Bản tin "
-	           "chiều, 26 17:20 Chuyên mục Nông thôn mới");
+	assert_occ(
+	    &p, NOV(26), NOV(27),
+	    "26 05:30 Bản tin sáng, 26 11:30 Tiếp sóng Thời sự trưa VOV1, 26 17:00 Bản tin "
+	    "giảm nghèo (ưu tiên), 26 17:00 Bản tin chiều, 26 17:20 Chuyên mục Nông thôn mới");
 	/* Friday 27: the daily schedule, the priority bulletin at the front of
 	 * the morning session, the storm warnings */
 	assert_occ(
@@ -1857,6 +1958,7 @@ int main(void)
 	    cmocka_unit_test(test_daily_flag),
 	    cmocka_unit_test(test_days_specs),
 	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_relay_items),
 	    cmocka_unit_test(test_file_problems),
 	    cmocka_unit_test(test_many_errors_one_file),
 	    cmocka_unit_test(test_load_dir),

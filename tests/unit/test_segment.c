@@ -461,6 +461,62 @@ static void test_parse_line(void **state)
 	assert_string_equal(segment_val_str(&l.reason, buf, sizeof buf),
 	                    "emergency \"bão số 3\"\n\t\\");
 	assert_string_equal(segment_val_str(&l.file, buf, sizeof buf), "thong-bao-xa.ogg");
+	assert_false(l.by.present);
+	free(line);
+
+	/* an operator's command says who gave it; both readers take it */
+	e.by = "web:admin@192.168.1.20";
+	line = airlog_format_line(&e, 2, AIRLOG_ZERO_PREV);
+	/* after the reason, before the levels */
+	assert_non_null(strstr(line, "\",\"by\":\"web:admin@192.168.1.20\",\"peak_dbfs\":"));
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_string_equal(segment_val_str(&l.by, buf, sizeof buf), "web:admin@192.168.1.20");
+	{
+		struct airlog_record rec;
+
+		assert_int_equal(airlog_parse_line(line, strlen(line), &rec), 0);
+		assert_string_equal(rec.e.by, "web:admin@192.168.1.20");
+		airlog_record_free(&rec);
+	}
+	free(line);
+	e.by = NULL;
+	/* a relay's play line and its switch line */
+	e = play_entry();
+	e.programme = NULL;
+	e.sha256 = NULL;
+	e.relay = "https://radio.example.vn/vov1.mp3";
+	e.relayed_s = 300;
+	e.fallback_s = 12.456;
+	line = airlog_format_line(&e, 4, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_string_equal(segment_val_str(&l.relay, buf, sizeof buf),
+	                    "https://radio.example.vn/vov1.mp3");
+	assert_true(fabs(segment_val_num(&l.fallback_s, 0) - 12.456) < 1e-9);
+	free(line);
+	e = (struct airlog_entry){.type = AIRLOG_SWITCH,
+	                          .station = "tan-quang",
+	                          .relay = "vov1",
+	                          .slot = "Tiếp sóng",
+	                          .priority = "normal",
+	                          .to = "relay",
+	                          .reason = "stream good again"};
+	util_parse_time("2026-11-27T11:42:10.2+07:00", &e.time);
+	line = airlog_format_line(&e, 5, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), 0);
+	assert_int_equal(l.type, AIRLOG_SWITCH);
+	assert_memory_equal(segment_line_date(&l), "2026-11-27", 10);
+	free(line);
+	/* a switch line without relay, with another "to" */
+	e.to = "elsewhere";
+	line = airlog_format_line(&e, 5, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), -1);
+	assert_string_equal(why, "to is not relay or fallback");
+	free(line);
+	e.to = "relay";
+	e.relay = NULL;
+	line = airlog_format_line(&e, 5, AIRLOG_ZERO_PREV);
+	assert_int_equal(parse(line, &l, &why), -1);
+	assert_string_equal(why, "relay missing");
 	free(line);
 
 	/* start and stop lines */
@@ -525,6 +581,8 @@ static void test_parse_line_rejects(void **state)
 	    {"\"clock\":\"synced\"}", "\"clock\":\"synced\"}x", "after"},
 	    {"\"clock\":\"synced\"}", "\"clock\":\"synced\"", "'}'"},
 	    {"{\"seq\"", "[\"seq\"", "object"},
+	    {"\"reason\":null", "\"reason\":null,\"by\":7", "by"},
+	    {"\"reason\":null", "\"reason\":null,\"by\":\"a\",\"by\":\"b\"", "duplicate"},
 	};
 	struct segment_line l;
 	const char *why;
