@@ -40,6 +40,7 @@ enum conf_kind {
 	CK_QUIET,
 	CK_OPTIONS,
 	CK_SECTION,
+	CK_CODES,
 };
 
 /* CK_STRING flags */
@@ -86,6 +87,7 @@ static const char *check_listen(const char *v);
 static const struct conf_key station_keys[] = {
     STR("id", station_id, CF_NONEMPTY, check_station_id),
     STR("name", station_name, CF_NULL_EMPTY, NULL),
+    {"geocodes", CK_CODES, 0, 0, 0, 0, NULL, NULL},
     {NULL},
 };
 
@@ -111,6 +113,8 @@ static const struct conf_key province_keys[] = {
     STR("pinned_public_key", province.pinned_public_key, CF_NULL_EMPTY, NULL),
     {"max_download_bytes", CK_INT64, offsetof(struct conf, province.max_download_bytes), 1,
      1099511627776.0, 0, NULL, NULL},
+    STR("alert_url", province.alert_url, CF_NULL_EMPTY, check_url),
+    INT("alert_interval_s", province.alert_interval_s, 1, 3600),
     {NULL},
 };
 
@@ -516,6 +520,41 @@ static void walk_options(struct conf_ctx *x, const config_setting_t *g, const ch
 	}
 }
 
+/* The administrative unit codes (mã đơn vị hành chính) an alert's area may
+ * name the station by: a list of strings of digits. */
+#define CONF_MAX_GEOCODES 32
+
+static void walk_codes(struct conf_ctx *x, const config_setting_t *g, const char *key)
+{
+	struct conf *c = x->c;
+	int n = config_setting_length(g);
+
+	if (n > CONF_MAX_GEOCODES) {
+		setting_error(x, g, key, _("more than %d codes"), CONF_MAX_GEOCODES);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *v = config_setting_type(s) == CONFIG_TYPE_STRING
+		                    ? config_setting_get_string(s)
+		                    : NULL;
+		size_t len = v ? strlen(v) : 0;
+		bool ok = len >= 1 && len <= 16 && strspn(v, "0123456789") == len;
+
+		if (!ok) {
+			char *sub = xasprintf("%s[%d]", key, i);
+
+			setting_error(x, s, sub,
+			              _("an administrative unit code is a string of digits, "
+			                "e.g. \"24\", \"213\" or \"07963\""));
+			free(sub);
+			continue;
+		}
+		c->geocodes = xreallocarray(c->geocodes, (size_t)c->ngeocodes + 1, sizeof *c->geocodes);
+		c->geocodes[c->ngeocodes++] = xstrdup(v);
+	}
+}
+
 static void store_string(struct conf_ctx *x, const struct conf_key *k, const config_setting_t *s,
                          const char *key)
 {
@@ -548,6 +587,13 @@ static void walk_one(struct conf_ctx *x, const struct conf_key *k, const config_
 	double dv;
 
 	switch (k->kind) {
+	case CK_CODES:
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+			setting_error(x, s, key, _("expected a list [ \"...\", ... ]"));
+			return;
+		}
+		walk_codes(x, s, key);
+		return;
 	case CK_SECTION:
 	case CK_OPTIONS:
 		if (type != CONFIG_TYPE_GROUP) {
@@ -660,6 +706,7 @@ static void set_defaults(struct conf *c, const char *path)
 	c->province.upload_interval_s = 300;
 	c->province.upload_hold_s = 3600;
 	c->province.max_download_bytes = 268435456;
+	c->province.alert_interval_s = 10;
 	c->amplifier.lead_s = 3;
 	c->amplifier.tail_s = 5;
 	c->web.session_s = 3600;
@@ -699,6 +746,23 @@ static void check_whole(struct conf_ctx *x, const config_t *cfg)
 		              _("the \"%s\" driver writes to a file; set audio.file"),
 		              c->audio.driver);
 	}
+
+	/* The alert index lives beside the manifest unless said otherwise;
+	 * alert_url = "" watches none. */
+	if (c->province.manifest_url && !config_lookup(cfg, "province.alert_url")) {
+		const char *slash = strrchr(c->province.manifest_url, '/');
+
+		if (slash && slash - c->province.manifest_url > 8)
+			c->province.alert_url =
+			    xasprintf("%.*salerts.json",
+			              (int)(slash - c->province.manifest_url + 1),
+			              c->province.manifest_url);
+	}
+	s = config_lookup(cfg, "province.alert_url");
+	if (c->province.alert_url && !c->province.public_key && s &&
+	    config_setting_type(s) == CONFIG_TYPE_STRING && *config_setting_get_string(s))
+		setting_error(x, s, "province.public_key",
+		              _("missing; a province with an alert_url needs its public_key"));
 
 	s = config_lookup(cfg, "province.public_key");
 	if (c->province.manifest_url && !c->province.public_key &&
@@ -858,6 +922,10 @@ void conf_free(struct conf *c)
 	free(c->province.log_url);
 	free(c->province.ca_file);
 	free(c->province.pinned_public_key);
+	free(c->province.alert_url);
+	for (int i = 0; i < c->ngeocodes; i++)
+		free(c->geocodes[i]);
+	free(c->geocodes);
 	free(c->amplifier.on_command);
 	free(c->amplifier.off_command);
 	free(c->web.listen);

@@ -255,6 +255,15 @@ static void print_status(json_t *a)
 	printf(_("Last sync:      %s %s\n"), jstr(a, "last_sync"), jstr(a, "sync_error"));
 	printf(_("Manifest:       version %lld\n"),
 	       (long long)json_integer_value(json_object_get(a, "manifest_version")));
+	if (json_is_object(json_object_get(a, "alerts"))) {
+		json_t *al = json_object_get(a, "alerts");
+
+		printf(_("Alerts:         index version %lld, %s\n"),
+		       (long long)json_integer_value(json_object_get(al, "index_version")),
+		       json_is_true(json_object_get(al, "ok")) ? _("watching")
+		       : *jstr(al, "last_problem")             ? jstr(al, "last_problem")
+		                                               : _("starting"));
+	}
 	printf(_("Outbox:         %lld segment(s) waiting\n"),
 	       (long long)json_integer_value(json_object_get(a, "outbox")));
 	printf(_("Clock:          %s\n"), jstr(a, "clock"));

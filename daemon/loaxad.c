@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "airlog.h"
+#include "alertwatch.h"
 #include "amp.h"
 #include "catalog.h"
 #include "conf.h"
@@ -101,6 +102,7 @@ struct daemon {
 	struct sync *sync;     /* NULL without a province manifest_url */
 	struct upload *upload; /* NULL without a province log_url */
 	struct amp *amp;       /* NULL without amplifier commands */
+	struct alertwatch *alerts; /* NULL when no alerts are watched */
 };
 
 static json_t *answer(bool ok, const char *fmt, ...) MSG_PRINTF(2, 3);
@@ -161,6 +163,8 @@ static json_t *status_json(struct daemon *dm)
 		json_object_set_new(a, "last_sync", json_string("no province configured"));
 		json_object_set_new(a, "manifest_version", json_integer(0));
 	}
+	if (dm->alerts)
+		json_object_set_new(a, "alerts", alertwatch_status_json(dm->alerts));
 	return a;
 }
 
@@ -287,6 +291,8 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 			return answer(false, "%s", _("this station has no province configured"));
 		if (dm->sync)
 			sync_now(dm->sync);
+		if (dm->alerts)
+			alertwatch_poll_now(dm->alerts);
 		if (dm->upload)
 			upload_now(dm->upload);
 		return answer(true, "%s", _("sync started; see loaxactl status"));
@@ -438,7 +444,8 @@ int main(int argc, char **argv)
 	station_reload(station, &d);
 	diag_free(&d);
 	amp = amp_new(&conf);
-	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf), amp};
+	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf), amp,
+			     alertwatch_start(&conf, 0)};
 	control = control_open(conf.control_socket, handle_control, &dm);
 	if (!control)
 		log_errx("the control socket is not available; loaxactl cannot reach the daemon");
@@ -462,14 +469,16 @@ int main(int argc, char **argv)
 
 	clock_offset = util_ts_diff(util_now_real(), util_now_mono());
 	while (running) {
-		struct pollfd pfd[6] = {{.fd = sfd, .events = POLLIN},
+		struct pollfd pfd[7] = {{.fd = sfd, .events = POLLIN},
 					{.fd = tfd, .events = POLLIN},
 					{.fd = player_fd(player), .events = POLLIN},
 					{.fd = control ? control_fd(control) : -1, .events = POLLIN},
 					{.fd = dm.sync ? sync_fd(dm.sync) : -1, .events = POLLIN},
-					{.fd = wfd, .events = POLLIN}};
+					{.fd = wfd, .events = POLLIN},
+					{.fd = dm.alerts ? alertwatch_fd(dm.alerts) : -1, .events = POLLIN}};
 		struct player_event ev;
 		struct sync_event sev;
+		struct alertmsg am;
 
 		{
 			struct timespec now = util_now_real(), wake, amp_wake;
@@ -494,7 +503,7 @@ int main(int argc, char **argv)
 		}
 		publish_status(&dm);
 		upload_set_on_air(dm.upload, station_busy(station));
-		if (poll(pfd, 6, -1) < 0) {
+		if (poll(pfd, 7, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -509,6 +518,10 @@ int main(int argc, char **argv)
 		}
 		while (player_read(player, &ev) == 1)
 			station_player_event(station, &ev);
+		while (dm.alerts && alertwatch_read(dm.alerts, &am) == 1) {
+			station_alert(station, &am);
+			alertmsg_free(&am);
+		}
 		if (pfd[3].revents & POLLIN)
 			control_serve(control);
 		if (pfd[5].revents & POLLIN) {
@@ -557,9 +570,10 @@ int main(int argc, char **argv)
 		publish_status(&dm);
 		upload_stop(dm.upload);
 	}
-	/* after the last status.json, which reads the sync's state */
+	/* after the last status.json, which reads their state */
 	if (dm.sync)
 		sync_stop(dm.sync);
+	alertwatch_stop(dm.alerts);
 	control_close(control);
 	station_free(station);
 	airlog_close(log);

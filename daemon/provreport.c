@@ -814,12 +814,27 @@ struct prio_seen {
 	char *reason; /* of the first line that was not complete */
 };
 
+/* A disaster alert (or its refusal, or a Cancel) as one station logged it. */
+struct alert_seen {
+	char *identifier; /* NULL: a refusal of the whole alert index */
+	char *sender;
+	char *msg_type;
+	char *severity;
+	int level;
+	int repeats;
+	unsigned aired, not_aired, refused;
+	char first_aired[40];
+	char *note; /* the first reason of a line not complete */
+};
+
 struct rstation {
 	const struct provreport_station *st;
 	struct walked wk;
 	struct day *days;
 	struct prio_seen *prios;
 	size_t nprios;
+	struct alert_seen *alerts;
+	size_t nalerts;
 	bool any_play, offline, verified;
 	char last_seen[40];
 };
@@ -882,6 +897,7 @@ struct report {
 	unsigned *prio_labels;
 	bool *prio_emergency;
 	size_t nprio;
+	size_t nalert_lines; /* alert lines in the period, all stations */
 	struct rstation *cur;
 };
 
@@ -954,6 +970,77 @@ static struct prio_seen *prio_of(struct report *r, struct rstation *rs, unsigned
 	return &rs->prios[rs->nprios++];
 }
 
+static char *val_dup(const struct segment_val *v)
+{
+	char buf[512];
+
+	if (!v->present || v->null)
+		return NULL;
+	return xstrdup(segment_val_str(v, buf, sizeof buf));
+}
+
+static bool same_val(const struct segment_val *v, const char *s)
+{
+	char buf[512];
+
+	if (!v->present || v->null)
+		return s == NULL;
+	return s && strcmp(segment_val_str(v, buf, sizeof buf), s) == 0;
+}
+
+/* An alert line: counted under its message (identifier and sender). */
+static void gather_alert(struct report *r, struct rstation *rs, const struct segment_line *l)
+{
+	const char *date = segment_line_date(l);
+	struct alert_seen *a = NULL;
+	char d[11], buf[512];
+	int64_t day;
+
+	if (!date)
+		return;
+	memcpy(d, date, 10);
+	d[10] = '\0';
+	if (sched_parse_date(d, &day) < 0 || day < r->o->from_day || day > r->o->to_day)
+		return;
+	r->nalert_lines++;
+	for (size_t i = 0; i < rs->nalerts && !a; i++)
+		if (same_val(&l->identifier, rs->alerts[i].identifier) &&
+		    same_val(&l->sender, rs->alerts[i].sender))
+			a = &rs->alerts[i];
+	if (!a) {
+		rs->alerts = xreallocarray(rs->alerts, rs->nalerts + 1, sizeof *rs->alerts);
+		a = &rs->alerts[rs->nalerts++];
+		memset(a, 0, sizeof *a);
+		a->identifier = val_dup(&l->identifier);
+		a->sender = val_dup(&l->sender);
+	}
+	if (!a->msg_type)
+		a->msg_type = val_dup(&l->msg_type);
+	if (!a->severity)
+		a->severity = val_dup(&l->severity);
+	if (!a->level)
+		a->level = (int)segment_val_num(&l->level, 0);
+	if (!a->repeats)
+		a->repeats = (int)segment_val_num(&l->repeats, 0);
+	segment_val_str(&l->status, buf, sizeof buf);
+	if (strcmp(buf, "complete") == 0) {
+		a->aired++;
+		if (!a->first_aired[0] && l->start.present && !l->start.null &&
+		    l->start.len < sizeof a->first_aired)
+			memcpy(a->first_aired, l->start.p, l->start.len);
+	} else if (strcmp(buf, "refused") == 0) {
+		a->refused++;
+	} else if (strcmp(buf, "accepted") != 0) {
+		a->not_aired++;
+	}
+	if (strcmp(buf, "complete") != 0 && !a->note) {
+		char why[400];
+
+		segment_val_str(&l->reason, why, sizeof why);
+		a->note = xasprintf("%s%s%s", buf, why[0] ? ": " : "", why);
+	}
+}
+
 static bool val_present(const struct segment_val *v)
 {
 	return v->present && !v->null;
@@ -971,6 +1058,10 @@ static void gather_line(void *arg, const struct segment_line *l)
 	int st;
 	char d[11];
 
+	if (l->type == AIRLOG_ALERT) {
+		gather_alert(r, rs, l);
+		return;
+	}
 	if (l->type != AIRLOG_PLAY || !date)
 		return;
 	memcpy(d, date, 10);
@@ -1089,6 +1180,14 @@ static void report_free(struct report *r)
 		for (size_t k = 0; k < rs->nprios; k++)
 			free(rs->prios[k].reason);
 		free(rs->prios);
+		for (size_t k = 0; k < rs->nalerts; k++) {
+			free(rs->alerts[k].identifier);
+			free(rs->alerts[k].sender);
+			free(rs->alerts[k].msg_type);
+			free(rs->alerts[k].severity);
+			free(rs->alerts[k].note);
+		}
+		free(rs->alerts);
 	}
 	free(r->stations);
 	for (size_t i = 0; i < r->labels.n; i++)
@@ -1135,6 +1234,37 @@ static void day_text(int64_t day, char buf[11])
 static const char *yes(bool b)
 {
 	return b ? "yes" : "no";
+}
+
+/* The disaster alerts each station logged: one row per station and
+ * message (a refusal of the whole index has no identifier). */
+static void write_alerts_csv(const struct report *r, FILE *f)
+{
+	fprintf(f, "station,name,district,alert,sender,msg_type,severity,level,repeats,aired,"
+	           "not_aired,refused,first_aired,note\n");
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+
+		for (size_t k = 0; k < rs->nalerts; k++) {
+			const struct alert_seen *a = &rs->alerts[k];
+			char num[16];
+
+			csv_cell(f, rs->st->id, false);
+			csv_cell(f, rs->st->name, false);
+			csv_cell(f, rs->st->district, false);
+			csv_cell(f, a->identifier ? a->identifier : "", false);
+			csv_cell(f, a->sender ? a->sender : "", false);
+			csv_cell(f, a->msg_type ? a->msg_type : "", false);
+			csv_cell(f, a->severity ? a->severity : "", false);
+			snprintf(num, sizeof num, "%d", a->level);
+			csv_cell(f, a->level ? num : "", false);
+			snprintf(num, sizeof num, "%d", a->repeats);
+			csv_cell(f, a->repeats ? num : "", false);
+			fprintf(f, "%u,%u,%u,", a->aired, a->not_aired, a->refused);
+			csv_cell(f, a->first_aired, false);
+			csv_cell(f, a->note ? a->note : "", true);
+		}
+	}
 }
 
 static void write_csv(const struct report *r)
@@ -1200,6 +1330,13 @@ static void write_csv(const struct report *r)
 			csv_cell(pf, seen ? seen->first_aired : "", false);
 			csv_cell(pf, !seen ? "not logged" : seen->reason ? seen->reason : "", true);
 		}
+	}
+	/* to its own file, or after the others when any alert was logged */
+	if (r->o->alerts_out) {
+		write_alerts_csv(r, r->o->alerts_out);
+	} else if (r->nalert_lines) {
+		fputc('\n', pf);
+		write_alerts_csv(r, pf);
 	}
 }
 
@@ -1295,6 +1432,50 @@ static void html_timeline(FILE *f, const struct report *r, const struct rstation
 		}
 	}
 	fprintf(f, "</svg>\n");
+}
+
+static void write_alerts_html(const struct report *r, FILE *f)
+{
+	fprintf(f, "<h2>%s</h2>\n", _("Disaster alerts"));
+	if (!r->nalert_lines) {
+		fprintf(f, "<p>%s</p>\n", _("No disaster alert in the period."));
+		return;
+	}
+	fprintf(f,
+	        "<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	        "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+	        _("Station"), _("Alert"), _("Sender"), _("Type"), _("Severity (level)"),
+	        _("Aired"), _("Not aired"), _("Refused"), _("First aired"), _("Note"));
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+
+		for (size_t k = 0; k < rs->nalerts; k++) {
+			const struct alert_seen *a = &rs->alerts[k];
+
+			fprintf(f, "<tr%s><td>", a->refused || a->not_aired ? " class=\"bad\"" : "");
+			html(f, rs->st->name);
+			fprintf(f, " (%s)</td><td>", rs->st->id);
+			html(f, a->identifier ? a->identifier : "–");
+			fprintf(f, "</td><td>");
+			html(f, a->sender ? a->sender : "–");
+			fprintf(f, "</td><td>");
+			html(f, a->msg_type ? a->msg_type : "–");
+			fprintf(f, "</td><td>");
+			html(f, a->severity ? a->severity : "–");
+			if (a->level)
+				fprintf(f, " (%d)", a->level);
+			fprintf(f, "</td><td class=\"n\">%u", a->aired);
+			if (a->repeats)
+				fprintf(f, " / %d", a->repeats);
+			fprintf(f, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td>",
+			        a->not_aired, a->refused);
+			html(f, a->first_aired);
+			fprintf(f, "</td><td>");
+			html(f, a->note ? a->note : "");
+			fprintf(f, "</td></tr>\n");
+		}
+	}
+	fprintf(f, "</table>\n");
 }
 
 static void write_html(const struct report *r)
@@ -1452,6 +1633,7 @@ static void write_html(const struct report *r)
 	if (r->nprio)
 		fprintf(f, "</table>\n");
 
+	write_alerts_html(r, f);
 	fprintf(f, "<h2>%s</h2>\n<p class=\"legend\">", _("Timelines"));
 	for (int k = 0; k < ST_COUNT; k++)
 		fprintf(f, "<span style=\"background:%s\"></span>%s", status_colours[k],

@@ -54,6 +54,8 @@ struct provreport_opts {
 	enum provreport_format format;
 	FILE *out;
 	FILE *priority_out;  /* CSV: the priority table; NULL: after the main one */
+	FILE *alerts_out;    /* CSV: the disaster alerts table; NULL: after the
+	                      * priority table, when any alert was logged */
 	FILE *warn;          /* verification problems, as warnings */
 	bool all_signatures; /* as for provreport_verify */
 	time_t now;          /* "offline" is judged at min(now, end of to_day) */

@@ -87,6 +87,8 @@ struct segment_line {
 	/* relay items: play lines may carry relay, relayed_s, fallback_s;
 	 * a "switch" line (type AIRLOG_SWITCH) has relay, time, to */
 	struct segment_val relay, relayed_s, fallback_s, to;
+	/* alert lines */
+	struct segment_val identifier, sender, sent, msg_type, severity, level, repeat, repeats;
 };
 
 /* Parse and check one line (without its '\n') strictly: valid JSON (UTF-8,

@@ -361,6 +361,26 @@ static void print_log_line(const struct daylog_line *l, size_t lineno)
 		printf("          %s\n", e->reason ? e->reason : "");
 		return;
 	}
+	if (e->type == AIRLOG_ALERT) {
+		char what[96], level[16] = "";
+
+		fmt_duration(e->played_s, len, sizeof len);
+		if (e->repeat)
+			snprintf(what, sizeof what, _("alert %d/%d"), e->repeat, e->repeats);
+		else
+			snprintf(what, sizeof what, "%s",
+			         e->msg_type && !strcmp(e->msg_type, "Cancel") ? _("alert: Cancel")
+			                                                         : _("alert"));
+		if (e->level)
+			snprintf(level, sizeof level, " %d", e->level);
+		printf("%s  %-11s  ", when, e->status ? e->status : "?");
+		put_col(what, 20);
+		printf("  ");
+		put_col(e->identifier ? e->identifier : "-", 32);
+		printf("  %6s  %s%s%s%s\n", len, e->severity ? e->severity : "", level,
+		       e->reason ? "  " : "", e->reason ? e->reason : "");
+		return;
+	}
 	if (e->type != AIRLOG_PLAY) {
 		printf("%s  %s\n", when,
 		       e->type == AIRLOG_START ? _("--- loaxad started ---")

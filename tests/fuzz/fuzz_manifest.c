@@ -69,6 +69,15 @@ static void accepted(const struct manifest *m, const struct manifest_check *chk)
 	}
 	for (size_t i = 0; i < m->nschedules; i++)
 		check_entry(&m->schedules[i], "schedules/", chk->max_bytes);
+	/* alert files: a CAP message under alerts/ (.xml) or audio */
+	for (size_t i = 0; i < m->nalerts; i++) {
+		const struct manifest_entry *e = &m->alerts[i];
+		bool cap = strncmp(e->path, "alerts/", 7) == 0;
+
+		check_entry(e, cap ? "alerts/" : "programmes/", chk->max_bytes);
+		if (cap && strcmp(e->path + strlen(e->path) - 4, ".xml") != 0)
+			abort();
+	}
 }
 
 static void parse(const uint8_t *data, size_t size, const struct manifest_check *chk)

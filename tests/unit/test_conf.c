@@ -686,6 +686,51 @@ static void test_web(void **state)
 	assert_int_equal(conf_parse_listen("1.2.3.4:+80", &ss, &len), -1);
 }
 
+/* Disaster alerts: the station's administrative codes, the alert index
+ * beside the manifest by default, its poll interval. */
+static void test_alerts(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_ok("station: { id = \"tan-quang\"; geocodes = [ \"24\", \"213\", \"07963\" ]; };\n"
+	          "province: { manifest_url = \"https://tinh.example.vn/loaxa/manifest.json\";\n"
+	          "  public_key = \"" PUBKEY "\"; };\n",
+	          &c);
+	assert_int_equal(c.ngeocodes, 3);
+	assert_string_equal(c.geocodes[2], "07963");
+	assert_string_equal(c.province.alert_url, "https://tinh.example.vn/loaxa/alerts.json");
+	assert_int_equal(c.province.alert_interval_s, 10);
+	conf_free(&c);
+	expect_ok(STATION "province: { manifest_url = \"https://t/m.json\"; alert_url = \"\";\n"
+	                  "  public_key = \"" PUBKEY "\"; alert_interval_s = 1; };\n",
+	          &c);
+	assert_null(c.province.alert_url);
+	assert_int_equal(c.province.alert_interval_s, 1);
+	assert_int_equal(c.ngeocodes, 0);
+	conf_free(&c);
+	expect_ok(STATION "province: { alert_url = \"http://t/a/alerts.json\";\n"
+	                  "  public_key = \"" PUBKEY "\"; };\n",
+	          &c);
+	assert_string_equal(c.province.alert_url, "http://t/a/alerts.json");
+	assert_null(c.province.manifest_url);
+	conf_free(&c);
+	expect_ok(STATION, &c);
+	assert_null(c.province.alert_url);
+	conf_free(&c);
+	expect_error("station: {\n  id = \"tan-quang\";\n  geocodes = [ \"24\", \"x1\" ];\n};\n", 3,
+	             "station.geocodes[1]", "digits");
+	expect_error("station: {\n  id = \"tan-quang\";\n  geocodes = \"24\";\n};\n", 3,
+	             "station.geocodes", "list");
+	expect_error(STATION "province: {\n  alert_url = \"gopher://t/a.json\";\n  public_key = \"" PUBKEY
+	                     "\";\n};\n",
+	             3, "province.alert_url", "http://");
+	expect_error(STATION "province: {\n  alert_url = \"https://t/alerts.json\";\n};\n", 3,
+	             "province.public_key", "alert_url");
+	expect_error(STATION "province: {\n  alert_interval_s = 0;\n};\n", 3,
+	             "province.alert_interval_s", "1..3600");
+}
+
 static void test_many_errors(void **state)
 {
 	struct conf c;
@@ -776,6 +821,7 @@ int main(void)
 	    cmocka_unit_test(test_station_id),     cmocka_unit_test(test_quiet_hours_errors),
 	    cmocka_unit_test(test_timezone),       cmocka_unit_test(test_file_driver),
 	    cmocka_unit_test(test_province),       cmocka_unit_test(test_web),
+	    cmocka_unit_test(test_alerts),
 	    cmocka_unit_test(test_many_errors),
 	    cmocka_unit_test(test_parse_quiet),    cmocka_unit_test(test_in_quiet),
 	};
