@@ -63,7 +63,14 @@ int alertaudio_prepare(const char *src, const char *dst, double *duration_s, cha
 	sf_count_t frames = 0, got;
 	int fd = -1, ret = -1;
 
-	in = sf_open(src, SFM_READ, &in_info);
+	fd = util_open_regular(src);
+	if (fd < 0) {
+		snprintf(why, why_len, _("the audio cannot be read: %s"), util_strerror(errno));
+		goto out;
+	}
+	/* libsndfile closes the descriptor with the handle */
+	in = sf_open_fd(fd, SFM_READ, &in_info, SF_TRUE);
+	fd = -1;
 	if (!in) {
 		snprintf(why, why_len, _("the audio cannot be decoded: %s"), sf_strerror(NULL));
 		goto out;

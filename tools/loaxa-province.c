@@ -1366,7 +1366,8 @@ static int sha1_file(const char *path, char hex[41])
 	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	FILE *f = fopen(path, "rbe");
+	int fd = util_open_regular(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	size_t n;
 	int ret = -1;
 
@@ -1380,6 +1381,8 @@ static int sha1_file(const char *path, char hex[41])
 	}
 	if (f)
 		fclose(f);
+	else if (fd >= 0)
+		close(fd);
 	EVP_MD_CTX_free(ctx);
 	return ret;
 }
