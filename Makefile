@@ -31,7 +31,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS    := ao sndfile samplerate libconfig libcurl libsodium libcrypto jansson libebur128
+PKGS    := ao sndfile samplerate libconfig libcurl libsodium libcrypto jansson libebur128 expat
 # The stream decoders: loaxad-relay alone links them.
 RELAY_PKGS := libmpg123 faad2
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
@@ -54,12 +54,15 @@ LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 WEB_PKGS    := libmicrohttpd
 ALL_CFLAGS  += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))
 WEB_LIBS    := $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
+# The speech synthesiser: loaxad-speak alone links it.
+SPEAK_CFLAGS := $(shell $(PKG_CONFIG) --cflags espeak-ng)
+SPEAK_LIBS   := $(shell $(PKG_CONFIG) --libs espeak-ng)
 
 RELAY_SRC := daemon/loaxad-relay.c daemon/streamdec.c
-LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c daemon/loaxa-web.c $(RELAY_SRC),$(wildcard daemon/*.c))
+LIB_SRC   := $(filter-out daemon/loaxad.c daemon/loaxad-net.c daemon/loaxad-speak.c daemon/loaxa-web.c $(RELAY_SRC),$(wildcard daemon/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxad-relay $(BUILD)/loaxactl \
-             $(BUILD)/loaxa-province $(BUILD)/loaxa-web
+BINS      := $(BUILD)/loaxad $(BUILD)/loaxad-net $(BUILD)/loaxad-relay $(BUILD)/loaxad-speak \
+             $(BUILD)/loaxactl $(BUILD)/loaxa-province $(BUILD)/loaxa-web
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -93,6 +96,10 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 
 $(BUILD)/loaxad-net: $(BUILD)/daemon/loaxad-net.o $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/daemon/loaxad-speak.o: ALL_CFLAGS += $(SPEAK_CFLAGS)
+$(BUILD)/loaxad-speak: $(BUILD)/daemon/loaxad-speak.o $(BUILD)/libloaxa.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(SPEAK_LIBS)
 
 $(BUILD)/loaxad-relay: $(RELAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libloaxa.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs $(RELAY_PKGS))
@@ -176,6 +183,7 @@ install: all
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
 	install -m 0755 $(BUILD)/loaxad-net $(DESTDIR)$(LIBEXECDIR)/loaxad-net
 	install -m 0755 $(BUILD)/loaxad-relay $(DESTDIR)$(LIBEXECDIR)/loaxad-relay
+	install -m 0755 $(BUILD)/loaxad-speak $(DESTDIR)$(LIBEXECDIR)/loaxad-speak
 	install -m 0755 $(BUILD)/loaxa-web $(DESTDIR)$(SBINDIR)/loaxa-web
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-province $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SYSCONFDIR)/loaxa/schedules

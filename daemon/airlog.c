@@ -66,6 +66,8 @@ static const char *type_name(enum airlog_type t)
 		return "play";
 	case AIRLOG_SWITCH:
 		return "switch";
+	case AIRLOG_ALERT:
+		return "alert";
 	}
 	return "?";
 }
@@ -144,6 +146,34 @@ static void add(json_t *o, const char *key, json_t *v)
 	json_object_set_new_nocheck(o, key, v ? v : json_null());
 }
 
+static json_t *jint(int v)
+{
+	return v ? json_integer(v) : json_null();
+}
+
+/* An alert line: the CAP message, then the times and outcome of a play. */
+static void format_alert(json_t *o, const struct airlog_entry *e)
+{
+	add(o, "identifier", jstr(e->identifier));
+	add(o, "sender", jstr(e->sender));
+	add(o, "sent", jstr(e->sent));
+	add(o, "msg_type", jstr(e->msg_type));
+	add(o, "severity", jstr(e->severity));
+	add(o, "level", jint(e->level));
+	add(o, "sha256", jstr(e->sha256 && *e->sha256 ? e->sha256 : NULL));
+	add(o, "repeat", jint(e->repeat));
+	add(o, "repeats", jint(e->repeats));
+	add(o, "scheduled", jtime(e->scheduled, e->scheduled.tv_nsec != 0));
+	add(o, "start", jtime(e->start, true));
+	add(o, "end", jtime(e->end, true));
+	add(o, "played_s", jreal(e->played_s, 3));
+	add(o, "duration_s", jreal(e->duration_s, 3));
+	add(o, "status", jstr(e->status));
+	add(o, "reason", jstr(e->reason));
+	add(o, "peak_dbfs", jreal(e->peak_dbfs, 1));
+	add(o, "rms_dbfs", jreal(e->rms_dbfs, 1));
+}
+
 char *airlog_format_line(const struct airlog_entry *e, uint64_t seq, const char *prev)
 {
 	json_t *o = json_object();
@@ -187,6 +217,8 @@ char *airlog_format_line(const struct airlog_entry *e, uint64_t seq, const char 
 		add(o, "time", jtime(e->time, true));
 		add(o, "to", jstr(e->to));
 		add(o, "reason", jstr(e->reason));
+	} else if (e->type == AIRLOG_ALERT) {
+		format_alert(o, e);
 	} else {
 		add(o, "time", jtime(e->time, true));
 		add(o, "version", jstr(e->version));
@@ -222,7 +254,12 @@ enum {
 	OWN_VERSION,
 	OWN_RELAY,
 	OWN_TO,
-	OWN_BY
+	OWN_BY,
+	OWN_IDENTIFIER,
+	OWN_SENDER,
+	OWN_SENT,
+	OWN_MSG_TYPE,
+	OWN_SEVERITY
 };
 
 /* A string or null field; absent is fine unless required. */
@@ -271,6 +308,20 @@ static int get_real(json_t *o, const char *key, double if_null, double *out)
 	return 0;
 }
 
+/* A small whole number or null; absent is fine. */
+static int get_small(json_t *o, const char *key, int lo, int hi, int *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return -1;
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
 static bool is_hex64(const char *s)
 {
 	if (strlen(s) != 64)
@@ -303,6 +354,8 @@ static int parse_fields(json_t *o, struct airlog_record *r)
 	s = json_string_value(v);
 	if (strcmp(s, "play") == 0)
 		e->type = AIRLOG_PLAY;
+	else if (strcmp(s, "alert") == 0)
+		e->type = AIRLOG_ALERT;
 	else if (strcmp(s, "start") == 0)
 		e->type = AIRLOG_START;
 	else if (strcmp(s, "stop") == 0)
@@ -332,18 +385,29 @@ static int parse_fields(json_t *o, struct airlog_record *r)
 			return -1;
 		return 0;
 	}
-	if (e->type != AIRLOG_PLAY) {
+	if (e->type == AIRLOG_ALERT &&
+	    (get_str(o, "identifier", true, r, OWN_IDENTIFIER, &e->identifier) < 0 ||
+	     get_str(o, "sender", true, r, OWN_SENDER, &e->sender) < 0 ||
+	     get_str(o, "sent", false, r, OWN_SENT, &e->sent) < 0 ||
+	     get_str(o, "msg_type", false, r, OWN_MSG_TYPE, &e->msg_type) < 0 ||
+	     get_str(o, "severity", false, r, OWN_SEVERITY, &e->severity) < 0 ||
+	     get_small(o, "level", 1, 5, &e->level) < 0 ||
+	     get_small(o, "repeat", 1, 1000, &e->repeat) < 0 ||
+	     get_small(o, "repeats", 1, 1000, &e->repeats) < 0))
+		return -1;
+	if (e->type != AIRLOG_PLAY && e->type != AIRLOG_ALERT) {
 		e->peak_dbfs = e->rms_dbfs = -INFINITY;
 		if (get_time(o, "time", true, &e->time) < 0 ||
 		    get_str(o, "version", false, r, OWN_VERSION, &e->version) < 0)
 			return -1;
 		return 0;
 	}
-	if (get_str(o, "programme", true, r, OWN_PROGRAMME, &e->programme) < 0 ||
-	    get_str(o, "file", false, r, OWN_FILE, &e->file) < 0 ||
+	if ((e->type == AIRLOG_PLAY &&
+	     (get_str(o, "programme", true, r, OWN_PROGRAMME, &e->programme) < 0 ||
+	      get_str(o, "file", false, r, OWN_FILE, &e->file) < 0 ||
+	      get_str(o, "slot", true, r, OWN_SLOT, &e->slot) < 0 ||
+	      get_str(o, "priority", true, r, OWN_PRIORITY, &e->priority) < 0)) ||
 	    get_str(o, "sha256", true, r, OWN_SHA256, &e->sha256) < 0 ||
-	    get_str(o, "slot", true, r, OWN_SLOT, &e->slot) < 0 ||
-	    get_str(o, "priority", true, r, OWN_PRIORITY, &e->priority) < 0 ||
 	    get_str(o, "status", true, r, OWN_STATUS, &e->status) < 0 || !e->status ||
 	    get_str(o, "by", false, r, OWN_BY, &e->by) < 0 ||
 	    get_time(o, "scheduled", true, &e->scheduled) < 0 ||
@@ -492,7 +556,7 @@ static char *read_line_before(int fd, off_t end, off_t *start)
 
 static struct timespec record_time(const struct airlog_entry *e)
 {
-	return e->type == AIRLOG_PLAY ? e->end : e->time;
+	return e->type == AIRLOG_PLAY || e->type == AIRLOG_ALERT ? e->end : e->time;
 }
 
 /*
@@ -510,7 +574,7 @@ struct tail {
 
 static int scan_file(const char *path, struct tail *t)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = util_open_regular(path);
 	off_t end;
 	bool first = true;
 
@@ -695,8 +759,10 @@ static int open_day(const char *path, bool *created)
 {
 	int fd;
 
+	/* O_NONBLOCK for the open alone: the caller refuses what is not a
+	 * regular file, where the flag changes nothing. */
 	*created = false;
-	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -705,7 +771,7 @@ static int open_day(const char *path, bool *created)
 		return fd;
 	}
 	if (errno == EEXIST)
-		return open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+		return open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	return -1;
 }
 
@@ -720,7 +786,7 @@ static int write_line(struct airlog *a, const char *path, const char *line, size
 	int fd, saved;
 
 	fd = open_day(path, &created);
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0 || util_check_regular(fd) < 0 || fstat(fd, &st) < 0)
 		goto fail;
 	/* A line must never be glued to a fragment that an earlier failed
 	 * cut-back (or anything else) left at the end. */
@@ -898,7 +964,7 @@ int airlog_read_day(const char *dir, const char *date,
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
-	int saved;
+	int saved, fd;
 
 	snprintf(name, sizeof name, "%s.jsonl", date);
 	if (!is_day_name(name)) {
@@ -906,10 +972,13 @@ int airlog_read_day(const char *dir, const char *date,
 		return -1;
 	}
 	path = xasprintf("%s/%s", dir, name);
-	f = fopen(path, "re");
+	fd = util_open_regular(path);
 	saved = errno;
 	free(path);
-	if (!f) {
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
 		errno = saved;
 		return -1;
 	}
@@ -934,4 +1003,43 @@ int airlog_read_day(const char *dir, const char *date,
 		return -1;
 	}
 	return 0;
+}
+
+static void newest_cb(const struct airlog_record *rec, const char *line, void *ctx)
+{
+	struct timespec *t = ctx, w;
+
+	(void)line;
+	if (!rec)
+		return;
+	w = record_time(&rec->e);
+	if (w.tv_sec > t->tv_sec || (w.tv_sec == t->tv_sec && w.tv_nsec > t->tv_nsec))
+		*t = w;
+}
+
+int airlog_newest_time(const char *dir, struct timespec *t)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	*t = (struct timespec){0, 0};
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!is_day_name(de->d_name))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xasprintf("%.10s", de->d_name);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = n; i-- > 0 && t->tv_sec == 0;)
+		airlog_read_day(dir, names[i], newest_cb, t);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return t->tv_sec ? 0 : -1;
 }

@@ -18,8 +18,9 @@
 
 /* AIRLOG_SWITCH: a relay item changed source (loaxa's own line type):
  * station, relay, slot, priority, time, to ("fallback" or "relay"), reason,
- * clock. */
-enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY, AIRLOG_SWITCH };
+ * clock. AIRLOG_ALERT: a disaster alert's repetition, refusal or Cancel
+ * (loaxa's own line type, see the fields below). */
+enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY, AIRLOG_SWITCH, AIRLOG_ALERT };
 
 /* One line's content. Strings may be NULL (written as null where the
  * field is in the format, left out otherwise). Times with tv_sec == 0 are
@@ -55,6 +56,17 @@ struct airlog_entry {
 	double relayed_s;
 	double fallback_s;
 	const char *to;
+	/* alert lines (a disaster alert's repetition, refusal or Cancel):
+	 * the CAP message; sha256 is the message's, status also "refused"
+	 * or "accepted" (a Cancel applied). 0 is written as null. */
+	const char *identifier;
+	const char *sender;
+	const char *sent;
+	const char *msg_type;
+	const char *severity;
+	int level;             /* LOAXA_RISK_LEVEL 1..5 */
+	int repeat;            /* this repetition, 1..repeats */
+	int repeats;
 };
 
 /* Pure: the JSON line for e with seq and prev, '\n' included (malloc'd). */
@@ -105,7 +117,7 @@ const char *airlog_last_prev(const struct airlog *a);
 /* A parsed line, as read back (strings owned by the record). */
 struct airlog_record {
 	struct airlog_entry e;
-	char *owned[13];
+	char *owned[20];
 	char *line;   /* the raw line without '\n' */
 };
 /* Pure: parse one line; 0 or -1. */
@@ -123,5 +135,11 @@ int airlog_read_day(const char *dir, const char *date,
 int airlog_read_pending(const struct airlog *a,
 			void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
 			void *ctx);
+
+/* The newest time (end or time) among the lines of the newest-named day
+ * file in dir that has any, read without the lock (the daemon may hold it):
+ * a time the station's clock has already shown. 0, or -1 when there is
+ * none. */
+int airlog_newest_time(const char *dir, struct timespec *t);
 
 #endif

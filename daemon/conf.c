@@ -23,8 +23,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "util.h"
 
 /* A config is a few dozen lines; anything far larger is not one. */
@@ -38,6 +40,7 @@ enum conf_kind {
 	CK_QUIET,
 	CK_OPTIONS,
 	CK_SECTION,
+	CK_CODES,
 };
 
 /* CK_STRING flags */
@@ -84,6 +87,7 @@ static const char *check_listen(const char *v);
 static const struct conf_key station_keys[] = {
     STR("id", station_id, CF_NONEMPTY, check_station_id),
     STR("name", station_name, CF_NULL_EMPTY, NULL),
+    {"geocodes", CK_CODES, 0, 0, 0, 0, NULL, NULL},
     {NULL},
 };
 
@@ -109,6 +113,8 @@ static const struct conf_key province_keys[] = {
     STR("pinned_public_key", province.pinned_public_key, CF_NULL_EMPTY, NULL),
     {"max_download_bytes", CK_INT64, offsetof(struct conf, province.max_download_bytes), 1,
      1099511627776.0, 0, NULL, NULL},
+    STR("alert_url", province.alert_url, CF_NULL_EMPTY, check_url),
+    INT("alert_interval_s", province.alert_interval_s, 1, 3600),
     {NULL},
 };
 
@@ -238,22 +244,22 @@ static const char *check_timezone(const char *v)
 	const char *dir = getenv("TZDIR");
 	char magic[4];
 	char *path;
-	FILE *f;
-	size_t n;
+	ssize_t n;
+	int fd;
 
 	if (v[0] == '/' || strstr(v, "..") || strpbrk(v, " \t\n\r"))
 		return N_("not a time zone name such as \"Asia/Ho_Chi_Minh\"");
 	if (!dir || !*dir)
 		dir = "/usr/share/zoneinfo";
 	path = xasprintf("%s/%s", dir, v);
-	f = fopen(path, "re");
+	fd = util_open_regular(path);
 	free(path);
-	if (!f)
+	if (fd < 0)
 		return N_("no such time zone in the system's zoneinfo");
 	/* Folders and the zone.tab-like index files live there too. */
-	n = fread(magic, 1, sizeof magic, f);
-	fclose(f);
-	if (n != sizeof magic || memcmp(magic, "TZif", 4) != 0)
+	n = read(fd, magic, sizeof magic);
+	close(fd);
+	if (n != (ssize_t)sizeof magic || memcmp(magic, "TZif", 4) != 0)
 		return N_("no such time zone in the system's zoneinfo");
 	return NULL;
 }
@@ -514,6 +520,41 @@ static void walk_options(struct conf_ctx *x, const config_setting_t *g, const ch
 	}
 }
 
+/* The administrative unit codes (mã đơn vị hành chính) an alert's area may
+ * name the station by: a list of strings of digits. */
+#define CONF_MAX_GEOCODES 32
+
+static void walk_codes(struct conf_ctx *x, const config_setting_t *g, const char *key)
+{
+	struct conf *c = x->c;
+	int n = config_setting_length(g);
+
+	if (n > CONF_MAX_GEOCODES) {
+		setting_error(x, g, key, _("more than %d codes"), CONF_MAX_GEOCODES);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *v = config_setting_type(s) == CONFIG_TYPE_STRING
+		                    ? config_setting_get_string(s)
+		                    : NULL;
+		size_t len = v ? strlen(v) : 0;
+		bool ok = len >= 1 && len <= 16 && strspn(v, "0123456789") == len;
+
+		if (!ok) {
+			char *sub = xasprintf("%s[%d]", key, i);
+
+			setting_error(x, s, sub,
+			              _("an administrative unit code is a string of digits, "
+			                "e.g. \"24\", \"213\" or \"07963\""));
+			free(sub);
+			continue;
+		}
+		c->geocodes = xreallocarray(c->geocodes, (size_t)c->ngeocodes + 1, sizeof *c->geocodes);
+		c->geocodes[c->ngeocodes++] = xstrdup(v);
+	}
+}
+
 static void store_string(struct conf_ctx *x, const struct conf_key *k, const config_setting_t *s,
                          const char *key)
 {
@@ -546,6 +587,13 @@ static void walk_one(struct conf_ctx *x, const struct conf_key *k, const config_
 	double dv;
 
 	switch (k->kind) {
+	case CK_CODES:
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+			setting_error(x, s, key, _("expected a list [ \"...\", ... ]"));
+			return;
+		}
+		walk_codes(x, s, key);
+		return;
 	case CK_SECTION:
 	case CK_OPTIONS:
 		if (type != CONFIG_TYPE_GROUP) {
@@ -658,6 +706,7 @@ static void set_defaults(struct conf *c, const char *path)
 	c->province.upload_interval_s = 300;
 	c->province.upload_hold_s = 3600;
 	c->province.max_download_bytes = 268435456;
+	c->province.alert_interval_s = 10;
 	c->amplifier.lead_s = 3;
 	c->amplifier.tail_s = 5;
 	c->web.session_s = 3600;
@@ -698,6 +747,23 @@ static void check_whole(struct conf_ctx *x, const config_t *cfg)
 		              c->audio.driver);
 	}
 
+	/* The alert index lives beside the manifest unless said otherwise;
+	 * alert_url = "" watches none. */
+	if (c->province.manifest_url && !config_lookup(cfg, "province.alert_url")) {
+		const char *slash = strrchr(c->province.manifest_url, '/');
+
+		if (slash && slash - c->province.manifest_url > 8)
+			c->province.alert_url =
+			    xasprintf("%.*salerts.json",
+			              (int)(slash - c->province.manifest_url + 1),
+			              c->province.manifest_url);
+	}
+	s = config_lookup(cfg, "province.alert_url");
+	if (c->province.alert_url && !c->province.public_key && s &&
+	    config_setting_type(s) == CONFIG_TYPE_STRING && *config_setting_get_string(s))
+		setting_error(x, s, "province.public_key",
+		              _("missing; a province with an alert_url needs its public_key"));
+
 	s = config_lookup(cfg, "province.public_key");
 	if (c->province.manifest_url && !c->province.public_key &&
 	    (!s || (config_setting_type(s) == CONFIG_TYPE_STRING &&
@@ -716,16 +782,78 @@ static void check_whole(struct conf_ctx *x, const config_t *cfg)
 	}
 }
 
+/*
+ * libconfig opens what "@include" names itself, blocking, and parses it
+ * where it stands: each included file (as deep as libconfig follows them)
+ * is checked first to be a regular file and not to nest too deep where it
+ * is included. A missing one is left to libconfig to report. Returns the
+ * number of problems reported.
+ */
+static int check_includes(struct conf_ctx *x, const char *file, const char *text, size_t len,
+                          const char *dir, int depth, int level)
+{
+	int problems = 0, line = 1;
+
+	for (const char *s = text, *end = text + len; s < end; line++) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s)), *q;
+		char *name, *inc, *body;
+		size_t n, blen;
+		int deep, at;
+
+		if (!eol)
+			eol = end;
+		q = s + strspn(s, " \t");
+		if ((size_t)(eol - q) < 9 || strncmp(q, "@include", 8) != 0 ||
+		    (q[8] != ' ' && q[8] != '\t')) {
+			s = eol + 1;
+			continue;
+		}
+		q += 8 + strspn(q + 8, " \t");
+		if (*q != '"' || !(n = strcspn(q + 1, "\"\n")) || q + 1 + n >= eol) {
+			s = eol + 1;
+			continue;
+		}
+		name = xasprintf("%.*s", (int)n, q + 1);
+		inc = name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name);
+		at = depth + nest_depth(text, (size_t)(s - text), NEST_LIBCONFIG);
+		if (level >= 10) {
+			/* libconfig refuses it itself */
+		} else if (util_read_file(inc, CONF_MAX_BYTES, &body, &blen) < 0) {
+			if (errno != ENOENT) {
+				diag_add(x->d, file, line, _("@include \"%s\": %s"), name,
+				         util_strerror(errno));
+				problems++;
+			}
+		} else {
+			if ((deep = nest_too_deep(body, blen, NEST_LIBCONFIG, at, NEST_MAX)) > 0) {
+				diag_add(x->d, inc, deep,
+				         _("nesting too deep: more than %d levels of brackets"),
+				         NEST_MAX);
+				problems++;
+			} else {
+				problems += check_includes(x, inc, body, blen, dir, at, level + 1);
+			}
+			free(body);
+		}
+		free(name);
+		free(inc);
+		s = eol + 1;
+	}
+	return problems;
+}
+
 int conf_load(struct conf *c, const char *path, struct diag *d)
 {
 	struct conf_ctx x = {.c = c, .d = d, .path = path};
 	char *text, *dircopy;
+	const char *dir;
 	size_t len;
 	config_t cfg;
+	int deep;
 
 	set_defaults(c, path);
 	if (util_read_file(path, CONF_MAX_BYTES, &text, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		conf_free(c);
 		return -1;
 	}
@@ -735,10 +863,24 @@ int conf_load(struct conf *c, const char *path, struct diag *d)
 		conf_free(c);
 		return -1;
 	}
+	if ((deep = nest_too_deep(text, len, NEST_LIBCONFIG, 0, NEST_MAX)) > 0) {
+		diag_add(d, path, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
+		free(text);
+		conf_free(c);
+		return -1;
+	}
 	x.text = text;
-	config_init(&cfg);
 	dircopy = xstrdup(path);
-	config_set_include_dir(&cfg, dirname(dircopy));
+	dir = dirname(dircopy);
+	if (check_includes(&x, path, text, len, dir, 0, 0) > 0) {
+		free(dircopy);
+		free(text);
+		conf_free(c);
+		return -1;
+	}
+	config_init(&cfg);
+	config_set_include_dir(&cfg, dir);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		const char *f = config_error_file(&cfg);
 
@@ -780,6 +922,10 @@ void conf_free(struct conf *c)
 	free(c->province.log_url);
 	free(c->province.ca_file);
 	free(c->province.pinned_public_key);
+	free(c->province.alert_url);
+	for (int i = 0; i < c->ngeocodes; i++)
+		free(c->geocodes[i]);
+	free(c->geocodes);
 	free(c->amplifier.on_command);
 	free(c->amplifier.off_command);
 	free(c->web.listen);

@@ -26,6 +26,8 @@ struct conf {
 	char *path;          /* the file read */
 	char *station_id;    /* [a-z0-9][a-z0-9-]{0,63} */
 	char *station_name;  /* default: station_id */
+	char **geocodes;     /* station.geocodes: administrative unit codes (alerts) */
+	int ngeocodes;
 	char *state_dir;     /* default /var/lib/loaxa */
 	char *schedule_dir;  /* default /etc/loaxa/schedules */
 	char *audio_dir;     /* default /var/lib/loaxa/local */
@@ -56,6 +58,8 @@ struct conf {
 		char *ca_file;
 		char *pinned_public_key;
 		int64_t max_download_bytes; /* default 268435456 */
+		char *alert_url;      /* default: alerts.json beside manifest_url; NULL: none */
+		int alert_interval_s; /* default 10 */
 	} province;
 
 	struct {

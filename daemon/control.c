@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "i18n.h"
+#include "nest.h"
 #include "util.h"
 
 /* A "load" carries a schedule file's text, JSON-escaped: a schedule of
@@ -36,7 +37,9 @@
 #define CONTROL_GRACE_MS 50
 /* Connections taken per call, so that the loop gets its turn between. */
 #define CONTROL_ACCEPT_BURST 64
-/* Requests are flat objects; a little room for what may come. */
+/* Requests are flat objects; a little room for what may come. jansson's
+ * own limit (2048) would let a hostile request grow the daemon's stack, for
+ * good, by hundreds of kilobytes. */
 #define CONTROL_MAX_DEPTH 8
 /* One warning of each kind per this many seconds at most. */
 #define CONTROL_WARN_EVERY_S 60
@@ -238,42 +241,11 @@ static void client_refuse(struct control *c, struct client *cl, const char *msg)
 	json_decref(ans);
 }
 
-/* How deep arrays and objects nest in text (strings skipped), up to
- * limit + 1. A request is an object of strings; the parser's own limit
- * (2048) would let a hostile one grow the daemon's stack by hundreds of
- * kilobytes, which stay resident. */
-static int nesting(const char *text, size_t len, int limit)
-{
-	bool in_string = false, escaped = false;
-	int depth = 0, deepest = 0;
-
-	for (size_t i = 0; i < len && deepest <= limit; i++) {
-		char ch = text[i];
-
-		if (in_string) {
-			if (escaped)
-				escaped = false;
-			else if (ch == '\\')
-				escaped = true;
-			else if (ch == '"')
-				in_string = false;
-		} else if (ch == '"') {
-			in_string = true;
-		} else if (ch == '[' || ch == '{') {
-			if (++depth > deepest)
-				deepest = depth;
-		} else if (ch == ']' || ch == '}') {
-			depth--;
-		}
-	}
-	return deepest;
-}
-
 /* The request is whole (first len bytes): run it. */
 static void client_run(struct control *c, struct client *cl, size_t len)
 {
 	json_error_t err;
-	json_t *req = nesting(cl->buf, len, CONTROL_MAX_DEPTH) > CONTROL_MAX_DEPTH
+	json_t *req = nest_too_deep(cl->buf, len, NEST_JSON, 0, CONTROL_MAX_DEPTH)
 	                  ? NULL
 	                  : json_loadb(cl->buf, len, JSON_DISABLE_EOF_CHECK, &err),
 	       *ans;
@@ -646,6 +618,15 @@ static void print_status(json_t *a)
 	printf(_("Last sync:      %s %s\n"), jstr(a, "last_sync"), jstr(a, "sync_error"));
 	printf(_("Manifest:       version %lld\n"),
 	       (long long)json_integer_value(json_object_get(a, "manifest_version")));
+	if (json_is_object(json_object_get(a, "alerts"))) {
+		json_t *al = json_object_get(a, "alerts");
+
+		printf(_("Alerts:         index version %lld, %s\n"),
+		       (long long)json_integer_value(json_object_get(al, "index_version")),
+		       json_is_true(json_object_get(al, "ok")) ? _("watching")
+		       : *jstr(al, "last_problem")             ? jstr(al, "last_problem")
+		                                               : _("starting"));
+	}
 	printf(_("Outbox:         %lld segment(s) waiting\n"),
 	       (long long)json_integer_value(json_object_get(a, "outbox")));
 	printf(_("Clock:          %s\n"), jstr(a, "clock"));
@@ -702,7 +683,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 
 			if (util_read_file(argv[1], 1 << 20, &text, &len) < 0) {
 				fprintf(stderr, _("loaxactl: cannot read %s: %s\n"), argv[1],
-				        strerror(errno));
+				        util_strerror(errno));
 				free(abs);
 				json_decref(req);
 				conf_free(&c);
@@ -726,7 +707,7 @@ int control_command(const char *conf_path, int argc, char **argv)
 	json_decref(req);
 	if (!ans) {
 		fprintf(stderr, _("loaxactl: cannot reach loaxad at %s: %s\n"), c.control_socket,
-		        strerror(errno));
+		        util_strerror(errno));
 		conf_free(&c);
 		return 1;
 	}

@@ -34,7 +34,7 @@ static void each_line(const struct airlog_record *rec, const char *line, void *c
 		l->valid = true;
 		if (x->have_prev && strcmp(rec->e.prev, x->prev) != 0)
 			l->follows = false;
-		if (rec->e.type == AIRLOG_PLAY)
+		if (rec->e.type == AIRLOG_PLAY || rec->e.type == AIRLOG_ALERT)
 			dl->on_air_s += rec->e.played_s;
 	} else {
 		l->follows = false;
@@ -70,8 +70,9 @@ void daylog_free(struct daylog *dl)
 
 void daylog_hms(const struct airlog_entry *e, char buf[9])
 {
-	struct timespec ts =
-	    e->type == AIRLOG_PLAY ? (e->start.tv_sec ? e->start : e->scheduled) : e->time;
+	struct timespec ts = e->type == AIRLOG_PLAY || e->type == AIRLOG_ALERT
+	                         ? (e->start.tv_sec ? e->start : e->scheduled)
+	                         : e->time;
 	struct tm tm;
 
 	if (!ts.tv_sec) {

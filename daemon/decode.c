@@ -133,21 +133,19 @@ static enum decode_result decode_probe(struct decode *d, const char *path, char 
 	struct stat st;
 	int64_t declared;
 
-	/* O_NONBLOCK: a FIFO put where a programme should be must not hang us. */
-	d->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* A FIFO put where a programme should be must not hang us. */
+	d->fd = util_open_regular(path);
 	if (d->fd < 0) {
 		int err = errno;
 
-		decode_set_why(why, whylen, strerror(err));
-		return err == ENOENT ? DECODE_MISSING : DECODE_UNREADABLE;
+		decode_set_why(why, whylen, util_strerror(err));
+		return err == ENOENT         ? DECODE_MISSING
+		       : err == UTIL_ENOTREG ? DECODE_NOT_REGULAR
+		                             : DECODE_UNREADABLE;
 	}
 	if (fstat(d->fd, &st) < 0) {
-		decode_set_why(why, whylen, strerror(errno));
+		decode_set_why(why, whylen, util_strerror(errno));
 		return DECODE_UNREADABLE;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		decode_set_why(why, whylen, "not a regular file");
-		return DECODE_NOT_AUDIO;
 	}
 	d->sf = sf_open_fd(d->fd, SFM_READ, &sfi, SF_FALSE);
 	if (!d->sf) {

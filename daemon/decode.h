@@ -21,9 +21,10 @@ struct decode;
 
 enum decode_result {
 	DECODE_OK,
-	DECODE_MISSING,    /* no such file */
-	DECODE_UNREADABLE, /* there, but open() failed (permissions, ...) */
-	DECODE_NOT_AUDIO,  /* libsndfile refused it, or a format we cannot use */
+	DECODE_MISSING,     /* no such file */
+	DECODE_UNREADABLE,  /* there, but open() failed (permissions, ...) */
+	DECODE_NOT_REGULAR, /* a FIFO, device, socket or folder (util_open_regular) */
+	DECODE_NOT_AUDIO,   /* libsndfile refused it, or a format we cannot use */
 };
 
 struct decode_info {

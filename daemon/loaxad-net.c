@@ -7,6 +7,8 @@
  *                           [--connect-timeout S] [--clock-trusted 1|-1]
  *                           [--reserve-bytes N]
  *   loaxad-net upload -c CONF [--hold]      (the daemon's status on stdin)
+ *   loaxad-net alerts -c CONF [--once] [--clock-trusted 1|-1]
+ *                           (lives on: the alert watcher, see alertnet.h)
  *
  * Prints one JSON object on standard output and exits 0; exits 2 when it
  * cannot start (usage, configuration), with the reason on standard error.
@@ -14,6 +16,7 @@
  *            "reason": "...", "bytes_downloaded": N}
  *   upload: {"ok": B, "cut": N, "sent": N, "outbox": N, "status_sent": B,
  *            "reason": "..."}
+ *   alerts: one line per alert event (alertmsg.h), until stdin closes
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "alertnet.h"
 #include "conf.h"
 #include "i18n.h"
 #include "msg.h"
@@ -38,6 +42,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: loaxad-net sync -c CONF [options]\n"
 	                "       loaxad-net upload -c CONF [--hold]\n"
+	                "       loaxad-net alerts -c CONF [--once] [--clock-trusted 1|-1]\n"
 	                "(run by loaxad; see loaxad(8))\n");
 	exit(2);
 }
@@ -93,13 +98,14 @@ int main(int argc, char **argv)
 	    {"clock-trusted", required_argument, NULL, 'k'},
 	    {"reserve-bytes", required_argument, NULL, 'r'},
 	    {"hold", no_argument, NULL, 'h'},
+	    {"once", no_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sync_opts o = {0};
 	const char *path = NULL, *what;
 	struct diag d = {0};
 	struct conf c;
-	bool hold = false;
+	bool hold = false, once = false;
 	int ch, ret;
 
 	setlocale(LC_ALL, "");
@@ -137,11 +143,15 @@ int main(int argc, char **argv)
 		case 'h':
 			hold = true;
 			break;
+		case 'o':
+			once = true;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!path || optind != argc || (strcmp(what, "sync") != 0 && strcmp(what, "upload") != 0))
+	if (!path || optind != argc ||
+	    (strcmp(what, "sync") != 0 && strcmp(what, "upload") != 0 && strcmp(what, "alerts") != 0))
 		usage();
 	msg_init("loaxad-net", true, MSG_INFO);
 	if (conf_load(&c, path, &d) < 0) {
@@ -150,7 +160,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	diag_free(&d);
-	ret = strcmp(what, "sync") == 0 ? do_sync(&c, &o) : do_upload(&c, hold);
+	if (strcmp(what, "alerts") == 0) {
+		struct alertnet_opts ao = {.once = once, .clock_trusted = o.clock_trusted};
+
+		ret = alertnet_run(&c, &ao);
+	} else {
+		ret = strcmp(what, "sync") == 0 ? do_sync(&c, &o) : do_upload(&c, hold);
+	}
 	conf_free(&c);
 	return ret;
 }

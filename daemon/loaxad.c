@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "airlog.h"
+#include "alertwatch.h"
 #include "amp.h"
 #include "catalog.h"
 #include "conf.h"
@@ -103,6 +104,7 @@ struct daemon {
 	struct sync *sync;     /* NULL without a province manifest_url */
 	struct upload *upload; /* NULL without a province log_url */
 	struct amp *amp;       /* NULL without amplifier commands */
+	struct alertwatch *alerts; /* NULL when no alerts are watched */
 };
 
 static json_t *answer(bool ok, const char *fmt, ...) MSG_PRINTF(2, 3);
@@ -137,7 +139,7 @@ static void disk_problem(struct daemon *dm, double free_bytes, char *buf, size_t
 			 ngettext("the as-run log cannot be written (%s); %zu line waits in memory",
 				  "the as-run log cannot be written (%s); %zu lines wait in memory",
 				  (unsigned long)waiting),
-			 strerror(err ? err : ENOSPC), waiting);
+			 util_strerror(err ? err : ENOSPC), waiting);
 	else if (free_bytes >= 0 && free_bytes < DISK_LOW_BYTES)
 		snprintf(buf, n, _("%s is full: %.0f KiB free"), dm->conf->state_dir,
 			 free_bytes / 1024);
@@ -201,6 +203,8 @@ static json_t *status_json(struct daemon *dm)
 		json_object_set_new(a, "last_sync", json_string("no province configured"));
 		json_object_set_new(a, "manifest_version", json_integer(0));
 	}
+	if (dm->alerts)
+		json_object_set_new(a, "alerts", alertwatch_status_json(dm->alerts));
 	return a;
 }
 
@@ -222,7 +226,7 @@ static json_t *load_schedule(struct daemon *dm, json_t *req)
 	tmp = xasprintf("%s/.%s.new", dm->conf->schedule_dir, base);
 	dest = xasprintf("%s/%s", dm->conf->schedule_dir, base);
 	if (util_write_atomic(tmp, text, strlen(text), 0644) < 0) {
-		a = answer(false, _("cannot write %s: %s"), tmp, strerror(errno));
+		a = answer(false, _("cannot write %s: %s"), tmp, util_strerror(errno));
 		goto out;
 	}
 	sched_load_file(&plan, tmp, false, &d);
@@ -247,7 +251,7 @@ static json_t *load_schedule(struct daemon *dm, json_t *req)
 		goto out;
 	}
 	if (rename(tmp, dest) < 0 || util_fsync_dir(dm->conf->schedule_dir) < 0) {
-		a = answer(false, _("cannot install %s: %s"), dest, strerror(errno));
+		a = answer(false, _("cannot install %s: %s"), dest, util_strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -327,6 +331,8 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 			return answer(false, "%s", _("this station has no province configured"));
 		if (dm->sync)
 			sync_now(dm->sync);
+		if (dm->alerts)
+			alertwatch_poll_now(dm->alerts);
 		if (dm->upload)
 			upload_now(dm->upload);
 		return answer(true, "%s", _("sync started; see loaxactl status"));
@@ -479,7 +485,8 @@ int main(int argc, char **argv)
 	station_reload(station, &d);
 	diag_free(&d);
 	amp = amp_new(&conf);
-	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf), amp};
+	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf), amp,
+			     alertwatch_start(&conf, 0)};
 	control = control_open(conf.control_socket, handle_control, &dm);
 	if (!control)
 		log_errx("the control socket is not available; loaxactl cannot reach the daemon");
@@ -504,14 +511,16 @@ int main(int argc, char **argv)
 	clock_offset = util_ts_diff(util_now_real(), util_now_mono());
 	last_pass = util_now_mono();
 	while (running) {
-		struct pollfd pfd[6] = {{.fd = sfd, .events = POLLIN},
+		struct pollfd pfd[7] = {{.fd = sfd, .events = POLLIN},
 					{.fd = tfd, .events = POLLIN},
 					{.fd = player_fd(player), .events = POLLIN},
 					{.fd = control ? control_fd(control) : -1, .events = POLLIN},
 					{.fd = dm.sync ? sync_fd(dm.sync) : -1, .events = POLLIN},
-					{.fd = wfd, .events = POLLIN}};
+					{.fd = wfd, .events = POLLIN},
+					{.fd = dm.alerts ? alertwatch_fd(dm.alerts) : -1, .events = POLLIN}};
 		struct player_event ev;
 		struct sync_event sev;
+		struct alertmsg am;
 
 		{
 			struct timespec now = util_now_real(), mono = util_now_mono();
@@ -566,7 +575,7 @@ int main(int argc, char **argv)
 		}
 		publish_status(&dm);
 		upload_set_on_air(dm.upload, station_busy(station));
-		if (poll(pfd, 6, -1) < 0) {
+		if (poll(pfd, 7, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -581,6 +590,10 @@ int main(int argc, char **argv)
 		}
 		while (player_read(player, &ev) == 1)
 			station_player_event(station, &ev);
+		while (dm.alerts && alertwatch_read(dm.alerts, &am) == 1) {
+			station_alert(station, &am);
+			alertmsg_free(&am);
+		}
 		if (pfd[3].revents & POLLIN)
 			control_serve(control);
 		if (pfd[5].revents & POLLIN) {
@@ -624,12 +637,14 @@ int main(int argc, char **argv)
 	player_stop(player, "loaxad stopped");
 	amp_shutdown(amp);
 	write_marker(log, &conf, AIRLOG_STOP, NULL);
-	/* the last status (status.json), which reads the sync's and the
-	 * amplifier's state: before either is freed */
+	/* the last status (status.json), which reads the sync's, the alert
+	 * watcher's and the amplifier's state: before any is freed */
 	publish_status(&dm);
 	if (dm.sync)
 		sync_stop(dm.sync);
 	dm.sync = NULL;
+	alertwatch_stop(dm.alerts);
+	dm.alerts = NULL;
 	if (dm.upload)
 		upload_stop(dm.upload);
 	amp_free(amp);

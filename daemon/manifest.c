@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -150,10 +151,11 @@ int manifest_parse_day(const char *s, int64_t *day)
 	return 0;
 }
 
-/* "<dir>/<64 hex>.<ext>": the only shape of path the store accepts. The
- * first problem found is returned, as a reason. */
+/* "<dir>/<64 hex>.<ext>": the only shape of path the store accepts; want_ext
+ * (NULL: any) is the one extension allowed. The first problem found is
+ * returned, as a reason. */
 static const char *path_problem(const char *path, const char *dir, const char *sha256,
-                                bool cfg_only)
+                                const char *want_ext)
 {
 	size_t dirlen = strlen(dir);
 	const char *base, *ext;
@@ -167,8 +169,9 @@ static const char *path_problem(const char *path, const char *dir, const char *s
 	if (strstr(path, ".."))
 		return N_("path contains \"..\"");
 	if (strncmp(path, dir, dirlen) != 0 || path[dirlen] != '/')
-		return cfg_only ? N_("path is not under schedules/")
-		                : N_("path is not under programmes/");
+		return strcmp(dir, "schedules") == 0 ? N_("path is not under schedules/")
+		       : strcmp(dir, "alerts") == 0  ? N_("path is not under alerts/")
+		                                     : N_("path is not under programmes/");
 	base = path + dirlen + 1;
 	ext = base + 64;
 	if (strlen(base) < 66 || !is_lower_hex(base, 64) || *ext != '.')
@@ -179,8 +182,10 @@ static const char *path_problem(const char *path, const char *dir, const char *s
 	for (const char *c = ext; *c; c++)
 		if (!is_lower_alnum(*c))
 			return N_("path has a bad extension");
-	if (cfg_only && strcmp(ext, "cfg") != 0)
+	if (want_ext && strcmp(want_ext, "cfg") == 0 && strcmp(ext, "cfg") != 0)
 		return N_("schedule path does not end in .cfg");
+	if (want_ext && strcmp(want_ext, "xml") == 0 && strcmp(ext, "xml") != 0)
+		return N_("alert path does not end in .xml");
 	if (sha256 && strncmp(base, sha256, 64) != 0)
 		return N_("path does not match sha256");
 	return NULL;
@@ -240,8 +245,10 @@ static bool parse_stations(struct parse *p, json_t *o, const char *where, bool *
 	return true;
 }
 
-/* The members common to programmes and schedules. */
-static bool parse_file_fields(struct parse *p, json_t *o, const char *where, bool schedule,
+enum file_kind { FILE_PROGRAMME, FILE_SCHEDULE, FILE_ALERT };
+
+/* The members common to programmes, schedules and alert files. */
+static bool parse_file_fields(struct parse *p, json_t *o, const char *where, enum file_kind kind,
                               struct manifest_entry *e)
 {
 	json_t *sha = json_object_get(o, "sha256"), *path = json_object_get(o, "path");
@@ -261,8 +268,11 @@ static bool parse_file_fields(struct parse *p, json_t *o, const char *where, boo
 	if (!s) {
 		reason(p, _("%s: \"path\" missing or not a string"), where);
 		ok = false;
-	} else if ((problem = path_problem(s, schedule ? "schedules" : "programmes",
-	                                   ok ? e->sha256 : NULL, schedule))) {
+	} else if ((problem = kind == FILE_SCHEDULE
+	                          ? path_problem(s, "schedules", ok ? e->sha256 : NULL, "cfg")
+	                      : kind == FILE_ALERT && strncmp(s, "alerts/", 7) == 0
+	                          ? path_problem(s, "alerts", ok ? e->sha256 : NULL, "xml")
+	                          : path_problem(s, "programmes", ok ? e->sha256 : NULL, NULL))) {
 		printable(shown, sizeof shown, s);
 		reason(p, "%s: %s: \"%s\"", where, _(problem), shown);
 		ok = false;
@@ -321,7 +331,7 @@ static bool parse_programme(struct parse *p, json_t *o, size_t i, struct manifes
 	} else {
 		e->id = xstrdup(id);
 	}
-	if (!parse_file_fields(p, o, where, false, e))
+	if (!parse_file_fields(p, o, where, FILE_PROGRAMME, e))
 		ok = false;
 
 	title = opt_string(o, "title", &bad);
@@ -396,7 +406,24 @@ static bool parse_schedule(struct parse *p, json_t *o, size_t i, struct manifest
 		reason(p, _("%s: not an object"), where);
 		return false;
 	}
-	return parse_file_fields(p, o, where, true, e);
+	return parse_file_fields(p, o, where, FILE_SCHEDULE, e);
+}
+
+/* An entry of "alerts": a CAP message (alerts/<sha256>.xml) or the audio
+ * one names (programmes/<sha256>.<ext>). */
+static bool parse_alert_file(struct parse *p, json_t *o, size_t i, struct manifest_entry *e)
+{
+	char where[48];
+
+	snprintf(where, sizeof where, "alerts[%zu]", i);
+	e->loudness_lufs = NAN;
+	e->peak_dbfs = NAN;
+	e->valid_until = INT64_MAX;
+	if (!json_is_object(o)) {
+		reason(p, _("%s: not an object"), where);
+		return false;
+	}
+	return parse_file_fields(p, o, where, FILE_ALERT, e);
 }
 
 static int cmp_str_ptr(const void *a, const void *b)
@@ -455,8 +482,9 @@ static bool parse_list(struct parse *p, json_t *root, const char *key, bool requ
 	*nout = json_array_size(list);
 	json_array_foreach(list, i, v)
 	{
-		bool good = strcmp(key, "programmes") == 0 ? parse_programme(p, v, i, &(*out)[i])
-		                                           : parse_schedule(p, v, i, &(*out)[i]);
+		bool good = strcmp(key, "programmes") == 0  ? parse_programme(p, v, i, &(*out)[i])
+		            : strcmp(key, "schedules") == 0 ? parse_schedule(p, v, i, &(*out)[i])
+		                                            : parse_alert_file(p, v, i, &(*out)[i]);
 		if (!good)
 			ok = false;
 	}
@@ -621,8 +649,17 @@ static bool check_header(struct parse *p, json_t *root, struct manifest *m, bool
 	if (times && m->expires <= m->issued) {
 		reason(p, _("\"expires\" is not after \"issued\""));
 		ok = false;
-	} else if (times && chk->clock_trusted && m->expires <= chk->now) {
+	} else if (times && m->expires <= chk->now) {
 		reason(p, _("expired: \"expires\" is in the past"));
+		ok = false;
+	} else if (times && !chk->clock_trusted && m->expires <= chk->time_floor) {
+		char seen[48];
+
+		util_format_time(seen, sizeof seen, (struct timespec){chk->time_floor, 0}, false);
+		reason(p,
+		       _("expired: \"expires\" is before %s, a time this station has already "
+		         "seen (its clock is not synchronised and reads earlier)"),
+		       seen);
 		ok = false;
 	}
 	return ok;
@@ -635,6 +672,7 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 	json_error_t err;
 	json_t *root;
 	bool ok, format_ok;
+	int deep;
 
 	memset(m, 0, sizeof *m);
 	if (len > MANIFEST_MAX_BYTES) {
@@ -642,6 +680,13 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 		return -1;
 	}
 	util_sha256_hex(buf, len, m->sha256);
+	/* jansson itself would go 2048 levels deep, and then say only that
+	 * it reached its maximum parsing depth. */
+	if ((deep = nest_too_deep(buf, len, NEST_JSON, 0, NEST_MAX)) > 0) {
+		diag_add(why, name, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
+		return -1;
+	}
 	/* json_loadb rejects invalid UTF-8 and, without JSON_ALLOW_NUL, "\u0000". */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {
@@ -663,6 +708,12 @@ int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *
 			ok = false;
 		if (!check_unique(&p, m->schedules, m->nschedules, false, _("schedule path")))
 			ok = false;
+		/* loaxa's extension: the files of the alert index (see alertidx.h);
+		 * a station that does not know it ignores it */
+		if (!parse_list(&p, root, "alerts", false, &m->alerts, &m->nalerts))
+			ok = false;
+		if (!check_unique(&p, m->alerts, m->nalerts, false, _("alert path")))
+			ok = false;
 		if (!parse_relays(&p, root, m))
 			ok = false;
 		if (ok && !check_total(&p, m))
@@ -682,8 +733,11 @@ void manifest_free(struct manifest *m)
 		entry_free(&m->programmes[i]);
 	for (size_t i = 0; i < m->nschedules; i++)
 		entry_free(&m->schedules[i]);
+	for (size_t i = 0; i < m->nalerts; i++)
+		entry_free(&m->alerts[i]);
 	free(m->programmes);
 	free(m->schedules);
+	free(m->alerts);
 	for (size_t i = 0; i < m->nrelays; i++) {
 		free(m->relays[i].id);
 		free(m->relays[i].title);
@@ -692,4 +746,32 @@ void manifest_free(struct manifest *m)
 	free(m->relays);
 	free(m->province);
 	memset(m, 0, sizeof *m);
+}
+
+int manifest_parse_alert_files(json_t *list, const char *name, const struct manifest_check *chk,
+                               struct manifest_entry **out, size_t *n, struct diag *why)
+{
+	struct parse p = {.name = name, .chk = chk, .why = why};
+	json_t *root = json_pack("{s:O}", "alerts", list);
+	bool ok;
+
+	ok = parse_list(&p, root, "alerts", true, out, n) &&
+	     check_unique(&p, *out, *n, false, _("alert path"));
+	json_decref(root);
+	if (!ok) {
+		for (size_t i = 0; i < *n; i++)
+			entry_free(&(*out)[i]);
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void manifest_entries_free(struct manifest_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		entry_free(&v[i]);
+	free(v);
 }

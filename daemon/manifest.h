@@ -8,6 +8,7 @@
 #ifndef LOAXA_MANIFEST_H
 #define LOAXA_MANIFEST_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +60,10 @@ struct manifest {
 	size_t nschedules;
 	struct manifest_relay *relays;
 	size_t nrelays;
+	/* loaxa extension: the alert index's files (alertidx.h), listed here
+	 * too; paths alerts/<sha256>.xml or programmes/<sha256>.<ext> */
+	struct manifest_entry *alerts;
+	size_t nalerts;
 	char sha256[65]; /* of the manifest's bytes */
 };
 
@@ -68,8 +73,17 @@ struct manifest_check {
 	uint64_t last_version;   /* of the last accepted manifest; 0 = none */
 	const char *last_sha256; /* its bytes' SHA-256; NULL = none */
 	time_t now;
-	bool clock_trusted; /* false: the expiry is not checked */
-	int64_t max_bytes;  /* per file; <= 0: no limit but the sanity caps */
+	/*
+	 * The expiry is checked against now when the clock is trusted, else
+	 * against the later of now and time_floor: a time the station knows
+	 * has passed (the newest as-run line, the active manifest's "issued",
+	 * the clock at the last sync on a trusted clock; 0 for none), so that
+	 * a replayed manifest is not accepted for ever by a clock that reads
+	 * early and never syncs.
+	 */
+	bool clock_trusted;
+	time_t time_floor;
+	int64_t max_bytes; /* per file; <= 0: no limit but the sanity caps */
 };
 
 /* Parse and check len bytes of manifest JSON. name is how the reasons
@@ -80,6 +94,14 @@ struct manifest_check {
 int manifest_parse(struct manifest *m, const void *buf, size_t len, const char *name,
                    const struct manifest_check *chk, struct diag *why);
 void manifest_free(struct manifest *m);
+
+/* A JSON list of alert files (path, sha256, bytes), as in "alerts" above,
+ * checked like the manifest's files; name is how reasons refer to it. 0
+ * with *out (n entries, free each with the list as manifest_free does:
+ * see manifest_entries_free), or -1 with the reasons appended to why. */
+int manifest_parse_alert_files(json_t *list, const char *name, const struct manifest_check *chk,
+                               struct manifest_entry **out, size_t *n, struct diag *why);
+void manifest_entries_free(struct manifest_entry *v, size_t n);
 
 /* [a-z0-9][a-z0-9._-]*, at most 128 characters, without "..". */
 bool manifest_safe_id(const char *id);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static const char *msg_progname = "loaxa";
 static bool msg_prefix;
 static enum msg_level msg_max = MSG_INFO;
@@ -30,7 +32,7 @@ static void msg_vlog(enum msg_level level, int errnum, const char *fmt, va_list 
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	n = strlen(buf);
 	if (errnum && n < sizeof buf - 2)
-		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
+		snprintf(buf + n, sizeof buf - n, ": %s", util_strerror(errnum));
 	if (msg_prefix)
 		fprintf(stderr, "<%d>%s\n", (int)level, buf);
 	else

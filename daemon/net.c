@@ -9,6 +9,12 @@ CURL *net_easy(const char *url, const struct net_opts *o, char *errbuf)
 
 	if (!c)
 		return NULL;
+	net_setup(c, url, o, errbuf);
+	return c;
+}
+
+void net_setup(CURL *c, const char *url, const struct net_opts *o, char *errbuf)
+{
 	errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -24,7 +30,6 @@ CURL *net_easy(const char *url, const struct net_opts *o, char *errbuf)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxad/" LOAXA_VERSION);
-	return c;
 }
 
 const char *net_reason(CURLcode rc, const char *errbuf)

@@ -22,6 +22,9 @@ struct net_opts {
 /* A new easy handle for url with errbuf (CURL_ERROR_SIZE) as its error
  * buffer, or NULL. */
 CURL *net_easy(const char *url, const struct net_opts *o, char *errbuf);
+/* The same settings on a handle made earlier (after curl_easy_reset):
+ * a handle kept for many transfers keeps its connection to the server. */
+void net_setup(CURL *c, const char *url, const struct net_opts *o, char *errbuf);
 /* errbuf's text, or libcurl's words for rc. */
 const char *net_reason(CURLcode rc, const char *errbuf);
 

@@ -71,9 +71,9 @@ const char *netjob_helper(void)
 	return helper_path;
 }
 
-static int spawn(const char *const args[], int in_fd, int out_fd, pid_t *pid)
+static int spawn_path(const char *path, const char *const args[], int in_fd, int out_fd,
+                      pid_t *pid)
 {
-	const char *path = netjob_helper();
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
@@ -106,6 +106,37 @@ static int spawn(const char *const args[], int in_fd, int out_fd, pid_t *pid)
 	return err;
 }
 
+static int spawn(const char *const args[], int in_fd, int out_fd, pid_t *pid)
+{
+	return spawn_path(netjob_helper(), args, in_fd, out_fd, pid);
+}
+
+int netjob_spawn(const char *path, const char *const args[], int *to_child, int *from_child,
+                 pid_t *pid)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		err = errno;
+		for (int i = 0; i < 2; i++) {
+			if (in[i] >= 0)
+				close(in[i]);
+		}
+		return err;
+	}
+	err = spawn_path(path ? path : netjob_helper(), args, in[0], out[1], pid);
+	close(in[0]);
+	close(out[1]);
+	if (err) {
+		close(in[1]);
+		close(out[0]);
+		return err;
+	}
+	*to_child = in[1];
+	*from_child = out[0];
+	return 0;
+}
+
 int netjob_run(const char *const args[], const char *input, int cancel_fd, json_t **out, char *why,
                size_t why_len)
 {
@@ -118,7 +149,7 @@ int netjob_run(const char *const args[], const char *input, int cancel_fd, json_
 
 	*out = NULL;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
-		snprintf(why, why_len, _("cannot make a pipe: %s"), strerror(errno));
+		snprintf(why, why_len, _("cannot make a pipe: %s"), util_strerror(errno));
 		goto out;
 	}
 	err = spawn(args, in[0], outp[1], &pid);
@@ -126,7 +157,7 @@ int netjob_run(const char *const args[], const char *input, int cancel_fd, json_
 	close(outp[1]);
 	in[0] = outp[1] = -1;
 	if (err) {
-		snprintf(why, why_len, _("cannot run %s: %s"), netjob_helper(), strerror(err));
+		snprintf(why, why_len, _("cannot run %s: %s"), netjob_helper(), util_strerror(err));
 		goto out;
 	}
 	fcntl(in[1], F_SETFL, O_NONBLOCK);

@@ -16,12 +16,20 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The helper's path. */
 const char *netjob_helper(void);
 /* Where a helper program NAME is, found as loaxad-net is: env_var when
  * set, else beside the running program, else LIBEXECDIR/NAME. */
 void netjob_find_program(const char *name, const char *env_var, char *path, size_t n);
+
+/* Start path (NULL: the helper) with args, its stdin and stdout on pipes
+ * (close-on-exec in this process): 0 with *to_child, *from_child and
+ * *pid, or an errno value. For a child that lives on (the alert watcher);
+ * the caller reaps it. */
+int netjob_spawn(const char *path, const char *const args[], int *to_child, int *from_child,
+                 pid_t *pid);
 
 /* Run the helper with args (NULL-terminated, after argv[0]) and input on
  * its stdin (NULL: none). When cancel_fd (an eventfd, or -1) becomes

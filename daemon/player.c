@@ -674,7 +674,7 @@ static void player_hash_begin(struct player_run *r)
 	r->hash_fd = -1;
 	if (r->it->sha256[0])
 		return;
-	r->hash_fd = open(r->it->path, O_RDONLY | O_CLOEXEC);
+	r->hash_fd = util_open_regular(r->it->path);
 	if (r->hash_fd < 0) {
 		log_warn(_("cannot hash %s"), r->it->path);
 		return;
@@ -845,6 +845,11 @@ static bool player_open_item(struct player *p, struct player_run *r)
 	case DECODE_MISSING:
 		log_warnx(_("file not found: %s"), path);
 		snprintf(reason, sizeof reason, "file not found: %s", path);
+		player_end(p, r, PLAYER_SKIPPED, reason);
+		return false;
+	case DECODE_NOT_REGULAR:
+		log_warnx(_("%s: not a regular file; skipped"), path);
+		snprintf(reason, sizeof reason, "not a regular file: %s", path);
 		player_end(p, r, PLAYER_SKIPPED, reason);
 		return false;
 	case DECODE_UNREADABLE:

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "manifest.h"
 #include "schedule.h"
 #include "util.h"
@@ -169,7 +171,13 @@ int provpub_parse_sidecar(const void *buf, size_t len, const char *file, bool sc
 	const char *key;
 	json_t *root, *v;
 	bool ok = true;
+	int deep;
 
+	if ((deep = nest_too_deep(buf, len, NEST_JSON, 0, NEST_MAX)) > 0) {
+		diag_add(d, file, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
+		return -1;
+	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		diag_add(d, file, jerr.line > 0 ? jerr.line : 0, _("not valid JSON: %s"),
@@ -276,12 +284,18 @@ int provpub_measure(const char *path, double *duration_s, double *loudness_lufs,
 	const sf_count_t chunk = 4096;
 	double lufs;
 	SNDFILE *sf;
-	int ret = -1;
+	int ret = -1, fd;
 
-	sf = sf_open(path, SFM_READ, &info);
+	fd = util_open_regular(path);
+	if (fd < 0) {
+		snprintf(err, errlen, _("cannot read: %s"), util_strerror(errno));
+		return -1;
+	}
+	sf = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
 	if (!sf) {
 		snprintf(err, errlen, _("not an audio file libsndfile can read (%s)"),
 		         sf_strerror(NULL));
+		close(fd);
 		return -1;
 	}
 	if (info.samplerate < 1000 || info.samplerate > 768000 || info.channels < 1 ||
@@ -344,6 +358,7 @@ out:
 	if (st)
 		ebur128_destroy(&st);
 	sf_close(sf);
+	close(fd);
 	return ret;
 }
 
@@ -500,16 +515,22 @@ int provpub_load_relays(const char *path, const struct provpub_meta *defaults,
 	config_t cf;
 	char *text;
 	size_t len;
-	int count;
+	int count, deep;
 
 	*out = NULL;
 	*n = 0;
 	if (util_read_file(path, 1024 * 1024, &text, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		return -1;
 	}
 	if (strlen(text) != len) {
 		diag_add(d, path, 0, "%s", _("not a text file (contains a NUL byte)"));
+		free(text);
+		return -1;
+	}
+	if ((deep = nest_too_deep(text, len, NEST_LIBCONFIG, 0, NEST_MAX)) > 0) {
+		diag_add(d, path, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
 		free(text);
 		return -1;
 	}

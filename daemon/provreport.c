@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "schedule.h"
 #include "segment.h"
 #include "util.h"
@@ -132,15 +133,19 @@ int provreport_load_stations(struct provreport_stations *s, const char *path, st
 	size_t before = d->n;
 	char *text;
 	size_t len;
+	int deep;
 
 	memset(s, 0, sizeof *s);
 	if (util_read_file(path, STATIONS_MAX_BYTES, &text, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		return -1;
 	}
 	config_init(&cfg);
 	if (memchr(text, '\0', len)) {
 		diag_add(d, path, 0, _("not a text file (contains a NUL byte)"));
+	} else if ((deep = nest_too_deep(text, len, NEST_LIBCONFIG, 0, NEST_MAX)) > 0) {
+		diag_add(d, path, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
 	} else if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		diag_add(d, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
 	} else {
@@ -398,7 +403,7 @@ static int grow_for(int fd, size_t max, char **buf, size_t *cap, size_t n)
 	if (fstat(fd, &st) < 0)
 		return -1;
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		errno = S_ISREG(st.st_mode) ? EFBIG : UTIL_ENOTREG;
 		return -1;
 	}
 	/* one byte more than the size, to see the end; more if it grows */
@@ -417,7 +422,10 @@ static int grow_for(int fd, size_t max, char **buf, size_t *cap, size_t n)
  * file to file), with one open and, for all but large files, one read: a
  * read from a regular file returns less than asked for only at its end
  * (POSIX), so the size is asked for only when the buffer fills. Whatever
- * the file is, no more than max bytes are read and nothing blocks.
+ * the file is, no more than max bytes are read and nothing blocks; what is
+ * not a regular file fails with UTIL_ENOTREG, found out by fstat only on
+ * the paths a regular file rarely takes (a full buffer, nothing read, an
+ * error), so that a year of segments costs no fstat each.
  */
 static int folder_read(struct folder *f, const char *name, size_t max, char **buf, size_t *cap,
                        size_t *len)
@@ -448,6 +456,8 @@ static int folder_read(struct folder *f, const char *name, size_t max, char **bu
 		r = read(fd, *buf + n, room - n);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r <= 0 && n == 0 && util_check_regular(fd) < 0)
+			goto fail; /* an empty FIFO reads as nothing, a busy one fails */
 		if (r < 0)
 			goto fail;
 		n += (size_t)r;
@@ -472,7 +482,7 @@ static int read_segment(struct folder *f, struct segment_verifier *v, const char
 
 	if (folder_read(f, name, SEGMENT_MAX_BYTES, &f->buf, &f->bufcap, len) == 0)
 		return 0;
-	snprintf(text, sizeof text, _("segment %s: cannot read: %s"), name, strerror(errno));
+	snprintf(text, sizeof text, _("segment %s: cannot read: %s"), name, util_strerror(errno));
 	segment_verifier_problem(v, text);
 	return -1;
 }
@@ -533,6 +543,87 @@ static void read_status(const char *dir, struct walked *wk)
 	free(path);
 }
 
+static bool is_hex64(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 64;
+}
+
+/*
+ * status.json, signed by the station like its segments, says what the
+ * station delivered: every line up to log_delivered_seq, the last with
+ * the chain hash log_delivered_sha256. The verifier holds the segments to
+ * it (segment_verifier_tail), so that the newest segment cannot be deleted
+ * unseen. Problems with status.json itself go to v.
+ */
+static void check_status(const char *dir, const struct minisig_pubkey *pk, const struct folder *f,
+                         struct segment_verifier *v)
+{
+	char *path = xasprintf("%s/status.json", dir), *sigpath = xasprintf("%s.minisig", path);
+	char *buf = NULL, *sig = NULL, *tc = NULL, text[512];
+	const char *why = NULL, *file, *hash, *when;
+	size_t len, siglen;
+	json_t *o = NULL, *seq;
+
+	if (util_read_file(path, STATUS_MAX_BYTES, &buf, &len) < 0) {
+		if (errno != ENOENT)
+			snprintf(text, sizeof text, _("status.json: cannot read: %s"),
+			         util_strerror(errno));
+		else if (f->nsegs > 0)
+			snprintf(text, sizeof text,
+			         _("status.json is missing: whether the newest segments were "
+			           "deleted cannot be told"));
+		else
+			goto out;
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	if (util_read_file(sigpath, SIG_MAX_BYTES, &sig, &siglen) < 0) {
+		snprintf(text, sizeof text, _("status.json: no signature (%s)"),
+		         errno == ENOENT ? _("status.json.minisig is missing")
+		                         : util_strerror(errno));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	if (minisig_verify(pk, buf, len, sig, siglen, &tc, &why) < 0) {
+		snprintf(text, sizeof text,
+		         _("status.json: the signature is not the station's (%s)"), _(why));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	file = strstr(tc, "file:");
+	if (!file || strncmp(file + 5, "status.json", 11) != 0 ||
+	    (file[16] && file[16] != ' ' && file[16] != '\t')) {
+		snprintf(text, sizeof text,
+		         _("status.json: the signature was made for another file"));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	o = json_loadb(buf, len, 0, NULL);
+	seq = json_object_get(o, "log_delivered_seq");
+	hash = json_string_value(json_object_get(o, "log_delivered_sha256"));
+	when = json_string_value(json_object_get(o, "updated"));
+	if (!json_is_integer(seq) || json_integer_value(seq) < 0 || (hash && !is_hex64(hash))) {
+		snprintf(text, sizeof text,
+		         _("status.json does not say what the station delivered "
+		           "(log_delivered_seq, log_delivered_sha256)"));
+		segment_verifier_problem(v, text);
+		goto out;
+	}
+	segment_verifier_delivered(v, (uint64_t)json_integer_value(seq), hash, when);
+out:
+	json_decref(o);
+	free(tc);
+	free(sig);
+	free(buf);
+	free(sigpath);
+	free(path);
+}
+
 /* A folder of a station nobody registered: one problem that says what
  * it holds. */
 static void unknown_station(const struct folder *f, const char *station, struct walk_ctx *w,
@@ -579,15 +670,17 @@ static void walk_station(const char *logdir, const char *station, const struct m
 	}
 	wk->folder = true;
 	read_status(dir, wk);
-	free(dir);
 	if (!pk) {
 		unknown_station(&f, station, w, wk);
 		folder_close(&f);
+		free(dir);
 		return;
 	}
 
 	v = segment_verifier_new(station, pk, print_problem, w);
 	segment_verifier_set_sigs(v, all_sigs ? SEGMENT_SIGS_ALL : SEGMENT_SIGS_CHAIN);
+	check_status(dir, pk, &f, v);
+	free(dir);
 	/* A signature whose segment is gone: the segment was removed. */
 	for (size_t i = 0; i < f.nsigs; i++) {
 		const struct seg *sig = &f.sigs[i];
@@ -622,6 +715,7 @@ static void walk_station(const char *logdir, const char *station, const struct m
 		if (read_segment(&f, v, owed, &len) == 0)
 			check_sig(&f, v, owed, len);
 	}
+	segment_verifier_tail(v);
 	segment_verifier_summary(v, &wk->sum);
 	segment_verifier_free(v);
 	folder_close(&f);
@@ -720,12 +814,27 @@ struct prio_seen {
 	char *reason; /* of the first line that was not complete */
 };
 
+/* A disaster alert (or its refusal, or a Cancel) as one station logged it. */
+struct alert_seen {
+	char *identifier; /* NULL: a refusal of the whole alert index */
+	char *sender;
+	char *msg_type;
+	char *severity;
+	int level;
+	int repeats;
+	unsigned aired, not_aired, refused;
+	char first_aired[40];
+	char *note; /* the first reason of a line not complete */
+};
+
 struct rstation {
 	const struct provreport_station *st;
 	struct walked wk;
 	struct day *days;
 	struct prio_seen *prios;
 	size_t nprios;
+	struct alert_seen *alerts;
+	size_t nalerts;
 	bool any_play, offline, verified;
 	char last_seen[40];
 };
@@ -788,6 +897,7 @@ struct report {
 	unsigned *prio_labels;
 	bool *prio_emergency;
 	size_t nprio;
+	size_t nalert_lines; /* alert lines in the period, all stations */
 	struct rstation *cur;
 };
 
@@ -860,6 +970,77 @@ static struct prio_seen *prio_of(struct report *r, struct rstation *rs, unsigned
 	return &rs->prios[rs->nprios++];
 }
 
+static char *val_dup(const struct segment_val *v)
+{
+	char buf[512];
+
+	if (!v->present || v->null)
+		return NULL;
+	return xstrdup(segment_val_str(v, buf, sizeof buf));
+}
+
+static bool same_val(const struct segment_val *v, const char *s)
+{
+	char buf[512];
+
+	if (!v->present || v->null)
+		return s == NULL;
+	return s && strcmp(segment_val_str(v, buf, sizeof buf), s) == 0;
+}
+
+/* An alert line: counted under its message (identifier and sender). */
+static void gather_alert(struct report *r, struct rstation *rs, const struct segment_line *l)
+{
+	const char *date = segment_line_date(l);
+	struct alert_seen *a = NULL;
+	char d[11], buf[512];
+	int64_t day;
+
+	if (!date)
+		return;
+	memcpy(d, date, 10);
+	d[10] = '\0';
+	if (sched_parse_date(d, &day) < 0 || day < r->o->from_day || day > r->o->to_day)
+		return;
+	r->nalert_lines++;
+	for (size_t i = 0; i < rs->nalerts && !a; i++)
+		if (same_val(&l->identifier, rs->alerts[i].identifier) &&
+		    same_val(&l->sender, rs->alerts[i].sender))
+			a = &rs->alerts[i];
+	if (!a) {
+		rs->alerts = xreallocarray(rs->alerts, rs->nalerts + 1, sizeof *rs->alerts);
+		a = &rs->alerts[rs->nalerts++];
+		memset(a, 0, sizeof *a);
+		a->identifier = val_dup(&l->identifier);
+		a->sender = val_dup(&l->sender);
+	}
+	if (!a->msg_type)
+		a->msg_type = val_dup(&l->msg_type);
+	if (!a->severity)
+		a->severity = val_dup(&l->severity);
+	if (!a->level)
+		a->level = (int)segment_val_num(&l->level, 0);
+	if (!a->repeats)
+		a->repeats = (int)segment_val_num(&l->repeats, 0);
+	segment_val_str(&l->status, buf, sizeof buf);
+	if (strcmp(buf, "complete") == 0) {
+		a->aired++;
+		if (!a->first_aired[0] && l->start.present && !l->start.null &&
+		    l->start.len < sizeof a->first_aired)
+			memcpy(a->first_aired, l->start.p, l->start.len);
+	} else if (strcmp(buf, "refused") == 0) {
+		a->refused++;
+	} else if (strcmp(buf, "accepted") != 0) {
+		a->not_aired++;
+	}
+	if (strcmp(buf, "complete") != 0 && !a->note) {
+		char why[400];
+
+		segment_val_str(&l->reason, why, sizeof why);
+		a->note = xasprintf("%s%s%s", buf, why[0] ? ": " : "", why);
+	}
+}
+
 static bool val_present(const struct segment_val *v)
 {
 	return v->present && !v->null;
@@ -877,6 +1058,10 @@ static void gather_line(void *arg, const struct segment_line *l)
 	int st;
 	char d[11];
 
+	if (l->type == AIRLOG_ALERT) {
+		gather_alert(r, rs, l);
+		return;
+	}
 	if (l->type != AIRLOG_PLAY || !date)
 		return;
 	memcpy(d, date, 10);
@@ -995,6 +1180,14 @@ static void report_free(struct report *r)
 		for (size_t k = 0; k < rs->nprios; k++)
 			free(rs->prios[k].reason);
 		free(rs->prios);
+		for (size_t k = 0; k < rs->nalerts; k++) {
+			free(rs->alerts[k].identifier);
+			free(rs->alerts[k].sender);
+			free(rs->alerts[k].msg_type);
+			free(rs->alerts[k].severity);
+			free(rs->alerts[k].note);
+		}
+		free(rs->alerts);
 	}
 	free(r->stations);
 	for (size_t i = 0; i < r->labels.n; i++)
@@ -1041,6 +1234,37 @@ static void day_text(int64_t day, char buf[11])
 static const char *yes(bool b)
 {
 	return b ? "yes" : "no";
+}
+
+/* The disaster alerts each station logged: one row per station and
+ * message (a refusal of the whole index has no identifier). */
+static void write_alerts_csv(const struct report *r, FILE *f)
+{
+	fprintf(f, "station,name,district,alert,sender,msg_type,severity,level,repeats,aired,"
+	           "not_aired,refused,first_aired,note\n");
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+
+		for (size_t k = 0; k < rs->nalerts; k++) {
+			const struct alert_seen *a = &rs->alerts[k];
+			char num[16];
+
+			csv_cell(f, rs->st->id, false);
+			csv_cell(f, rs->st->name, false);
+			csv_cell(f, rs->st->district, false);
+			csv_cell(f, a->identifier ? a->identifier : "", false);
+			csv_cell(f, a->sender ? a->sender : "", false);
+			csv_cell(f, a->msg_type ? a->msg_type : "", false);
+			csv_cell(f, a->severity ? a->severity : "", false);
+			snprintf(num, sizeof num, "%d", a->level);
+			csv_cell(f, a->level ? num : "", false);
+			snprintf(num, sizeof num, "%d", a->repeats);
+			csv_cell(f, a->repeats ? num : "", false);
+			fprintf(f, "%u,%u,%u,", a->aired, a->not_aired, a->refused);
+			csv_cell(f, a->first_aired, false);
+			csv_cell(f, a->note ? a->note : "", true);
+		}
+	}
 }
 
 static void write_csv(const struct report *r)
@@ -1106,6 +1330,13 @@ static void write_csv(const struct report *r)
 			csv_cell(pf, seen ? seen->first_aired : "", false);
 			csv_cell(pf, !seen ? "not logged" : seen->reason ? seen->reason : "", true);
 		}
+	}
+	/* to its own file, or after the others when any alert was logged */
+	if (r->o->alerts_out) {
+		write_alerts_csv(r, r->o->alerts_out);
+	} else if (r->nalert_lines) {
+		fputc('\n', pf);
+		write_alerts_csv(r, pf);
 	}
 }
 
@@ -1201,6 +1432,50 @@ static void html_timeline(FILE *f, const struct report *r, const struct rstation
 		}
 	}
 	fprintf(f, "</svg>\n");
+}
+
+static void write_alerts_html(const struct report *r, FILE *f)
+{
+	fprintf(f, "<h2>%s</h2>\n", _("Disaster alerts"));
+	if (!r->nalert_lines) {
+		fprintf(f, "<p>%s</p>\n", _("No disaster alert in the period."));
+		return;
+	}
+	fprintf(f,
+	        "<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	        "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+	        _("Station"), _("Alert"), _("Sender"), _("Type"), _("Severity (level)"),
+	        _("Aired"), _("Not aired"), _("Refused"), _("First aired"), _("Note"));
+	for (size_t i = 0; i < r->nstations; i++) {
+		const struct rstation *rs = &r->stations[i];
+
+		for (size_t k = 0; k < rs->nalerts; k++) {
+			const struct alert_seen *a = &rs->alerts[k];
+
+			fprintf(f, "<tr%s><td>", a->refused || a->not_aired ? " class=\"bad\"" : "");
+			html(f, rs->st->name);
+			fprintf(f, " (%s)</td><td>", rs->st->id);
+			html(f, a->identifier ? a->identifier : "–");
+			fprintf(f, "</td><td>");
+			html(f, a->sender ? a->sender : "–");
+			fprintf(f, "</td><td>");
+			html(f, a->msg_type ? a->msg_type : "–");
+			fprintf(f, "</td><td>");
+			html(f, a->severity ? a->severity : "–");
+			if (a->level)
+				fprintf(f, " (%d)", a->level);
+			fprintf(f, "</td><td class=\"n\">%u", a->aired);
+			if (a->repeats)
+				fprintf(f, " / %d", a->repeats);
+			fprintf(f, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td>",
+			        a->not_aired, a->refused);
+			html(f, a->first_aired);
+			fprintf(f, "</td><td>");
+			html(f, a->note ? a->note : "");
+			fprintf(f, "</td></tr>\n");
+		}
+	}
+	fprintf(f, "</table>\n");
 }
 
 static void write_html(const struct report *r)
@@ -1358,6 +1633,7 @@ static void write_html(const struct report *r)
 	if (r->nprio)
 		fprintf(f, "</table>\n");
 
+	write_alerts_html(r, f);
 	fprintf(f, "<h2>%s</h2>\n<p class=\"legend\">", _("Timelines"));
 	for (int k = 0; k < ST_COUNT; k++)
 		fprintf(f, "<span style=\"background:%s\"></span>%s", status_colours[k],

@@ -4,7 +4,9 @@
  * WebDAV server stores them) and the province's station registry
  * (stations.cfg).
  *
- * verify prints one verdict per station and one line per problem; report
+ * verify prints one verdict per station and one line per problem (the
+ * station's signed status.json says what it delivered, so that a deleted
+ * newest segment shows: see segment_verifier_delivered); report
  * verifies first (problems become warnings and mark the station), then
  * sums each station's days: items by status, minutes on air, the priority
  * programmes aired or not, and which stations were silent or offline.
@@ -52,6 +54,8 @@ struct provreport_opts {
 	enum provreport_format format;
 	FILE *out;
 	FILE *priority_out;  /* CSV: the priority table; NULL: after the main one */
+	FILE *alerts_out;    /* CSV: the disaster alerts table; NULL: after the
+	                      * priority table, when any alert was logged */
 	FILE *warn;          /* verification problems, as warnings */
 	bool all_signatures; /* as for provreport_verify */
 	time_t now;          /* "offline" is judged at min(now, end of to_day) */

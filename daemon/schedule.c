@@ -3,7 +3,8 @@
  *
  * A file is all-or-nothing: its slots are collected aside and join the plan
  * only when the whole file was clean, so a typo never leaves half a file on
- * the air. Files are read by us (size-capped, no NUL, no @include) and then
+ * the air. Files are read by us (regular files only, size-capped, no NUL,
+ * no @include, not nested too deep) and then
  * handed to libconfig, which keeps the line of every setting for FILE:LINE.
  *
  * The resolver works one civil day at a time because two rules are per day:
@@ -24,6 +25,7 @@
 #include <strings.h>
 
 #include "i18n.h"
+#include "nest.h"
 #include "util.h"
 
 #define SCHED_MAX_FILE_BYTES (1024 * 1024)
@@ -708,24 +710,31 @@ static void parse_slot(struct sched_parser *ps, const config_setting_t *g, int i
 	}
 }
 
-/* Read the text ourselves: a size cap before anything is parsed, and no
- * @include (libconfig would open any file it names, relative to our cwd). */
+/* Read the text ourselves: a regular file, a size cap and a nesting limit
+ * before anything is parsed, and no @include (libconfig would open any file
+ * it names, relative to our cwd, FIFOs included). */
 static char *read_schedule(const char *path, struct diag *d)
 {
 	char *text;
 	size_t len;
-	int line = 1;
+	int line = 1, deep;
 
 	if (util_read_file(path, SCHED_MAX_FILE_BYTES, &text, &len) < 0) {
 		if (errno == EFBIG)
 			diag_add(d, path, 0, _("larger than %d bytes, not a schedule"),
 			         SCHED_MAX_FILE_BYTES);
 		else
-			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+			diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		return NULL;
 	}
 	if (strlen(text) != len) {
 		diag_add(d, path, 0, _("contains a NUL byte, not a schedule"));
+		free(text);
+		return NULL;
+	}
+	if ((deep = nest_too_deep(text, len, NEST_LIBCONFIG, 0, NEST_MAX)) > 0) {
+		diag_add(d, path, deep, _("nesting too deep: more than %d levels of brackets"),
+		         NEST_MAX);
 		free(text);
 		return NULL;
 	}
@@ -842,7 +851,7 @@ int sched_load_dir(struct sched_plan *p, const char *dir, struct diag *d)
 	int ret = 0;
 
 	if (!dh) {
-		diag_add(d, dir, 0, _("cannot open the schedule folder: %s"), strerror(errno));
+		diag_add(d, dir, 0, _("cannot open the schedule folder: %s"), util_strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(dh))) {

@@ -75,7 +75,8 @@ struct sched_plan {
  * province: the file came from the province (priority/emergency allowed,
  * items must be programme ids). Returns 0, or -1 when the file had problems.
  *
- * Beyond DESIGN §3: files are at most 1 MiB, without NUL bytes or @include;
+ * Beyond DESIGN §3: files are regular files of at most 1 MiB, without NUL
+ * bytes or @include, nested at most NEST_MAX deep (nest.h);
  * day names are case-insensitive and may be spaced ("Mon - Fri, sun");
  * names and file paths must be UTF-8 without control characters. A
  * start-less emergency slot airs once at its "from" whatever its days say.

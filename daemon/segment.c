@@ -528,6 +528,15 @@ enum field {
 	F_RELAYED_S,
 	F_FALLBACK_S,
 	F_TO,
+	/* alert lines */
+	F_IDENTIFIER,
+	F_SENDER,
+	F_SENT,
+	F_MSG_TYPE,
+	F_SEVERITY,
+	F_LEVEL,
+	F_REPEAT,
+	F_REPEATS,
 	F_UNKNOWN
 };
 
@@ -548,6 +557,12 @@ static enum field field_of(const char *k, size_t n)
 		if (KEY_IS("file"))
 			return F_FILE;
 		return KEY_IS("fallback_s") ? F_FALLBACK_S : F_UNKNOWN;
+	case 'i':
+		return KEY_IS("identifier") ? F_IDENTIFIER : F_UNKNOWN;
+	case 'l':
+		return KEY_IS("level") ? F_LEVEL : F_UNKNOWN;
+	case 'm':
+		return KEY_IS("msg_type") ? F_MSG_TYPE : F_UNKNOWN;
 	case 'p':
 		if (KEY_IS("prev"))
 			return F_PREV;
@@ -561,6 +576,10 @@ static enum field field_of(const char *k, size_t n)
 	case 'r':
 		if (KEY_IS("reason"))
 			return F_REASON;
+		if (KEY_IS("repeat"))
+			return F_REPEAT;
+		if (KEY_IS("repeats"))
+			return F_REPEATS;
 		if (KEY_IS("relay"))
 			return F_RELAY;
 		if (KEY_IS("relayed_s"))
@@ -577,6 +596,12 @@ static enum field field_of(const char *k, size_t n)
 			return F_SLOT;
 		if (KEY_IS("scheduled"))
 			return F_SCHEDULED;
+		if (KEY_IS("sender"))
+			return F_SENDER;
+		if (KEY_IS("sent"))
+			return F_SENT;
+		if (KEY_IS("severity"))
+			return F_SEVERITY;
 		if (KEY_IS("start"))
 			return F_START;
 		return KEY_IS("status") ? F_STATUS : F_UNKNOWN;
@@ -630,6 +655,14 @@ static const struct {
     [F_RELAYED_S] = FIELD_KEY("relayed_s"),
     [F_FALLBACK_S] = FIELD_KEY("fallback_s"),
     [F_TO] = FIELD_KEY("to"),
+    [F_IDENTIFIER] = FIELD_KEY("identifier"),
+    [F_SENDER] = FIELD_KEY("sender"),
+    [F_SENT] = FIELD_KEY("sent"),
+    [F_MSG_TYPE] = FIELD_KEY("msg_type"),
+    [F_SEVERITY] = FIELD_KEY("severity"),
+    [F_LEVEL] = FIELD_KEY("level"),
+    [F_REPEAT] = FIELD_KEY("repeat"),
+    [F_REPEATS] = FIELD_KEY("repeats"),
 };
 #undef FIELD_KEY
 
@@ -684,6 +717,15 @@ static const unsigned char field_next[F_UNKNOWN + 1] = {
     [F_RELAYED_S] = F_FALLBACK_S,
     [F_FALLBACK_S] = F_CLOCK,
     [F_TO] = F_REASON,
+    /* an alert line: station, then these, then sha256, then the times */
+    [F_IDENTIFIER] = F_SENDER,
+    [F_SENDER] = F_SENT,
+    [F_SENT] = F_MSG_TYPE,
+    [F_MSG_TYPE] = F_SEVERITY,
+    [F_SEVERITY] = F_LEVEL,
+    [F_LEVEL] = F_SHA256,
+    [F_REPEAT] = F_REPEATS,
+    [F_REPEATS] = F_SCHEDULED,
     [F_UNKNOWN] = F_UNKNOWN,
 };
 
@@ -785,6 +827,61 @@ static bool time_or_null(const struct segment_val *v)
 	return v->present && (v->null || valid_time(v));
 }
 
+/* A whole number from lo to hi, or null. */
+static bool small_or_null(const struct segment_val *v, int lo, int hi)
+{
+	int x = 0;
+
+	if (!v->present)
+		return false;
+	if (v->null)
+		return true;
+	if (!val_is_number(v) || v->len > 4)
+		return false;
+	for (size_t i = 0; i < v->len; i++) {
+		if (!is_digit((unsigned char)v->p[i]))
+			return false;
+		x = x * 10 + (v->p[i] - '0');
+	}
+	return x >= lo && x <= hi && !(v->len > 1 && v->p[0] == '0');
+}
+
+/* An alert line (loaxa's disaster alerts): the CAP message it is about,
+ * and a play's times and outcome; "refused" and "accepted" besides the
+ * play statuses. */
+static const char *check_alert(const struct segment_line *l)
+{
+	static const char *const statuses[] = {"complete", "interrupted", "failed",
+	                                       "skipped",  "refused",     "accepted"};
+	bool ok = false;
+
+	if (!string_or_null(&l->identifier) || !string_or_null(&l->sender) ||
+	    !time_or_null(&l->sent) || !string_or_null(&l->msg_type) ||
+	    !string_or_null(&l->severity))
+		return "identifier, sender, sent, msg_type or severity missing or not a string";
+	if (!l->msg_type.null && !val_equals(&l->msg_type, "Alert") &&
+	    !val_equals(&l->msg_type, "Update") && !val_equals(&l->msg_type, "Cancel"))
+		return "msg_type is not Alert, Update or Cancel";
+	if (!small_or_null(&l->level, 1, 5) || !small_or_null(&l->repeat, 1, 1000) ||
+	    !small_or_null(&l->repeats, 1, 1000))
+		return "level, repeat or repeats missing or not a small whole number";
+	if (!l->sha256.present || !(l->sha256.null || (val_is_string(&l->sha256) &&
+	                                               is_lower_hex64(l->sha256.p, l->sha256.len))))
+		return "sha256 missing or not 64 hex digits";
+	if (!time_or_null(&l->scheduled) || !time_or_null(&l->start) || !time_or_null(&l->end))
+		return "scheduled, start or end missing or not a time";
+	if (!number_or_null(&l->played_s) || !number_or_null(&l->duration_s) ||
+	    !number_or_null(&l->peak_dbfs) || !number_or_null(&l->rms_dbfs))
+		return "played_s, duration_s, peak_dbfs or rms_dbfs missing or not a number";
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0] && !ok; i++)
+		ok = val_equals(&l->status, statuses[i]);
+	if (!ok)
+		return "status is not complete, interrupted, failed, skipped, refused or accepted";
+	if (!string_or_null(&l->reason))
+		return "reason missing";
+	return NULL;
+}
+
 /* The §5 rules for each field, once the object has been read. */
 static const char *check_fields(struct segment_line *l, const struct segment_val *type)
 {
@@ -800,8 +897,10 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 		l->type = AIRLOG_STOP;
 	else if (val_equals(type, "switch"))
 		l->type = AIRLOG_SWITCH;
+	else if (val_equals(type, "alert"))
+		l->type = AIRLOG_ALERT;
 	else
-		return "type is not play, start, stop or switch";
+		return "type is not play, alert, start, stop or switch";
 	if (!val_is_string(&l->station))
 		return "station missing";
 	if (!val_equals(&l->clock, "synced") && !val_equals(&l->clock, "unsynced"))
@@ -827,6 +926,8 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 			return "priority is not normal, priority or emergency";
 		return NULL;
 	}
+	if (l->type == AIRLOG_ALERT)
+		return check_alert(l);
 	if (l->type != AIRLOG_PLAY) {
 		if (!time_or_null(&l->time))
 			return "time missing or not a time";
@@ -916,6 +1017,14 @@ int segment_parse_line(const char *line, size_t len, struct segment_line *l, con
 	    [F_RELAYED_S] = &l->relayed_s,
 	    [F_FALLBACK_S] = &l->fallback_s,
 	    [F_TO] = &l->to,
+	    [F_IDENTIFIER] = &l->identifier,
+	    [F_SENDER] = &l->sender,
+	    [F_SENT] = &l->sent,
+	    [F_MSG_TYPE] = &l->msg_type,
+	    [F_SEVERITY] = &l->severity,
+	    [F_LEVEL] = &l->level,
+	    [F_REPEAT] = &l->repeat,
+	    [F_REPEATS] = &l->repeats,
 	};
 	size_t nunknown = 0;
 	const char *problem;
@@ -1107,7 +1216,7 @@ const char *segment_line_date(const struct segment_line *l)
 {
 	const struct segment_val *v;
 
-	if (l->type != AIRLOG_PLAY)
+	if (l->type != AIRLOG_PLAY && l->type != AIRLOG_ALERT)
 		v = &l->time;
 	else if (val_is_string(&l->start))
 		v = &l->start;
@@ -1169,6 +1278,11 @@ struct segment_verifier {
 	/* segment_verifier_owed: covers below cursor are still to be settled */
 	bool owing;
 	size_t cursor;
+	/* what status.json says was delivered (segment_verifier_delivered) */
+	uint64_t tail_seq;  /* 0: nothing said */
+	char tail_want[65]; /* "" when no hash was given */
+	char tail_got[65];  /* the chain hash of the line at tail_seq, "" if unseen */
+	char tail_when[40];
 };
 
 static void report(struct segment_verifier *v, const char *fmt, ...) MSG_PRINTF(2, 3);
@@ -1267,6 +1381,36 @@ static const char *seq_range(char *buf, size_t n, uint64_t a, uint64_t b)
 	return buf;
 }
 
+void segment_verifier_delivered(struct segment_verifier *v, uint64_t seq, const char *sha256,
+                                const char *when)
+{
+	v->tail_seq = seq;
+	snprintf(v->tail_want, sizeof v->tail_want, "%s", sha256 ? sha256 : "");
+	snprintf(v->tail_when, sizeof v->tail_when, "%s", when ? when : "?");
+	v->tail_got[0] = '\0';
+}
+
+void segment_verifier_tail(struct segment_verifier *v)
+{
+	char range[64];
+
+	if (v->tail_seq == 0)
+		return;
+	if (v->sum.last_seq < v->tail_seq) {
+		seq_range(range, sizeof range, v->sum.last_seq + 1, v->tail_seq);
+		report(v,
+		       _("%s: missing at the end: the station's signed status.json of %s says it "
+		         "delivered every line up to seq %" PRIu64
+		         " (its newest segment deleted?)"),
+		       range, v->tail_when, v->tail_seq);
+	} else if (v->tail_want[0] && v->tail_got[0] && strcmp(v->tail_want, v->tail_got) != 0) {
+		report(v,
+		       _("seq %" PRIu64 ": not the line the station delivered (its signed "
+		         "status.json of %s gives that line another hash)"),
+		       v->tail_seq, v->tail_when);
+	}
+}
+
 static const char *cover_name(const struct segment_verifier *v, const struct cover *c)
 {
 	return v->names + c->name;
@@ -1342,7 +1486,8 @@ static int check_signature(struct segment_verifier *v, const char *name, const c
 static void note_times(struct segment_summary *s, const struct segment_line *l)
 {
 	const char *date = segment_line_date(l);
-	const struct segment_val *t = l->type == AIRLOG_PLAY ? &l->end : &l->time;
+	bool play = l->type == AIRLOG_PLAY || l->type == AIRLOG_ALERT;
+	const struct segment_val *t = play ? &l->end : &l->time;
 
 	if (date) {
 		if (!s->first_date[0] || memcmp(date, s->first_date, 10) < 0)
@@ -1350,7 +1495,7 @@ static void note_times(struct segment_summary *s, const struct segment_line *l)
 		if (!s->last_date[0] || memcmp(date, s->last_date, 10) > 0)
 			memcpy(s->last_date, date, 10);
 	}
-	if (!val_is_string(t) && l->type == AIRLOG_PLAY)
+	if (!val_is_string(t) && play)
 		t = val_is_string(&l->start) ? &l->start : &l->scheduled;
 	if (val_is_string(t) && t->len < sizeof s->last_time &&
 	    (!s->last_time[0] || strncmp(t->p, s->last_time, t->len) > 0)) {
@@ -1517,6 +1662,8 @@ bool segment_verify_lines(struct segment_verifier *v, const char *name, const ch
 			line_hash(v, p, n + 1, hex);
 			have_line_hash = true;
 			prev_seq = l.seq;
+			if (l.seq == v->tail_seq)
+				memcpy(v->tail_got, hex, sizeof hex);
 		}
 		nlines++;
 		p = nl + 1;

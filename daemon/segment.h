@@ -87,6 +87,8 @@ struct segment_line {
 	/* relay items: play lines may carry relay, relayed_s, fallback_s;
 	 * a "switch" line (type AIRLOG_SWITCH) has relay, time, to */
 	struct segment_val relay, relayed_s, fallback_s, to;
+	/* alert lines */
+	struct segment_val identifier, sender, sent, msg_type, severity, level, repeat, repeats;
 };
 
 /* Parse and check one line (without its '\n') strictly: valid JSON (UTF-8,
@@ -165,6 +167,19 @@ const char *segment_verifier_owed(struct segment_verifier *v);
  * caller that has the signature at hand: sig NULL when there is none. */
 void segment_verify(struct segment_verifier *v, const char *name, const char *data, size_t len,
                     const char *sig, size_t sig_len, segment_line_fn each_line, void *line_ctx);
+/*
+ * What the station's signed status.json says it delivered: every line up
+ * to seq, the last of them with the chain hash sha256 (NULL: not said);
+ * when is its "updated" time, for the reason. Call before the segments.
+ * Lines the station logged but holds back (a session on the air) or has
+ * not sent yet are not in it, so they are never missed here.
+ */
+void segment_verifier_delivered(struct segment_verifier *v, uint64_t seq, const char *sha256,
+                                const char *when);
+/* After the last segment: what segment_verifier_delivered() says was
+ * delivered and no segment holds (the newest segments deleted), or holds
+ * as another line (the tail rewritten), as problems. */
+void segment_verifier_tail(struct segment_verifier *v);
 /* A problem found outside the segments (a stray signature, an unreadable
  * file): counted and passed to the problem callback as given. */
 void segment_verifier_problem(struct segment_verifier *v, const char *text);

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alertmsg.h"
 #include "i18n.h"
 #include "schedule.h"
 #include "util.h"
@@ -67,6 +68,18 @@ struct entry {
 	double duration_s;
 	bool started;
 	struct timespec start;
+	uint64_t alert; /* a repetition of this alert (struct alert_play), 0: none */
+	int rep;
+};
+
+/* A disaster alert the station plays (station_alert). */
+struct alert_play {
+	uint64_t id;
+	struct alertmsg m;
+	int next;   /* the repetition to air next, 1..m.repeat */
+	double due; /* civil time it is due */
+	bool on_air;
+	bool over; /* cancelled, replaced, stopped, expired or all aired */
 };
 
 struct station {
@@ -93,6 +106,9 @@ struct station {
 	char *stop_by; /* who did */
 	struct entry *head;
 	uint64_t next_tag;
+	struct alert_play *alerts;
+	size_t nalerts;
+	uint64_t next_alert;
 };
 
 /* --- time ------------------------------------------------------------------ */
@@ -123,10 +139,11 @@ static struct timespec from_civil(double civil)
 
 /* --- items ------------------------------------------------------------------ */
 
-static double probe_duration(const char *path)
+/* The length the header of the file open on fd promises; 0 if unknown. */
+static double probe_duration(int fd)
 {
 	SF_INFO info = {0};
-	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	SNDFILE *f = sf_open_fd(fd, SFM_READ, &info, SF_FALSE);
 	double d = 0;
 
 	if (!f)
@@ -140,6 +157,8 @@ static double probe_duration(const char *path)
 void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			  const struct sched_item *it, int64_t day, struct station_item *r)
 {
+	int fd;
+
 	memset(r, 0, sizeof *r);
 	r->gain_db = c->audio.gain_db;
 	if (it->relay) {
@@ -197,12 +216,21 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 	else
 		r->owned_path = xasprintf("%s/%s", c->audio_dir, it->file);
 	r->path = r->owned_path;
-	if (access(r->path, R_OK) < 0) {
-		snprintf(r->reason, sizeof r->reason, _("file not found: %s"), r->path);
+	/* This runs in the daemon's loop: a FIFO here must not stop it. */
+	fd = util_open_regular(r->path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			snprintf(r->reason, sizeof r->reason, _("file not found: %s"), r->path);
+		else if (errno == UTIL_ENOTREG)
+			snprintf(r->reason, sizeof r->reason, _("not a regular file: %s"), r->path);
+		else
+			snprintf(r->reason, sizeof r->reason, _("cannot read %s: %s"), r->path,
+				 util_strerror(errno));
 		r->path = NULL;
 		return;
 	}
-	r->duration_s = probe_duration(r->path);
+	r->duration_s = probe_duration(fd);
+	close(fd);
 }
 
 static void resolve_item(const struct station *s, const struct sched_item *it, int64_t day,
@@ -776,6 +804,275 @@ static void start_run(struct station *s, struct run *r, double civ, double at)
 	flush_records(s);
 }
 
+/* --- disaster alerts ------------------------------------------------------------ */
+
+static struct alert_play *find_alert(struct station *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->nalerts; i++)
+		if (s->alerts[i].id == id)
+			return &s->alerts[i];
+	return NULL;
+}
+
+/* One alert line: a repetition (rep > 0) with what the player said of
+ * it, or without ev a repetition or message that did not play. */
+static void log_alert(struct station *s, const struct alertmsg *m, int rep, double planned,
+                      const struct player_event *ev, const char *status, const char *reason)
+{
+	static const char *status_names[] = {"complete", "interrupted", "failed", "skipped"};
+	struct airlog_entry a = {0};
+
+	a.type = AIRLOG_ALERT;
+	a.station = s->conf->station_id;
+	a.identifier = m->identifier;
+	a.sender = m->sender;
+	a.sent = m->sent;
+	a.msg_type = m->msg_type;
+	a.severity = m->severity;
+	a.level = m->level;
+	a.sha256 = m->sha256[0] ? m->sha256 : NULL;
+	a.repeat = rep;
+	a.repeats = rep ? m->repeat : 0;
+	if (planned > 0)
+		a.scheduled = from_civil(planned);
+	a.duration_s = m->kind == ALERTMSG_PLAY ? m->duration_s : NAN;
+	a.peak_dbfs = a.rms_dbfs = -INFINITY;
+	a.clock_synced = util_clock_synced() && !s->clock_held;
+	a.status = status;
+	a.reason = reason;
+	if (ev) {
+		a.start = ev->start;
+		a.end = ev->end;
+		a.played_s = ev->played_s;
+		a.status = status_names[ev->status];
+		a.reason = ev->reason[0] ? ev->reason : NULL;
+		a.peak_dbfs = ev->peak_dbfs;
+		a.rms_dbfs = ev->rms_dbfs;
+		if (!ev->start.tv_sec)
+			a.start = a.end = util_now_real();
+	} else {
+		a.start = a.end = util_now_real();
+	}
+	if (airlog_append(s->log, &a) < 0)
+		log_errx("as-run log: could not record alert %s",
+		         m->identifier ? m->identifier : "(unknown)");
+	if (rep)
+		log_notice("alert %s, %d of %d: %s%s%s", m->identifier, rep, m->repeat, a.status,
+		           a.reason ? ": " : "", a.reason ? a.reason : "");
+	else
+		log_notice("alert %s: %s%s%s", m->identifier ? m->identifier : "index", a.status,
+		           a.reason ? ": " : "", a.reason ? a.reason : "");
+}
+
+/* No more repetitions of a: those from first on are logged skipped. */
+static void alert_end(struct station *s, struct alert_play *a, int first, const char *reason)
+{
+	for (int k = first; k <= a->m.repeat; k++)
+		log_alert(s, &a->m, k, a->due + (double)(k - a->next) * a->m.interval_s, NULL,
+		          "skipped", reason);
+	a->over = true;
+	if (a->on_air && s->head && s->head->alert == a->id)
+		player_flush(s->player, reason);
+}
+
+static void start_alert(struct station *s, struct alert_play *a)
+{
+	struct entry *e = xcalloc(1, sizeof *e);
+	struct player_item pi = {0};
+
+	e->alert = a->id;
+	e->rep = a->next;
+	e->run_key = xasprintf("alert:%llu", (unsigned long long)a->id);
+	e->slot_name = xasprintf("alert %s", a->m.identifier);
+	e->file = xasprintf("alert %s %d/%d", a->m.identifier, a->next, a->m.repeat);
+	e->prio = SCHED_EMERGENCY;
+	e->planned = a->due;
+	e->duration_s = a->m.duration_s;
+	pi.tag = e->tag = ++s->next_tag;
+	pi.path = a->m.audio;
+	pi.gain_db = s->conf->audio.gain_db;
+	if (player_enqueue(s->player, &pi) < 0) {
+		log_alert(s, &a->m, a->next, a->due, NULL, "skipped", "player queue full");
+		a->next++;
+		entry_free(e);
+		return;
+	}
+	a->on_air = true;
+	queue_append(s, e);
+	log_info("alert %s on air, %d of %d", a->m.identifier, a->next, a->m.repeat);
+}
+
+/* A repetition's END. */
+static void alert_ended(struct station *s, struct entry *e, const struct player_event *ev)
+{
+	struct alert_play *a = find_alert(s, e->alert);
+
+	if (!a)
+		return;
+	a->on_air = false;
+	if (ev->status == PLAYER_INTERRUPTED && !e->started && ev->played_s <= 0 && !a->over) {
+		/* given up before it began (shutting down): still due */
+		return;
+	}
+	log_alert(s, &a->m, e->rep, e->planned, ev, NULL, NULL);
+	a->next = e->rep + 1;
+	a->due = e->planned + a->m.interval_s;
+	if (a->next > a->m.repeat)
+		a->over = true;
+}
+
+/* Expire, interrupt for, or start the alert repetitions that are due.
+ * Returns the civil time of the next one to come (INFINITY: none). */
+static double alerts_step(struct station *s, double civ)
+{
+	struct alert_play *due = NULL;
+	double wake = INFINITY;
+	time_t wall = util_now_real().tv_sec;
+
+	for (size_t i = 0; i < s->nalerts; i++) {
+		struct alert_play *a = &s->alerts[i];
+
+		if (a->over || a->on_air)
+			continue;
+		if (a->due > civ) {
+			if (a->due < wake)
+				wake = a->due;
+			continue;
+		}
+		if (wall >= a->m.expires) {
+			char when[48], *why;
+
+			util_format_time(when, sizeof when, (struct timespec){a->m.expires, 0}, false);
+			why = xasprintf("expired at %s", when);
+			alert_end(s, a, a->next, why);
+			free(why);
+			continue;
+		}
+		if (!due || a->due < due->due)
+			due = a;
+	}
+	if (!due || (s->head && s->head->alert))
+		return wake;
+	if (s->head) {
+		/* anything below emergency gives way; an emergency on air
+		 * is let finish */
+		if (!s->preempting && s->head->prio < SCHED_EMERGENCY) {
+			char *reason = xasprintf("interrupted by alert %s", due->m.identifier);
+
+			s->preempting = true;
+			player_flush(s->player, reason);
+			free(reason);
+		}
+		return wake;
+	}
+	start_alert(s, due);
+	return wake;
+}
+
+struct aired {
+	const char *sha256;
+	int last;         /* highest repetition logged */
+	double scheduled; /* its planned time, civil */
+};
+
+static void collect_aired(const struct airlog_record *rec, const char *line, void *ctx)
+{
+	struct aired *x = ctx;
+
+	(void)line;
+	if (!rec || rec->e.type != AIRLOG_ALERT || !rec->e.sha256 || !rec->e.repeat ||
+	    strcmp(rec->e.sha256, x->sha256) != 0 || rec->e.repeat <= x->last)
+		return;
+	x->last = rec->e.repeat;
+	x->scheduled = rec->e.scheduled.tv_sec ? to_civil(rec->e.scheduled) : 0;
+}
+
+/* The repetitions of the alert with this hash the as-run log holds
+ * (today's and yesterday's files): after a restart they do not air
+ * again. */
+static struct aired aired_before(struct station *s, const char *sha256)
+{
+	struct aired x = {.sha256 = sha256};
+	char *dir = xasprintf("%s/airlog", s->conf->state_dir);
+	time_t now = util_now_real().tv_sec;
+
+	for (int back = 1; back >= 0; back--) {
+		char date[16];
+
+		util_format_date(date, sizeof date, now - back * 86400);
+		airlog_read_day(dir, date, collect_aired, &x);
+	}
+	free(dir);
+	return x;
+}
+
+/* End the alerts m names in its references. */
+static size_t alerts_end_referenced(struct station *s, const struct alertmsg *m, const char *verb)
+{
+	size_t n = 0;
+
+	for (size_t r = 0; r < m->nrefs; r++) {
+		for (size_t i = 0; i < s->nalerts; i++) {
+			struct alert_play *a = &s->alerts[i];
+			char *why;
+
+			if (a->over || strcmp(a->m.sender, m->refs[r].sender) != 0 ||
+			    strcmp(a->m.identifier, m->refs[r].identifier) != 0)
+				continue;
+			why = xasprintf("%s by %s", verb, m->identifier);
+			alert_end(s, a, a->on_air ? a->next + 1 : a->next, why);
+			free(why);
+			n++;
+		}
+	}
+	return n;
+}
+
+void station_alert(struct station *s, const struct alertmsg *m)
+{
+	struct alert_play *a;
+	struct aired done;
+	double civ = to_civil(util_now_real());
+
+	switch (m->kind) {
+	case ALERTMSG_REFUSED:
+		log_alert(s, m, 0, 0, NULL, "refused", m->reason);
+		return;
+	case ALERTMSG_CANCEL: {
+		size_t n = alerts_end_referenced(s, m, "cancelled");
+		char *why = xasprintf(n ? "cancels %s%s" : "cancels %s%s (not on this station's air)",
+		                      m->refs[0].identifier, m->nrefs > 1 ? " and more" : "");
+
+		log_alert(s, m, 0, 0, NULL, "accepted", why);
+		free(why);
+		return;
+	}
+	case ALERTMSG_PLAY:
+		break;
+	default:
+		return;
+	}
+	for (size_t i = 0; i < s->nalerts; i++)
+		if (strcmp(s->alerts[i].m.sha256, m->sha256) == 0)
+			return; /* given again by a restarted watcher */
+	if (m->nrefs)
+		alerts_end_referenced(s, m, "replaced");
+	s->alerts = xreallocarray(s->alerts, s->nalerts + 1, sizeof *s->alerts);
+	a = &s->alerts[s->nalerts++];
+	memset(a, 0, sizeof *a);
+	a->id = ++s->next_alert;
+	alertmsg_copy(&a->m, m);
+	a->next = 1;
+	a->due = civ;
+	done = aired_before(s, m->sha256);
+	if (done.last) {
+		a->next = done.last + 1;
+		a->due = done.scheduled ? done.scheduled + m->interval_s : civ;
+		a->over = a->next > m->repeat;
+		log_info("alert %s: %d of %d aired before", m->identifier, done.last, m->repeat);
+	}
+}
+
 /* --- public ---------------------------------------------------------------------- */
 
 struct station *station_new(const struct conf *c, struct airlog *log, struct player *pl)
@@ -823,6 +1120,9 @@ void station_free(struct station *s)
 	}
 	runs_free(s->runs, s->nruns);
 	adhoc_free(s);
+	for (size_t i = 0; i < s->nalerts; i++)
+		alertmsg_free(&s->alerts[i].m);
+	free(s->alerts);
 	free(s->stop_by);
 	if (s->have_plan)
 		sched_plan_free(&s->plan);
@@ -895,6 +1195,8 @@ struct timespec station_step(struct station *s, struct timespec now)
 	double civ = to_civil(now), wake = INFINITY;
 	struct run *cand, *cur;
 
+	/* Alerts first: they play whatever the schedule or the clock says. */
+	wake = alerts_step(s, civ);
 	/* A clock behind the newest log line cannot be trusted (no RTC, no
 	 * network yet): hold scheduled sessions until it is plausible. */
 	if (last.tv_sec && util_ts_diff(now, last) < -1.0) {
@@ -902,7 +1204,7 @@ struct timespec station_step(struct station *s, struct timespec now)
 			log_warnx("the clock reads earlier than the newest as-run log line: "
 				  "holding scheduled sessions until it is set");
 		s->clock_held = true;
-		return last;
+		return isfinite(wake) && wake < to_civil(last) ? from_civil(wake) : last;
 	}
 	if (s->clock_held) {
 		log_notice("the clock is plausible again");
@@ -1014,7 +1316,9 @@ void station_player_event(struct station *s, const struct player_event *ev)
 		free(e->by);
 		e->by = xstrdup(s->stop_by);
 	}
-	if (ev->status == PLAYER_INTERRUPTED && !e->started && ev->played_s <= 0) {
+	if (e->alert) {
+		alert_ended(s, e, ev);
+	} else if (ev->status == PLAYER_INTERRUPTED && !e->started && ev->played_s <= 0) {
 		/* interrupted before it began: it stays to be played later */
 	} else {
 		log_entry(s, e, ev);
@@ -1118,6 +1422,12 @@ int station_play_now(struct station *s, const char *what, int prio, const char *
 
 void station_stop_now(struct station *s, const char *reason, const char *by)
 {
+	if (s->head && s->head->alert) {
+		struct alert_play *a = find_alert(s, s->head->alert);
+
+		if (a && !a->over)
+			alert_end(s, a, a->next + 1, reason);
+	}
 	if (s->head) {
 		s->stopping = true;
 		free(s->stop_by);

@@ -23,6 +23,7 @@
 
 struct station;
 struct sched_item;
+struct alertmsg;
 
 /* An item of a schedule, resolved against the config and the catalog. */
 struct station_item {
@@ -74,8 +75,19 @@ void station_shutdown(struct station *s, const char *reason, int timeout_ms);
 int station_play_now(struct station *s, const char *what, int prio, const char *by, char *err,
 		     size_t errlen);
 /* Stop what is on air (logged interrupted, reason; the rest of the session
- * skipped). by as above, on each of those lines. */
+ * skipped). by as above, on each of those lines. An alert on air ends:
+ * its repetitions still to come are logged skipped. */
 void station_stop_now(struct station *s, const char *reason, const char *by);
+
+/* A disaster alert from the watcher (alertmsg.h). PLAY: at emergency
+ * class, interrupting anything but an emergency already on air, the
+ * message repeated as it asks, a repetition starting no later than
+ * interval_s after the one before, none after expires; the repetitions
+ * the as-run log shows aired (a restart) are not played again, nor is an
+ * alert the station already has. An Update ends what it names first.
+ * CANCEL: ends what it names (one on air is interrupted) and is logged
+ * "accepted". REFUSED: logged "refused" with its reason. */
+void station_alert(struct station *s, const struct alertmsg *m);
 
 struct station_now {
 	bool playing;

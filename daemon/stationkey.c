@@ -25,7 +25,7 @@ int stationkey_read(const char *path, struct minisig_seckey *sk, const char **wh
 	int r;
 
 	if (util_read_file(path, KEY_MAX_BYTES, &text, &len) < 0) {
-		*why = strerror(errno);
+		*why = util_strerror(errno);
 		return -1;
 	}
 	r = minisig_parse_seckey(text, sk, why);

@@ -5,11 +5,14 @@
  * Files in state_dir that belong to this module:
  *   manifest.json, manifest.json.minisig   the active manifest (the switch)
  *   sync-state.json                        ETag/Last-Modified of the active
- *                                          manifest, highest version accepted
+ *                                          manifest, highest version accepted,
+ *                                          the clock at the last sync on a
+ *                                          trusted clock
  *   store/<sha256>.<ext>                   verified files, content-addressed
  *   store/partial/<sha256>.<ext>.part      downloads in progress (resumable)
  * Nothing else in state_dir is ever written or removed here: the as-run log
- * and the outbox are not ours.
+ * and the outbox are not ours (the as-run log is read for its newest time:
+ * see time_floor()).
  *
  * A file enters store/ only by rename after its size and SHA-256 matched,
  * and manifest.json changes only when every file it names is in store/: a
@@ -34,6 +37,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "airlog.h"
 #include "i18n.h"
 #include "manifest.h"
 #include "net.h"
@@ -68,7 +72,12 @@ struct saved {
 	char *etag;
 	char *last_modified;
 	uint64_t version;
+	time_t trusted_time; /* the clock at the last sync on a trusted clock */
 };
+
+/* sync-state.json is written again for trusted_time alone at most this
+ * often (an SD card's writes are not free). */
+#define TRUSTED_TIME_EVERY_S 3600
 
 struct run {
 	const struct target *t;
@@ -76,6 +85,9 @@ struct run {
 	struct sync_result *r;
 	char *store;
 	char *partial;
+	time_t now;          /* the clock when the round began */
+	bool trusted;        /* and whether it is trusted (clock_trusted()) */
+	time_t trusted_time; /* the newest trusted reading, for sync-state.json */
 };
 
 /* The response headers this module cares about, of the last response. */
@@ -167,6 +179,9 @@ static void saved_load(const struct target *t, struct saved *s)
 		v = json_object_get(root, "version");
 		if (json_is_integer(v) && json_integer_value(v) > 0)
 			s->version = (uint64_t)json_integer_value(v);
+		v = json_object_get(root, "trusted_time");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			s->trusted_time = (time_t)json_integer_value(v);
 	}
 	json_decref(root);
 	free(buf);
@@ -177,8 +192,9 @@ static void saved_store(const struct target *t, const struct saved *s)
 {
 	char *path = xasprintf("%s/sync-state.json", t->state_dir);
 	json_t *root =
-	    json_pack("{s:s?, s:s?, s:s?, s:I}", "url", s->url, "etag", s->etag, "last_modified",
-	              s->last_modified, "version", (json_int_t)s->version);
+	    json_pack("{s:s?, s:s?, s:s?, s:I, s:I}", "url", s->url, "etag", s->etag,
+	              "last_modified", s->last_modified, "version", (json_int_t)s->version,
+	              "trusted_time", (json_int_t)s->trusted_time);
 	char *text = json_dumps(root, JSON_SORT_KEYS);
 
 	if (!text || util_write_atomic(path, text, strlen(text), 0644) < 0)
@@ -384,7 +400,7 @@ static size_t file_write_cb(char *p, size_t size, size_t n, void *arg)
 			/* The server ignored Range: what it sends starts at 0. */
 			log_info(_("sync: the server ignored Range; starting over from 0"));
 			if (ftruncate(d->fd, 0) < 0) {
-				snprintf(d->problem, sizeof d->problem, "%s", strerror(errno));
+				snprintf(d->problem, sizeof d->problem, "%s", util_strerror(errno));
 				d->discard = true;
 				return 0;
 			}
@@ -409,7 +425,7 @@ static size_t file_write_cb(char *p, size_t size, size_t n, void *arg)
 		if (w <= 0) {
 			/* Disk full or worse: nothing half-written may stay. */
 			snprintf(d->problem, sizeof d->problem, "%s",
-			         strerror(w < 0 ? errno : ENOSPC));
+			         util_strerror(w < 0 ? errno : ENOSPC));
 			d->discard = true;
 			return 0;
 		}
@@ -497,16 +513,16 @@ static int download(struct run *run, const struct manifest_entry *e)
 	int64_t have;
 	int fd, ret = -1;
 
-	fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fail(run, "%s: %s", part, strerror(errno));
+	fd = open(part, O_RDWR | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || util_check_regular(fd) < 0 || fstat(fd, &st) < 0) {
+		fail(run, "%s: %s", part, util_strerror(errno));
 		goto out;
 	}
 	have = st.st_size;
 	if (have > e->bytes) {
 		/* Not a prefix of this file, whatever it is. */
 		if (ftruncate(fd, 0) < 0) {
-			fail(run, "%s: %s", part, strerror(errno));
+			fail(run, "%s: %s", part, util_strerror(errno));
 			goto out;
 		}
 		have = 0;
@@ -520,11 +536,11 @@ static int download(struct run *run, const struct manifest_entry *e)
 		goto out;
 	}
 	if (fsync(fd) < 0) {
-		fail(run, "%s: %s", part, strerror(errno));
+		fail(run, "%s: %s", part, util_strerror(errno));
 		goto out;
 	}
 	if (util_sha256_file(part, hex) < 0) {
-		fail(run, "%s: %s", part, strerror(errno));
+		fail(run, "%s: %s", part, util_strerror(errno));
 		goto out;
 	}
 	if (strcmp(hex, e->sha256) != 0) {
@@ -535,7 +551,7 @@ static int download(struct run *run, const struct manifest_entry *e)
 		goto out;
 	}
 	if (rename(part, dest) < 0 || util_fsync_dir(run->store) < 0) {
-		fail(run, "%s: %s", dest, strerror(errno));
+		fail(run, "%s: %s", dest, util_strerror(errno));
 		goto out;
 	}
 	util_fsync_dir(run->partial);
@@ -578,8 +594,16 @@ static const struct manifest_entry **needed_files(const struct manifest *m, size
 	return v;
 }
 
-/* Is the store file of e there? verify: hash it as well as its size. */
-static bool in_store(struct run *run, const struct manifest_entry *e, bool verify)
+/*
+ * Is the store file of e there (verify: and is its content what its name
+ * says)? A store file is named by its SHA-256 and leaves the store only when
+ * no active manifest names it (collect_garbage); content that matches its
+ * name is never removed here, whatever a manifest declares about it. A
+ * manifest that gives such a file another size declares what cannot be (a
+ * content has one size): *conflict says so, and the manifest is refused.
+ * Only a file whose content is not its name's (damaged) is removed.
+ */
+static bool in_store(struct run *run, const struct manifest_entry *e, bool verify, bool *conflict)
 {
 	char *path = xasprintf("%s/%s", run->store, e->name);
 	struct stat st;
@@ -589,14 +613,25 @@ static bool in_store(struct run *run, const struct manifest_entry *e, bool verif
 	if (lstat(path, &st) < 0) {
 		if (errno != ENOENT)
 			log_warn("sync: %s", path);
-	} else if (!S_ISREG(st.st_mode) || st.st_size != e->bytes) {
-		log_warnx(_("sync: %s has the wrong size; fetching it again"), path);
+	} else if (!S_ISREG(st.st_mode)) {
+		log_warnx(_("sync: %s is not a regular file; fetching it again"), path);
 		unlink(path);
-	} else if (verify && util_sha256_file(path, hex) < 0) {
+	} else if (st.st_size == e->bytes && !verify) {
+		ok = true;
+	} else if (util_sha256_file(path, hex) < 0) {
 		log_warn("sync: %s", path);
-	} else if (verify && strcmp(hex, e->sha256) != 0) {
+	} else if (strcmp(hex, e->sha256) != 0) {
 		log_warnx(_("sync: %s does not match its SHA-256; fetching it again"), path);
 		unlink(path);
+	} else if (st.st_size != e->bytes) {
+		log_warnx(_("sync: %s: the manifest declares %" PRId64 " bytes, but %s, verified, "
+		            "has %lld; the file is kept"),
+		          e->path, e->bytes, path, (long long)st.st_size);
+		fail(run,
+		     _("manifest rejected: %s: declares %" PRId64 " bytes, but the verified "
+		       "file of that SHA-256 has %lld"),
+		     e->path, e->bytes, (long long)st.st_size);
+		*conflict = true;
 	} else {
 		ok = true;
 	}
@@ -622,15 +657,19 @@ static int fetch_files(struct run *run, const struct manifest *m, bool verify)
 	const struct manifest_entry **missing = xcalloc(n, sizeof *missing);
 	int64_t want = 0;
 	struct statvfs vfs;
+	bool conflict = false;
 	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!in_store(run, need[i], verify)) {
+		if (!in_store(run, need[i], verify, &conflict)) {
 			missing[nmissing++] = need[i];
 			want += need[i]->bytes - part_size(run, need[i]);
 		}
 	}
-	if (nmissing > 0 && statvfs(run->store, &vfs) == 0) {
+	if (conflict) {
+		/* in_store() said why; nothing of this manifest is fetched */
+		ret = -1;
+	} else if (nmissing > 0 && statvfs(run->store, &vfs) == 0) {
 		int64_t avail = (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
 
 		/* The as-run log lives on the same card: keep room for it. */
@@ -771,16 +810,39 @@ static bool clock_trusted(const struct sync_opts *o)
 	return util_clock_synced();
 }
 
+/*
+ * A time the station knows has passed, whatever its clock reads now: the
+ * newest as-run line, the active manifest's "issued" (the province's
+ * clock, signed) and the clock at the last sync on a trusted clock. An
+ * untrusted clock that reads earlier (no RTC, no NTP) is checked against
+ * it, so that a replayed manifest cannot be accepted for ever.
+ */
+static time_t time_floor(const struct run *run, const struct active *a, const struct saved *s)
+{
+	char *dir = xasprintf("%s/airlog", run->t->state_dir);
+	time_t floor = s->trusted_time;
+	struct timespec last;
+
+	if (a->parsed && a->m.issued > floor)
+		floor = a->m.issued;
+	if (airlog_newest_time(dir, &last) == 0 && last.tv_sec > floor)
+		floor = last.tv_sec;
+	free(dir);
+	return floor;
+}
+
 static int verify_and_check(struct run *run, const struct membuf *man, const struct membuf *sig,
-                            const struct active *a, uint64_t last_version, struct manifest *m)
+                            const struct active *a, const struct saved *s, uint64_t last_version,
+                            struct manifest *m)
 {
 	const struct target *t = run->t;
 	struct minisig_pubkey pk;
 	struct manifest_check chk = {
 	    .station_id = t->station_id,
 	    .last_version = last_version,
-	    .now = time(NULL),
-	    .clock_trusted = clock_trusted(&run->o),
+	    .now = run->now,
+	    .clock_trusted = run->trusted,
+	    .time_floor = run->trusted ? 0 : time_floor(run, a, s),
 	    .max_bytes = t->max_download_bytes,
 	};
 	struct diag why = {0};
@@ -823,7 +885,7 @@ static int activate(struct run *run, const struct membuf *man, const struct memb
 	 * beside a signature of the one before would look forged. */
 	if (util_write_atomic(spath, sig->data, sig->len, 0644) < 0 ||
 	    util_write_atomic(mpath, man->data, man->len, 0644) < 0) {
-		fail(run, _("cannot activate the manifest: %s"), strerror(errno));
+		fail(run, _("cannot activate the manifest: %s"), util_strerror(errno));
 		ret = -1;
 	}
 	free(mpath);
@@ -838,6 +900,7 @@ static void remember(struct run *run, const struct headers *h, uint64_t version)
 	    .etag = h->etag[0] ? (char *)h->etag : NULL,
 	    .last_modified = h->last_modified[0] ? (char *)h->last_modified : NULL,
 	    .version = version,
+	    .trusted_time = run->trusted_time,
 	};
 
 	saved_store(run->t, &s);
@@ -859,11 +922,16 @@ static int run_sync(struct run *run)
 	int ret = -1;
 
 	if (util_mkdirs(run->partial, 0755) < 0) {
-		fail(run, "%s: %s", run->partial, strerror(errno));
+		fail(run, "%s: %s", run->partial, util_strerror(errno));
 		return -1;
 	}
 	active_load(run, &a);
 	saved_load(t, &s);
+	run->now = time(NULL);
+	run->trusted = clock_trusted(&run->o);
+	run->trusted_time = s.trusted_time;
+	if (run->trusted && run->now > run->trusted_time)
+		run->trusted_time = run->now;
 	last_version = a.parsed ? a.m.version : 0;
 	if (s.version > last_version)
 		last_version = s.version;
@@ -886,8 +954,12 @@ static int run_sync(struct run *run)
 		/* The active manifest is current; make sure its files still are. */
 		if (fetch_files(run, &a.m, false) < 0)
 			goto out;
-		if (code != 304)
+		if (code != 304) {
 			remember(run, &h, a.m.version);
+		} else if (run->trusted_time >= s.trusted_time + TRUSTED_TIME_EVERY_S) {
+			s.trusted_time = run->trusted_time;
+			saved_store(t, &s);
+		}
 		r->outcome = SYNC_UNCHANGED;
 		ret = 0;
 		goto out;
@@ -902,7 +974,7 @@ static int run_sync(struct run *run)
 			fail(run, _("manifest.json.minisig: unexpected HTTP status %ld"), code);
 		goto out;
 	}
-	if (verify_and_check(run, &man, &sig, &a, last_version, &m) < 0)
+	if (verify_and_check(run, &man, &sig, &a, &s, last_version, &m) < 0)
 		goto out;
 	if (fetch_files(run, &m, true) < 0 || activate(run, &man, &sig) < 0) {
 		manifest_free(&m);

@@ -267,7 +267,7 @@ static int read_day(struct round *rd, const char *name, uint64_t after, struct l
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
-		fail(rd, _("%s: %s"), path, strerror(errno));
+		fail(rd, _("%s: %s"), path, util_strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -277,7 +277,7 @@ static int read_day(struct round *rd, const char *name, uint64_t after, struct l
 		return 0;
 	}
 	if (util_read_file(path, DAYFILE_MAX_BYTES, &buf, &len) < 0) {
-		fail(rd, _("%s: %s"), path, strerror(errno));
+		fail(rd, _("%s: %s"), path, util_strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -338,7 +338,7 @@ static int read_log(struct round *rd, uint64_t after, struct log_lines *L)
 	if (!d) {
 		if (errno == ENOENT)
 			return 0; /* nothing logged yet */
-		fail(rd, _("%s: %s"), rd->airlog, strerror(errno));
+		fail(rd, _("%s: %s"), rd->airlog, util_strerror(errno));
 		return -1;
 	}
 	while ((e = readdir(d))) {
@@ -387,7 +387,7 @@ static int write_cut(struct round *rd, uint64_t seq)
 	snprintf(text, sizeof text, "%" PRIu64 "\n", seq);
 	r = util_write_atomic(path, text, strlen(text), 0640);
 	if (r < 0)
-		fail(rd, _("cannot write %s: %s"), path, strerror(errno));
+		fail(rd, _("cannot write %s: %s"), path, util_strerror(errno));
 	free(path);
 	return r;
 }
@@ -434,7 +434,7 @@ static int write_segment(struct round *rd, const struct segment_ref *refs, size_
 	if (put_file(rd->outbox, name, data, len) < 0 ||
 	    put_file(rd->outbox, signame, sig, strlen(sig)) < 0 || util_fsync_dir(rd->outbox) < 0)
 		fail(rd, _("cannot write the segment %s/%s: %s"), rd->outbox, name,
-		     strerror(errno));
+		     util_strerror(errno));
 	else
 		ret = 0;
 	if (ret == 0 && write_cut(rd, last) == 0) {
@@ -462,7 +462,7 @@ static int find_last_cut(struct round *rd)
 
 	if (list_segments(rd->outbox, rd->t->station_id, &out, &a) < 0 ||
 	    list_segments(rd->sent, rd->t->station_id, &sent, &b) < 0) {
-		fail(rd, _("cannot read %s: %s"), rd->outbox, strerror(errno));
+		fail(rd, _("cannot read %s: %s"), rd->outbox, util_strerror(errno));
 		return -1;
 	}
 	rd->last_cut = cut;
@@ -596,12 +596,15 @@ static int put(struct round *rd, const char *url, FILE *body, curl_off_t size, c
 static int put_path(struct round *rd, const char *url, const char *path, const char *type,
                     const char *what)
 {
-	FILE *f = fopen(path, "re");
+	int fd = util_open_regular(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	struct stat st;
 	int r;
 
+	if (fd >= 0 && !f)
+		close(fd);
 	if (!f || fstat(fileno(f), &st) < 0) {
-		fail(rd, _("cannot read %s: %s"), path, strerror(errno));
+		fail(rd, _("cannot read %s: %s"), path, util_strerror(errno));
 		if (f)
 			fclose(f);
 		return -1;
@@ -637,7 +640,7 @@ static int ensure_signature(struct round *rd, const char *name)
 	}
 	free(signame);
 	if (util_read_file(path, (size_t)SEGMENT_MAX_LINES * 65536, &data, &len) < 0) {
-		fail(rd, _("cannot read %s: %s"), path, strerror(errno));
+		fail(rd, _("cannot read %s: %s"), path, util_strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -645,7 +648,7 @@ static int ensure_signature(struct round *rd, const char *name)
 	sig = sign_segment(rd, name, data, len, first, last);
 	signame = xasprintf("%s.minisig", name);
 	if (put_file(rd->outbox, signame, sig, strlen(sig)) < 0 || util_fsync_dir(rd->outbox) < 0) {
-		fail(rd, _("cannot write %s/%s: %s"), rd->outbox, signame, strerror(errno));
+		fail(rd, _("cannot write %s/%s: %s"), rd->outbox, signame, util_strerror(errno));
 		ret = -1;
 	}
 	free(signame);
@@ -665,7 +668,7 @@ static int move_sent(struct round *rd, const char *name)
 
 	if (rename(a, b) < 0 || rename(as, bs) < 0 || util_fsync_dir(rd->sent) < 0 ||
 	    util_fsync_dir(rd->outbox) < 0) {
-		fail(rd, _("cannot move %s to %s: %s"), a, rd->sent, strerror(errno));
+		fail(rd, _("cannot move %s to %s: %s"), a, rd->sent, util_strerror(errno));
 		ret = -1;
 	}
 	free(a);
@@ -744,7 +747,7 @@ static int send_outbox(struct round *rd)
 
 	remove_stray_signatures(rd);
 	if (list_segments(rd->outbox, rd->t->station_id, &l, NULL) < 0) {
-		fail(rd, _("cannot read %s: %s"), rd->outbox, strerror(errno));
+		fail(rd, _("cannot read %s: %s"), rd->outbox, util_strerror(errno));
 		return -1;
 	}
 	rd->r->outbox = (int)l.n;
@@ -773,11 +776,67 @@ static int send_outbox(struct round *rd)
 	return ret;
 }
 
+/*
+ * What the province has of the log: the last seq of the newest segment in
+ * sent/ (delivered, 2xx) and the chain hash of that line, for status.json
+ * to vouch for (loaxa-province verify holds the segments to it). 0 when
+ * nothing was delivered yet.
+ */
+static uint64_t delivered(struct round *rd, char hex[65])
+{
+	char st[SEGMENT_STATION_MAX + 1], *path, *data;
+	uint64_t first, last = 0;
+	struct names l;
+	size_t len, start;
+
+	hex[0] = '\0';
+	if (list_segments(rd->sent, rd->t->station_id, &l, NULL) < 0 || l.n == 0) {
+		names_free(&l);
+		return 0;
+	}
+	path = xasprintf("%s/%s", rd->sent, l.v[l.n - 1]);
+	if (segment_parse_name(l.v[l.n - 1], st, &first, &last) == 0 &&
+	    util_read_file(path, (size_t)SEGMENT_MAX_LINES * 65536, &data, &len) == 0) {
+		if (len > 0 && data[len - 1] == '\n') {
+			for (start = len - 1; start > 0 && data[start - 1] != '\n'; start--)
+				;
+			airlog_chain_hash(data + start, len - start, hex);
+		} else {
+			last = 0;
+		}
+		free(data);
+	} else {
+		log_warn(_("upload: cannot read %s"), path);
+		last = 0;
+	}
+	free(path);
+	names_free(&l);
+	return last;
+}
+
+/* PUT len bytes of body to the station's folder as name. */
+static int put_text(struct round *rd, const char *name, const char *body, const char *type)
+{
+	FILE *f = fmemopen((void *)body, strlen(body), "r");
+	char *url;
+	int r;
+
+	if (!f) {
+		fail(rd, "%s: %s", name, util_strerror(errno));
+		return -1;
+	}
+	url = url_for(rd->t, name);
+	r = put(rd, url, f, (curl_off_t)strlen(body), type, name);
+	fclose(f);
+	free(url);
+	return r;
+}
+
 static int send_status(struct round *rd, const char *status_json)
 {
 	json_t *o = status_json ? json_loads(status_json, 0, NULL) : NULL;
-	char now[48], *text, *body, *url;
-	FILE *f;
+	char now[48], hex[65], *text, *body, *sig, *tc, *untrusted;
+	uint64_t seq;
 	int r;
 
 	if (!json_is_object(o)) {
@@ -790,6 +849,10 @@ static int send_status(struct round *rd, const char *status_json)
 	json_object_set_new(o, "outbox", json_integer(rd->r->outbox));
 	json_object_set_new(o, "updated", json_string(now));
 	json_object_set_new(o, "log_last_seq", json_integer((json_int_t)rd->last_cut));
+	seq = delivered(rd, hex);
+	json_object_set_new(o, "log_delivered_seq", json_integer((json_int_t)seq));
+	if (seq)
+		json_object_set_new(o, "log_delivered_sha256", json_string(hex));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text) {
@@ -798,16 +861,19 @@ static int send_status(struct round *rd, const char *status_json)
 	}
 	body = xasprintf("%s\n", text);
 	free(text);
-	f = fmemopen(body, strlen(body), "r");
-	if (!f) {
-		fail(rd, "status.json: %s", strerror(errno));
-		free(body);
-		return -1;
-	}
-	url = url_for(rd->t, "status.json");
-	r = put(rd, url, f, (curl_off_t)strlen(body), "application/json", "status.json");
-	fclose(f);
-	free(url);
+	/* Signed like a segment, so that it cannot be edited to hide a
+	 * deleted segment. */
+	tc = xasprintf("station:%s file:status.json updated:%s", rd->t->station_id, now);
+	untrusted = xasprintf("signature from loaxa station %s", rd->t->station_id);
+	sig = minisig_sign(&rd->sk, body, strlen(body), untrusted, tc);
+	if (!sig)
+		fatalx("cannot sign status.json");
+	r = put_text(rd, "status.json", body, "application/json");
+	if (r == 0)
+		r = put_text(rd, "status.json.minisig", sig, "text/plain");
+	free(tc);
+	free(untrusted);
+	free(sig);
 	free(body);
 	if (r == 0) {
 		rd->r->status_sent = true;
@@ -917,7 +983,7 @@ static int run_round(const struct target *t, const struct upload_opts *o, const 
 	rd.sent = xasprintf("%s/outbox/sent", t->state_dir);
 	rd.airlog = xasprintf("%s/airlog", t->state_dir);
 	if (util_mkdirs(rd.sent, 0750) < 0) {
-		fail(&rd, _("cannot create %s: %s"), rd.sent, strerror(errno));
+		fail(&rd, _("cannot create %s: %s"), rd.sent, util_strerror(errno));
 		goto out;
 	}
 	lockfd = open(rd.outbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

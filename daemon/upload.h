@@ -5,7 +5,11 @@
  * which cuts the as-run log lines not yet cut into an immutable,
  * signed segment in state_dir/outbox/, PUTs each waiting segment (and its
  * .minisig) to log_url, and removes it from the outbox only after a 2xx;
- * then PUTs status.json. It runs a round every upload_interval_s and as
+ * then PUTs status.json and its .minisig, signed with the station key:
+ * the daemon's status, with the last seq cut (log_last_seq) and delivered
+ * (log_delivered_seq, the newest segment in sent/, and the chain hash of
+ * that line, log_delivered_sha256), which loaxa-province verify holds the
+ * segments to. It runs a round every upload_interval_s and as
  * soon as a session ends. While a session is on the air its lines wait, so
  * that a session makes one segment, unless they have waited upload_hold_s
  * (0: every round cuts). The station key is stationkey.h's.

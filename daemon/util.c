@@ -15,6 +15,8 @@
 #include <sys/timex.h>
 #include <unistd.h>
 
+#include "i18n.h"
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
@@ -156,9 +158,50 @@ int util_mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
+int util_check_regular(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = UTIL_ENOTREG;
+		return -1;
+	}
+	return 0;
+}
+
+int util_open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), flags, saved;
+
+	if (fd < 0)
+		return -1;
+	if (util_check_regular(fd) < 0)
+		goto fail;
+	/* Reads of a regular file never block anyway; the flag goes so that
+	 * whoever gets the descriptor (libsndfile, stdio) sees a plain one. */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+const char *util_strerror(int err)
+{
+	if (err == UTIL_ENOTREG)
+		return _("not a regular file");
+	return strerror(err);
+}
+
 int util_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = util_open_regular(path);
 	size_t cap = 4096, n = 0;
 	char *b;
 
@@ -229,7 +272,7 @@ int util_sha256_file(const char *path, char hex[65])
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	unsigned char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = util_open_regular(path);
 
 	if (fd < 0)
 		return -1;

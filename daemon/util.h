@@ -27,13 +27,32 @@ int util_fsync_dir(const char *dir);
 int util_write_all(int fd, const void *buf, size_t len);
 /* mkdir -p; existing folders are fine. */
 int util_mkdirs(const char *path, mode_t mode);
-/* Read a whole file (at most max bytes; larger is an error, errno EFBIG).
- * The buffer is NUL-terminated for convenience. */
+/*
+ * Every file loaxa reads on behalf of someone else (schedule items, schedule
+ * files, the config, the manifest and the store, what is published) is
+ * opened here. A FIFO, device, socket or folder named where a file belongs
+ * is refused: opening a FIFO waits for a writer, and reading /dev/zero
+ * never ends. The open itself does not block (O_NONBLOCK, then cleared
+ * once fstat says the file is regular) and takes no controlling terminal.
+ * Returns a descriptor (O_CLOEXEC), or -1 with errno set; errno is
+ * UTIL_ENOTREG for a file that is not a regular one.
+ */
+int util_open_regular(const char *path);
+/* The same for an open descriptor (openat and the like): 0, or -1 with
+ * errno UTIL_ENOTREG (or fstat's). */
+int util_check_regular(int fd);
+/* Not an errno of any system: "not a regular file" (util_strerror). */
+#define UTIL_ENOTREG 0x10001
+/* strerror(), knowing UTIL_ENOTREG. */
+const char *util_strerror(int err);
+
+/* Read a whole regular file (util_open_regular; at most max bytes, larger
+ * is an error, errno EFBIG). The buffer is NUL-terminated for convenience. */
 int util_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *in, size_t n, char *out);
-/* SHA-256 of a buffer / a file, as 64 hex digits + NUL. */
+/* SHA-256 of a buffer / a regular file, as 64 hex digits + NUL. */
 void util_sha256_hex(const void *buf, size_t len, char hex[65]);
 int util_sha256_file(const char *path, char hex[65]);
 

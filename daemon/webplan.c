@@ -129,6 +129,10 @@ static const char *status_text(const char *status)
 		return _("skipped");
 	if (strcmp(status, "missed") == 0)
 		return _("missed");
+	if (strcmp(status, "refused") == 0)
+		return _("refused");
+	if (strcmp(status, "accepted") == 0)
+		return _("accepted");
 	return status;
 }
 
@@ -204,6 +208,41 @@ void webplan_log(struct webpages_req *x)
 			webui_put(&x->b, "</span></span>");
 			if (e->reason) {
 				webui_put(&x->b, "<span class=\"y\">");
+				webui_esc(&x->b, e->reason);
+				webui_put(&x->b, "</span>");
+			}
+			webui_put(&x->b, "</li>");
+			continue;
+		}
+		if (e->type == AIRLOG_ALERT) {
+			/* a disaster alert's repetition, refusal or Cancel */
+			webui_duration(e->played_s, len, sizeof len);
+			webui_printf(&x->b, "<li><span class=\"t\">%s</span><span class=\"w\"><b>",
+			             when);
+			if (e->repeat)
+				webui_printf(&x->b, _("Disaster alert %d/%d"), e->repeat,
+				             e->repeats);
+			else
+				webui_put(&x->b, _("Disaster alert"));
+			webui_put(&x->b, "</b><br>");
+			webui_esc(&x->b, e->identifier ? e->identifier : "");
+			if (e->severity) {
+				webui_put(&x->b, " (");
+				webui_esc(&x->b, e->severity);
+				if (e->level)
+					webui_printf(&x->b, ", %d", e->level);
+				webui_put(&x->b, ")");
+			}
+			webui_printf(
+			    &x->b, "</span><span class=\"r\">%s<span class=\"tag %s\">", len,
+			    e->status && strcmp(e->status, "complete") == 0 ? "complete"
+			                                                    : "interrupted");
+			webui_esc(&x->b, status_text(e->status));
+			webui_put(
+			    &x->b,
+			    "</span><br><span class=\"tag emergency\">emergency</span></span>");
+			if (e->reason) {
+				webui_put(&x->b, "<span class=\"x\">");
 				webui_esc(&x->b, e->reason);
 				webui_put(&x->b, "</span>");
 			}

@@ -20,6 +20,7 @@
 #include <libgen.h>
 #include <locale.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertidx.h"
+#include "cap.h"
 #include "diag.h"
 #include "i18n.h"
 #include "manifest.h"
 #include "minisig.h"
+#include "provalert.h"
 #include "provpub.h"
 #include "provreport.h"
 #include "schedule.h"
@@ -57,6 +61,7 @@ static void usage(FILE *out)
 	          "\n"
 	          "  keygen    make the province's signing key pair (minisign format)\n"
 	          "  publish   build and sign the publication tree the stations fetch\n"
+	          "  alert     publish a disaster warning (CAP 1.2) for the stations to play at once\n"
 	          "  verify    check the stations' uploaded as-run logs\n"
 	          "  report    airtime per station and day from the logs (CSV or HTML)\n"
 	          "\n"
@@ -164,6 +169,7 @@ static void usage_report(FILE *out)
 	          "  -F, --format csv|html    the kind of report\n"
 	          "  -o, --out FILE           write it to FILE (default: standard output)\n"
 	          "  -p, --priority-out FILE  CSV: the priority table to FILE\n"
+	          "      --alerts-out FILE    CSV: the disaster alerts table to FILE\n"
 	          "  -a, --all-signatures     as for verify\n"
 	          "  -h, --help               this help\n"
 	          "\n"
@@ -183,11 +189,20 @@ static void usage_report(FILE *out)
 	          "logged\", or the status and reason it logged). The second table follows the\n"
 	          "first after an empty line, or goes to --priority-out FILE; with --out\n"
 	          "NAME.csv it goes to NAME-priority.csv.\n"
+	          "CSV, third table: one row per station and disaster alert (CAP message) it\n"
+	          "logged in the period, played, refused or a Cancel:\n"
+	          "  station,name,district,alert,sender,msg_type,severity,level,repeats,aired,\n"
+	          "  not_aired,refused,first_aired,note\n"
+	          "aired counts the repetitions logged complete, not_aired the others; refused\n"
+	          "the refusals (alert \"\" is the alert index itself refused); note says why\n"
+	          "not. It follows the second table after an empty line when any alert was\n"
+	          "logged, or goes to --alerts-out FILE; with --out NAME.csv to\n"
+	          "NAME-alerts.csv.\n"
 	          "\n"
 	          "HTML: one self-contained page (no external resources): a summary table,\n"
 	          "silent and offline stations, the priority programmes each station aired or\n"
-	          "not, and every station's days as timelines from 00:00 to 24:00, items\n"
-	          "coloured by status.\n"
+	          "not, the disaster alerts, and every station's days as timelines from 00:00\n"
+	          "to 24:00, items coloured by status.\n"
 	          "\n"
 	          "Exit status: 0 report written (verification problems are warnings), 1 it\n"
 	          "could not be written, 2 wrong usage or an unusable stations.cfg or LOGDIR.\n"));
@@ -256,7 +271,9 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* The visible regular files of dir, sorted by name. -1 if dir is unusable. */
+/* The visible files of dir but folders, sorted by name: whatever is not a
+ * regular file among them is refused, with its reason, when it is read.
+ * -1 if dir is unusable. */
 static int list_files(const char *dir, char ***names, size_t *n)
 {
 	DIR *d = opendir(dir);
@@ -273,7 +290,7 @@ static int list_files(const char *dir, char ***names, size_t *n)
 		if (e->d_name[0] == '.')
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
 			*names = xreallocarray(*names, *n + 1, sizeof **names);
 			(*names)[(*n)++] = xstrdup(e->d_name);
 		}
@@ -462,7 +479,7 @@ static int read_sidecar(const char *path, bool schedule, struct provpub_meta *m,
 	if (!path_exists(path))
 		return 0;
 	if (util_read_file(path, SIDECAR_MAX_BYTES, &buf, &len) < 0) {
-		diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+		diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		return -1;
 	}
 	r = provpub_parse_sidecar(buf, len, path, schedule, m, d);
@@ -497,7 +514,8 @@ static int scan_programmes(const struct pub_opts *o, struct publication *pub, st
 	size_t n;
 
 	if (list_files(o->programmes, &names, &n) < 0) {
-		diag_add(d, o->programmes, 0, _("cannot read the folder: %s"), strerror(errno));
+		diag_add(d, o->programmes, 0, _("cannot read the folder: %s"),
+		         util_strerror(errno));
 		return -1;
 	}
 	pub->progs = xcalloc(n, sizeof *pub->progs);
@@ -525,7 +543,7 @@ static int scan_programmes(const struct pub_opts *o, struct publication *pub, st
 			diag_add(d, path, 0, _("another file already gives programme id \"%s\""),
 			         p->id);
 		} else if (stat(path, &st) < 0 || util_sha256_file(path, p->sha256) < 0) {
-			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+			diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 		} else if (provpub_measure(path, &p->duration_s, &p->loudness_lufs, &p->peak_dbfs,
 		                           err, sizeof err) < 0) {
 			diag_add(d, path, 0, "%s", err);
@@ -623,7 +641,7 @@ static int scan_schedules(const struct pub_opts *o, struct publication *pub, str
 	size_t n;
 
 	if (list_files(o->schedules, &names, &n) < 0) {
-		diag_add(d, o->schedules, 0, _("cannot read the folder: %s"), strerror(errno));
+		diag_add(d, o->schedules, 0, _("cannot read the folder: %s"), util_strerror(errno));
 		return -1;
 	}
 	pub->scheds = xcalloc(n, sizeof *pub->scheds);
@@ -639,7 +657,7 @@ static int scan_schedules(const struct pub_opts *o, struct publication *pub, str
 			continue;
 		path = xasprintf("%s/%s", o->schedules, names[i]);
 		if (util_read_file(path, SCHEDULE_MAX_BYTES, &buf, &len) < 0) {
-			diag_add(d, path, 0, _("cannot read: %s"), strerror(errno));
+			diag_add(d, path, 0, _("cannot read: %s"), util_strerror(errno));
 			free(path);
 			continue;
 		}
@@ -707,7 +725,7 @@ static int store_file(const char *dir, struct pub_source *s, const char *sha256)
 		return 0;
 	}
 	buf = xmalloc(1 << 20);
-	in = open(s->src, O_RDONLY | O_CLOEXEC);
+	in = util_open_regular(s->src);
 	if (in < 0) {
 		log_warn(_("cannot read %s"), s->src);
 		goto out;
@@ -851,7 +869,8 @@ static bool is_store_name(const char *name)
 /* Files of dir the manifest does not name: removed with prune, else
  * counted. Only our own names (<sha256>.<ext>, stale temporaries) are
  * touched; anything else someone put there stays. */
-static size_t sweep(const char *dir, const struct pub_source *keep, size_t nkeep, bool prune)
+static size_t sweep(const char *dir, const struct pub_source *keep, size_t nkeep,
+                    const struct provalert_file *alerts, size_t nalerts, bool prune)
 {
 	char **names;
 	size_t n, count = 0;
@@ -864,6 +883,12 @@ static size_t sweep(const char *dir, const struct pub_source *keep, size_t nkeep
 
 		for (size_t k = 0; k < nkeep && !used; k++)
 			used = strcmp(keep[k].store, names[i]) == 0;
+		/* the audio of an alert the manifest still lists */
+		for (size_t k = 0; k < nalerts && !used; k++) {
+			const char *slash = strrchr(alerts[k].path, '/');
+
+			used = slash && strcmp(slash + 1, names[i]) == 0;
+		}
 		if (used || !is_store_name(names[i]))
 			continue;
 		count++;
@@ -1031,8 +1056,32 @@ static int lock_tree(const char *pubdir)
 	return fd; /* held until the process exits */
 }
 
+/* The alert files the previous manifest lists (loaxa-province alert put
+ * them there): a new manifest keeps them. */
+static int previous_alerts(const char *pubdir, struct provalert_file **files, size_t *n)
+{
+	char *path = xasprintf("%s/manifest.json", pubdir), *buf;
+	const char *why;
+	uint64_t version;
+	size_t len;
+	int r = 0;
+
+	*files = NULL;
+	*n = 0;
+	if (util_read_file(path, PREVIOUS_MAX_BYTES, &buf, &len) == 0) {
+		r = provalert_previous(buf, len, &version, files, n, &why);
+		if (r < 0)
+			log_warnx("%s: %s", path, _(why));
+		free(buf);
+	}
+	free(path);
+	return r;
+}
+
 static int publish(const struct pub_opts *o)
 {
+	struct provalert_file *alert_files = NULL;
+	size_t nalert_files = 0;
 	struct publication pub = {0};
 	struct provpub_manifest man;
 	struct minisig_seckey sk;
@@ -1065,7 +1114,8 @@ static int publish(const struct pub_opts *o)
 	free(dir);
 	if (lock_tree(o->out) < 0)
 		goto out;
-	if (read_previous(o->out, &pub.version, &prev_province) < 0)
+	if (read_previous(o->out, &pub.version, &prev_province) < 0 ||
+	    previous_alerts(o->out, &alert_files, &nalert_files) < 0)
 		goto out;
 	pub.version++;
 	if (choose_province(o, prev_province, &pub.province) < 0)
@@ -1095,7 +1145,16 @@ static int publish(const struct pub_opts *o)
 	    .nrelays = pub.nrelays,
 	};
 	manifest = provpub_manifest_json(&man);
-	if (self_check(manifest) < 0)
+	if (nalert_files) {
+		uint64_t same;
+		const char *why;
+		char *with = provalert_manifest_set(manifest, alert_files, nalert_files, false, now,
+		                                    &same, &why);
+
+		free(manifest);
+		manifest = with;
+	}
+	if (!manifest || self_check(manifest) < 0)
 		goto out;
 	tc = provpub_trusted_comment(now, pub.version);
 	sig = minisig_sign(&sk, manifest, strlen(manifest), "signature from loaxa-province", tc);
@@ -1108,11 +1167,11 @@ static int publish(const struct pub_opts *o)
 	}
 	dir = xasprintf("%s/programmes", o->out);
 	remove_stale_temps(dir);
-	unused = sweep(dir, pub.prog_src, pub.nprogs, o->prune);
+	unused = sweep(dir, pub.prog_src, pub.nprogs, alert_files, nalert_files, o->prune);
 	free(dir);
 	dir = xasprintf("%s/schedules", o->out);
 	remove_stale_temps(dir);
-	unused += sweep(dir, pub.sched_src, pub.nscheds, o->prune);
+	unused += sweep(dir, pub.sched_src, pub.nscheds, NULL, 0, o->prune);
 	free(dir);
 	print_summary(&pub, o->out, man.expires);
 	if (unused && !o->prune)
@@ -1123,6 +1182,7 @@ out:
 	sodium_memzero(&sk, sizeof sk);
 	diag_free(&d);
 	publication_free(&pub);
+	free(alert_files);
 	free(prev_province);
 	free(manifest);
 	free(sig);
@@ -1204,6 +1264,638 @@ static int cmd_publish(int argc, char **argv)
 	return publish(&o);
 }
 
+/* ---- alert ------------------------------------------------------------ */
+
+static void usage_alert(FILE *out)
+{
+	fprintf(out, "%s",
+	        _("Usage: loaxa-province alert --key KEY --out PUBDIR [--audio FILE] [OPTIONS]\n"
+	          "                            [MESSAGE.xml]\n"
+	          "\n"
+	          "Publish a disaster warning, an OASIS CAP 1.2 message, for the stations to\n"
+	          "play at once: the message goes to PUBDIR/alerts/<sha256>.xml and is listed,\n"
+	          "with its audio, in the alert index PUBDIR/alerts.json (version + 1, signed\n"
+	          "as alerts.json.minisig), which stations poll every few seconds, and in the\n"
+	          "manifest (version + 1, signed again). Messages whose <expires> passed more\n"
+	          "than an hour ago leave the index. Without MESSAGE.xml the index is only\n"
+	          "signed again with a new expiry.\n"
+	          "\n"
+	          "What a station reads in the message: the <info> in Vietnamese\n"
+	          "(<language>vi-VN</language>); its <area>s, by <geocode> LOAXA_STATION (a\n"
+	          "station id, or \"*\" for every station) or VN_DVHC (an administrative unit\n"
+	          "code the station lists in station.geocodes); <expires>; the <parameter>s\n"
+	          "LOAXA_REPEAT (times to play, 1..100), LOAXA_REPEAT_INTERVAL (seconds from\n"
+	          "one start to the next) and LOAXA_RISK_LEVEL (the risk level 1..5 of\n"
+	          "Decision 18/2021/QĐ-TTg, beside <severity>); the audio <resource> whose <uri>\n"
+	          "is programmes/<sha256>.<ext> of the publication, or else the headline,\n"
+	          "description and instruction, which the station speaks. A Cancel or an\n"
+	          "Update names what it ends in <references>.\n"
+	          "\n"
+	          "  -k, --key KEY           the province's secret key\n"
+	          "  -o, --out PUBDIR        the publication tree (served over HTTP)\n"
+	          "  -a, --audio FILE        the recorded warning: copied to\n"
+	          "                          programmes/<sha256>.<ext>, and a <resource> naming\n"
+	          "                          it added to the message's Vietnamese <info>\n"
+	          "  -e, --expires-days N    the index expires after N days (default 14)\n"
+	          "      --province NAME     province name (default: the manifest's, else the\n"
+	          "                          name of PUBDIR)\n"
+	          "  -h, --help              this help\n"));
+}
+
+struct alert_opts {
+	const char *key;
+	const char *out;
+	const char *audio;
+	const char *province;
+	const char *message;
+	long expires_days;
+};
+
+/* The last <expires> of a message; for one without (a Cancel), a day
+ * after it was sent. */
+static time_t cap_until(const struct cap_alert *a)
+{
+	time_t t = 0;
+
+	for (size_t i = 0; i < a->ninfos; i++)
+		if (a->infos[i].expires > t)
+			t = a->infos[i].expires;
+	return t ? t : a->sent + 86400;
+}
+
+static int read_cap(const char *path, char **buf, size_t *len, struct cap_alert *a)
+{
+	char why[512];
+
+	if (util_read_file(path, CAP_MAX_BYTES, buf, len) < 0) {
+		log_warn(_("cannot read %s"), path);
+		return -1;
+	}
+	if (cap_parse(a, *buf, *len, why, sizeof why) < 0) {
+		log_warnx("%s: %s", path, why);
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static const struct cap_info *vietnamese_info(const struct cap_alert *a)
+{
+	for (size_t i = 0; i < a->ninfos; i++)
+		if (cap_is_vietnamese(a->infos[i].language))
+			return &a->infos[i];
+	return NULL;
+}
+
+/* The audio path of the publication a message names, or "". */
+static void cap_audio(const struct cap_alert *a, char path[96])
+{
+	const struct cap_info *info = vietnamese_info(a);
+	char sha[65];
+
+	path[0] = '\0';
+	for (size_t i = 0; info && i < info->nresources && !path[0]; i++)
+		if (strncasecmp(info->resources[i].mime_type, "audio/", 6) == 0 &&
+		    cap_audio_path(info->resources[i].uri, path, sha) < 0)
+			path[0] = '\0';
+}
+
+static int sha1_file(const char *path, char hex[41])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int fd = util_open_regular(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	size_t n;
+	int ret = -1;
+
+	if (ctx && f && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1) {
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			EVP_DigestUpdate(ctx, buf, n);
+		if (!ferror(f) && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1) {
+			util_hex(md, mdlen, hex);
+			ret = 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+/*
+ * What the stations will make of the message, said before it is
+ * published: refusals they would all make are errors, what only some
+ * would refuse is a warning.
+ */
+static int check_message(const struct cap_alert *a, const struct cap_alert *kept, size_t nkept)
+{
+	const struct cap_info *info = vietnamese_info(a);
+	const char *codes[CAP_MAX_GEOCODES];
+	struct cap_station st = {.now = time(NULL), .geocodes = codes};
+	struct cap_plan p;
+	char why[512];
+	int ret = 0;
+
+	for (size_t i = 0; i < nkept; i++) {
+		if (strcmp(kept[i].sender, a->sender) == 0 &&
+		    strcmp(kept[i].identifier, a->identifier) == 0) {
+			log_warnx(_("%s from %s is already published; a new message needs a new "
+			            "<identifier> (an Update names the old one in <references>)"),
+			          a->identifier, a->sender);
+			return -1;
+		}
+	}
+	if (strcmp(a->status, "Actual") != 0)
+		log_warnx(_("warning: <status> is %s: the stations will not broadcast it"), a->status);
+	for (size_t r = 0; r < a->nrefs; r++) {
+		bool found = false;
+
+		for (size_t i = 0; i < nkept && !found; i++)
+			found = strcmp(kept[i].sender, a->refs[r].sender) == 0 &&
+			        strcmp(kept[i].identifier, a->refs[r].identifier) == 0;
+		if (!found)
+			log_warnx(_("warning: <references> names %s, which is not in the index"),
+			          a->refs[r].identifier);
+	}
+	if (strcmp(a->msg_type, "Cancel") == 0 || strcmp(a->status, "Actual") != 0)
+		return 0;
+	/* judged as a station it names would judge it */
+	for (size_t i = 0; info && i < info->nareas; i++) {
+		for (size_t k = 0; k < info->areas[i].ngeocodes; k++) {
+			const struct cap_pair *g = &info->areas[i].geocodes[k];
+
+			if (strcasecmp(g->name, CAP_GEOCODE_STATION) == 0 && !st.id)
+				st.id = strcmp(g->value, "*") == 0 ? "any" : g->value;
+			else if (strcasecmp(g->name, CAP_GEOCODE_DVHC) == 0 && st.ngeocodes < CAP_MAX_GEOCODES)
+				codes[st.ngeocodes++] = g->value;
+		}
+	}
+	if (info && !st.id && !st.ngeocodes) {
+		log_warnx(_("no <geocode> %s or %s in the Vietnamese <info>: no station would play "
+		            "it"),
+		          CAP_GEOCODE_STATION, CAP_GEOCODE_DVHC);
+		return -1;
+	}
+	if (cap_plan_for(a, &st, &p, why, sizeof why) < 0) {
+		log_warnx(_("the stations would refuse it: %s"), why);
+		return -1;
+	}
+	if (p.level && strcmp(provalert_severity_for_level(p.level), p.info->severity) != 0)
+		log_warnx(_("warning: risk level %d usually goes with <severity>%s</severity>, not "
+		            "%s"),
+		          p.level, provalert_severity_for_level(p.level), p.info->severity);
+	cap_plan_free(&p);
+	return ret;
+}
+
+/* Write buf to dir/name through a temporary file (fsync, rename). */
+static int install_file(const char *dir, const char *name, const void *buf, size_t len)
+{
+	char *path = xasprintf("%s/%s", dir, name), *tmp = temp_name(dir, name);
+	int ret = -1;
+
+	if (write_temp(tmp, buf, len, 0644) < 0)
+		log_warn(_("cannot write %s"), tmp);
+	else if (rename(tmp, path) < 0)
+		log_warn(_("cannot install %s"), path);
+	else
+		ret = 0;
+	if (ret < 0)
+		unlink(tmp);
+	free(path);
+	free(tmp);
+	return ret;
+}
+
+/* The index and its signature: the signature first, then alerts.json,
+ * whose rename is the moment of publication. */
+static int install_index(const char *pubdir, const char *index, const char *sig,
+                         struct timespec *when)
+{
+	char *ipath = xasprintf("%s/alerts.json", pubdir);
+	char *spath = xasprintf("%s/alerts.json.minisig", pubdir);
+	char *itmp = temp_name(pubdir, "alerts.json");
+	char *stmp = temp_name(pubdir, "alerts.json.minisig");
+	int ret = -1;
+
+	struct stat old, now;
+
+	if (write_temp(itmp, index, strlen(index), 0644) < 0 ||
+	    write_temp(stmp, sig, strlen(sig), 0644) < 0) {
+		log_warn(_("cannot write the alert index in %s"), pubdir);
+	} else if (stat(ipath, &old) == 0 && stat(itmp, &now) == 0 &&
+	           now.st_mtim.tv_sec <= old.st_mtim.tv_sec &&
+	           utimensat(AT_FDCWD, itmp,
+	                     (struct timespec[2]){{0, UTIME_OMIT}, {old.st_mtim.tv_sec + 1, 0}},
+	                     0) < 0) {
+		/* A web server's ETag and Last-Modified count whole seconds:
+		 * two indexes of one size within a second would look the
+		 * same to the stations' conditional GET. */
+		log_warn(_("cannot write the alert index in %s"), pubdir);
+	} else if (rename(stmp, spath) < 0 || rename(itmp, ipath) < 0) {
+		log_warn(_("cannot install the alert index in %s"), pubdir);
+	} else {
+		*when = util_now_real();
+		if (util_fsync_dir(pubdir) < 0)
+			log_warn(_("cannot sync %s"), pubdir);
+		else
+			ret = 0;
+	}
+	unlink(itmp);
+	unlink(stmp);
+	free(ipath);
+	free(spath);
+	free(itmp);
+	free(stmp);
+	return ret;
+}
+
+static void add_file(struct provalert_file *files, size_t *n, const char *path,
+                     const char *sha256, int64_t bytes)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(files[i].path, path) == 0)
+			return;
+	snprintf(files[*n].path, sizeof files[*n].path, "%s", path);
+	snprintf(files[*n].sha256, sizeof files[*n].sha256, "%s", sha256);
+	files[*n].bytes = bytes;
+	(*n)++;
+}
+
+/* The new message (and its audio) checked, the audio's <resource> added:
+ * its bytes into *cap, its files into files. 0 or -1 (said why). */
+static int take_message(const struct alert_opts *o, const struct cap_alert *kept, size_t nkept,
+                        char **cap, size_t *cap_len, struct provalert_file *files, size_t *nfiles,
+                        struct pub_source *audio_src, char *audio_sha, struct cap_alert *a)
+{
+	char path[96], sha[65], *buf = NULL;
+	size_t len;
+
+	if (read_cap(o->message, &buf, &len, a) < 0)
+		return -1;
+	if (o->audio) {
+		const struct cap_info *info = vietnamese_info(a);
+		const char *base = strrchr(o->audio, '/') ? strrchr(o->audio, '/') + 1 : o->audio;
+		const char *dot = strrchr(base, '.');
+		char sha1[41], *ext, *uri, *with, err[256], why[512];
+		double dur, lufs, peak;
+		struct stat st;
+
+		if (!info || strcmp(a->msg_type, "Cancel") == 0) {
+			log_warnx("%s", _("--audio needs a message with an <info> in Vietnamese"));
+			goto fail;
+		}
+		cap_audio(a, path);
+		if (path[0]) {
+			log_warnx(_("%s already names its audio (%s); leave out --audio"),
+			          o->message, path);
+			goto fail;
+		}
+		if (!dot || !dot[1] || strlen(dot + 1) > 10) {
+			log_warnx(_("%s: the audio file needs an extension (.ogg, .mp3, .wav ...)"),
+			          o->audio);
+			goto fail;
+		}
+		ext = xstrdup(dot + 1);
+		for (char *c = ext; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		if (stat(o->audio, &st) < 0 || util_sha256_file(o->audio, audio_sha) < 0 ||
+		    sha1_file(o->audio, sha1) < 0) {
+			log_warn(_("cannot read %s"), o->audio);
+			free(ext);
+			goto fail;
+		}
+		if (provpub_measure(o->audio, &dur, &lufs, &peak, err, sizeof err) < 0) {
+			log_warnx("%s: %s", o->audio, err);
+			free(ext);
+			goto fail;
+		}
+		uri = xasprintf("programmes/%s.%s", audio_sha, ext);
+		with = provalert_add_resource(buf, len, info->end_offset, "Bản tin cảnh báo",
+		                              provalert_mime(ext), st.st_size, uri, sha1, &len);
+		free(buf);
+		buf = with;
+		cap_free(a);
+		if (cap_parse(a, buf, len, why, sizeof why) < 0) {
+			log_warnx(_("%s with its audio resource: %s"), o->message, why);
+			free(ext);
+			free(uri);
+			goto fail;
+		}
+		audio_src->src = xstrdup(o->audio);
+		audio_src->store = xasprintf("%s.%s", audio_sha, ext);
+		audio_src->bytes = st.st_size;
+		add_file(files, nfiles, uri, audio_sha, st.st_size);
+		free(ext);
+		free(uri);
+	} else {
+		cap_audio(a, path);
+		if (path[0]) {
+			char *file = xasprintf("%s/%s", o->out, path), hex[65];
+			struct stat st;
+
+			memcpy(sha, path + 11, 64);
+			sha[64] = '\0';
+			if (stat(file, &st) < 0 || util_sha256_file(file, hex) < 0 ||
+			    strcmp(hex, sha) != 0) {
+				log_warnx(_("the message names %s, which is not in %s (give the "
+				            "audio with --audio)"),
+				          path, o->out);
+				free(file);
+				goto fail;
+			}
+			add_file(files, nfiles, path, sha, st.st_size);
+			free(file);
+		}
+	}
+	if (check_message(a, kept, nkept) < 0)
+		goto fail;
+	*cap = buf;
+	*cap_len = len;
+	return 0;
+fail:
+	free(buf);
+	cap_free(a);
+	return -1;
+}
+
+/* The manifest, with the index's files as its "alerts" list: version + 1,
+ * signed again; a minimal one if the tree has none. */
+static int update_manifest(const struct alert_opts *o, const char *province,
+                           const struct provalert_file *files, size_t nfiles,
+                           const struct minisig_seckey *sk, time_t now, uint64_t *mversion)
+{
+	char *path = xasprintf("%s/manifest.json", o->out), *buf = NULL, *text, *sig, *tc;
+	const char *why = NULL;
+	size_t len;
+	int ret = -1;
+
+	if (util_read_file(path, PREVIOUS_MAX_BYTES, &buf, &len) == 0) {
+		text = provalert_manifest_set(buf, files, nfiles, true, now, mversion, &why);
+	} else if (errno == ENOENT) {
+		struct provpub_manifest man = {.province = province,
+		                               .version = 1,
+		                               .issued = now,
+		                               .expires = now + o->expires_days * 86400};
+		char *empty = provpub_manifest_json(&man);
+
+		text = provalert_manifest_set(empty, files, nfiles, false, now, mversion, &why);
+		free(empty);
+	} else {
+		log_warn(_("cannot read %s"), path);
+		free(path);
+		return -1;
+	}
+	if (!text) {
+		log_warnx("%s: %s", path, _(why));
+	} else if (self_check(text) == 0) {
+		tc = provpub_trusted_comment(now, *mversion);
+		sig = minisig_sign(sk, text, strlen(text), "signature from loaxa-province", tc);
+		if (!sig)
+			fatalx("cannot sign the manifest");
+		ret = install_manifest(o->out, text, sig);
+		free(sig);
+		free(tc);
+	}
+	free(text);
+	free(buf);
+	free(path);
+	return ret;
+}
+
+static int alert(const struct alert_opts *o)
+{
+	struct minisig_seckey sk;
+	struct provalert_file *prev = NULL, *files = NULL;
+	struct cap_alert *kept = NULL, msg = {0};
+	struct pub_source audio_src = {0};
+	struct manifest_check chk = {.now = time(NULL), .clock_trusted = true};
+	struct pub_opts po = {.out = o->out, .province = o->province};
+	struct alertidx x;
+	struct diag d = {0};
+	struct timespec when;
+	char *ipath = NULL, *buf = NULL, *cap = NULL, *index = NULL, *sig = NULL, *tc = NULL;
+	char *adir = xasprintf("%s/alerts", o->out), *pdir = xasprintf("%s/programmes", o->out);
+	char *province = NULL, *mprovince = NULL, audio_sha[65] = "", cap_sha[65] = "", at[48];
+	const char *why;
+	time_t now = time(NULL);
+	size_t nprev = 0, nfiles = 0, nkept = 0, len, dropped = 0, cap_len = 0;
+	uint64_t version = 0, mversion = 0;
+	int ret = 1;
+
+	if (load_seckey(o->key, &sk) < 0)
+		goto out;
+	if (util_mkdirs(adir, 0755) < 0 || util_mkdirs(pdir, 0755) < 0) {
+		log_warn(_("cannot create %s"), adir);
+		goto out;
+	}
+	if (lock_tree(o->out) < 0 || read_previous(o->out, &mversion, &mprovince) < 0)
+		goto out;
+	po.province = o->province;
+	if (choose_province(&po, mprovince, &province) < 0)
+		goto out;
+	ipath = xasprintf("%s/alerts.json", o->out);
+	if (util_read_file(ipath, ALERTIDX_MAX_BYTES, &buf, &len) == 0) {
+		if (provalert_previous(buf, len, &version, &prev, &nprev, &why) < 0) {
+			log_warnx(_("%s: %s; cannot tell which version comes next"), ipath, _(why));
+			goto out;
+		}
+	} else if (errno != ENOENT) {
+		log_warn(_("cannot read %s"), ipath);
+		goto out;
+	}
+	/* what stays: the messages not long expired, and their audio */
+	files = xcalloc(nprev + 3, sizeof *files);
+	kept = xcalloc(nprev + 1, sizeof *kept);
+	for (size_t i = 0; i < nprev; i++) {
+		char *path, *cbuf = NULL, audio[96];
+		size_t clen;
+
+		if (strncmp(prev[i].path, "alerts/", 7) != 0)
+			continue;
+		path = xasprintf("%s/%s", o->out, prev[i].path);
+		if (read_cap(path, &cbuf, &clen, &kept[nkept]) < 0 ||
+		    cap_until(&kept[nkept]) + 3600 < now) {
+			if (cbuf)
+				cap_free(&kept[nkept]);
+			dropped++;
+		} else {
+			add_file(files, &nfiles, prev[i].path, prev[i].sha256, prev[i].bytes);
+			cap_audio(&kept[nkept], audio);
+			for (size_t k = 0; k < nprev && audio[0]; k++)
+				if (strcmp(prev[k].path, audio) == 0)
+					add_file(files, &nfiles, audio, prev[k].sha256, prev[k].bytes);
+			nkept++;
+		}
+		free(cbuf);
+		free(path);
+	}
+	if (o->message) {
+		if (take_message(o, kept, nkept, &cap, &cap_len, files, &nfiles, &audio_src, audio_sha,
+		                 &msg) < 0) {
+			log_warnx(_("nothing was published; %s is unchanged"), o->out);
+			goto out;
+		}
+		util_sha256_hex(cap, cap_len, cap_sha);
+		{
+			char *p = xasprintf("alerts/%s.xml", cap_sha);
+
+			add_file(files, &nfiles, p, cap_sha, (int64_t)cap_len);
+			free(p);
+		}
+	}
+	index = provalert_index_json(province, version + 1, now, now + o->expires_days * 86400,
+	                             files, nfiles);
+	if (alertidx_parse(&x, index, strlen(index), "alerts.json", &chk, &d) < 0) {
+		log_warnx("%s", _("the new alert index would be refused by the stations:"));
+		diag_print(&d, stderr);
+		goto out;
+	}
+	alertidx_free(&x);
+	tc = provalert_trusted_comment(now, version + 1);
+	sig = minisig_sign(&sk, index, strlen(index), "signature from loaxa-province", tc);
+	if (!sig)
+		fatalx("cannot sign the alert index");
+
+	/* the files first, durable before anything names them */
+	if (audio_src.src && store_file(pdir, &audio_src, audio_sha) < 0)
+		goto fail;
+	if (cap) {
+		char *name = xasprintf("%s.xml", cap_sha);
+		int r = install_file(adir, name, cap, cap_len);
+
+		free(name);
+		if (r < 0)
+			goto fail;
+	}
+	if (util_fsync_dir(adir) < 0 || util_fsync_dir(pdir) < 0) {
+		log_warn(_("cannot sync %s"), o->out);
+		goto fail;
+	}
+	if (install_index(o->out, index, sig, &when) < 0)
+		goto fail;
+	util_format_time(at, sizeof at, when, true);
+	if (cap)
+		printf(_("Published %s from %s (%s) in %s.\n"), msg.identifier, msg.sender,
+		       msg.msg_type, o->out);
+	printf(_("alerts.json version %llu in place at %s: %zu message(s)%s.\n"),
+	       (unsigned long long)(version + 1), at, nfiles ? nkept + (cap ? 1 : 0) : 0,
+	       dropped ? _(", expired ones left out") : "");
+	if (update_manifest(o, province, files, nfiles, &sk, now, &mversion) < 0) {
+		log_warnx(_("the manifest was not updated; the alert index is in place"));
+		goto out;
+	}
+	printf(_("manifest.json version %llu lists the alert files too.\n"),
+	       (unsigned long long)mversion);
+	/* messages that left the index: their files go */
+	remove_stale_temps(adir);
+	{
+		char **names;
+		size_t n;
+
+		if (list_files(adir, &names, &n) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				char *p = xasprintf("alerts/%s", names[i]), *full;
+				bool listed = false;
+
+				for (size_t k = 0; k < nfiles && !listed; k++)
+					listed = strcmp(files[k].path, p) == 0;
+				if (!listed && is_store_name(names[i])) {
+					full = xasprintf("%s/%s", adir, names[i]);
+					unlink(full);
+					free(full);
+				}
+				free(p);
+			}
+			free_names(names, n);
+		}
+	}
+	ret = 0;
+	goto out;
+fail:
+	log_warnx(_("publishing failed; the previous alert index (if any) is still in place"));
+out:
+	sodium_memzero(&sk, sizeof sk);
+	for (size_t i = 0; i < nkept; i++)
+		cap_free(&kept[i]);
+	if (msg.identifier)
+		cap_free(&msg);
+	diag_free(&d);
+	free(kept);
+	free(prev);
+	free(files);
+	free(audio_src.src);
+	free(audio_src.store);
+	free(ipath);
+	free(buf);
+	free(cap);
+	free(index);
+	free(sig);
+	free(tc);
+	free(adir);
+	free(pdir);
+	free(province);
+	free(mprovince);
+	return ret;
+}
+
+static int cmd_alert(int argc, char **argv)
+{
+	enum { OPT_PROVINCE = 256 };
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"audio", required_argument, NULL, 'a'},
+	    {"expires-days", required_argument, NULL, 'e'},
+	    {"province", required_argument, NULL, OPT_PROVINCE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct alert_opts o = {.expires_days = 14};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k:o:a:e:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o.key = optarg;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'a':
+			o.audio = optarg;
+			break;
+		case 'e':
+			o.expires_days =
+			    util_option_number("loaxa-province", "--expires-days", optarg, 1, 3650);
+			break;
+		case OPT_PROVINCE:
+			o.province = optarg;
+			break;
+		case 'h':
+			usage_alert(stdout);
+			return 0;
+		default:
+			usage_alert(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 == argc)
+		o.message = argv[optind++];
+	if (optind != argc || !o.key || !o.out || (o.audio && !o.message)) {
+		if (!o.key || !o.out)
+			log_warnx(_("alert needs --key and --out"));
+		usage_alert(stderr);
+		return EXIT_USAGE;
+	}
+	return alert(&o);
+}
+
 /* ---- verify and report ------------------------------------------------ */
 
 static int load_stations(const char *path, struct provreport_stations *st)
@@ -1261,14 +1953,15 @@ static int cmd_verify(int argc, char **argv)
 	return r < 0 ? EXIT_USAGE : r > 0 ? 1 : 0;
 }
 
-/* The priority table's file beside NAME.csv: NAME-priority.csv. */
-static char *priority_name(const char *out)
+/* The priority table's file beside NAME.csv: NAME-priority.csv (and
+ * NAME-alerts.csv for the alerts). */
+static char *sibling_csv(const char *out, const char *what)
 {
 	size_t n = strlen(out);
 
 	if (has_suffix(out, ".csv"))
 		n -= 4;
-	return xasprintf("%.*s-priority.csv", (int)n, out);
+	return xasprintf("%.*s-%s.csv", (int)n, out, what);
 }
 
 /* A report file is written whole or not at all: a temporary file beside
@@ -1329,16 +2022,17 @@ static int cmd_report(int argc, char **argv)
 	    {"format", required_argument, NULL, 'F'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"priority-out", required_argument, NULL, 'p'},
+	    {"alerts-out", required_argument, NULL, 'A'},
 	    {"all-signatures", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct provreport_opts ro = {.now = time(NULL), .out = stdout, .warn = stderr};
 	const char *stations = NULL, *from = NULL, *to = NULL, *format = NULL, *out = NULL;
-	const char *prio_out = NULL;
-	struct out_file main_file = {0}, prio_file = {0};
+	const char *prio_out = NULL, *alerts_out = NULL;
+	struct out_file main_file = {0}, prio_file = {0}, alerts_file = {0};
 	struct provreport_stations st;
-	char *prio_default = NULL;
+	char *prio_default = NULL, *alerts_default = NULL;
 	int o, r, ret = 1;
 
 	while ((o = getopt_long(argc, argv, "s:f:t:F:o:p:ah", opts, NULL)) != -1) {
@@ -1360,6 +2054,9 @@ static int cmd_report(int argc, char **argv)
 			break;
 		case 'p':
 			prio_out = optarg;
+			break;
+		case 'A':
+			alerts_out = optarg;
 			break;
 		case 'a':
 			ro.all_signatures = true;
@@ -1390,14 +2087,17 @@ static int cmd_report(int argc, char **argv)
 		log_warnx(_("--format must be csv or html"));
 		return EXIT_USAGE;
 	}
-	if (prio_out && ro.format != PROVREPORT_CSV) {
-		log_warnx(_("--priority-out is for --format csv"));
+	if ((prio_out || alerts_out) && ro.format != PROVREPORT_CSV) {
+		log_warnx(_("--priority-out and --alerts-out are for --format csv"));
 		return EXIT_USAGE;
 	}
 	if (ro.format == PROVREPORT_CSV && out && !prio_out)
-		prio_out = prio_default = priority_name(out);
+		prio_out = prio_default = sibling_csv(out, "priority");
+	if (ro.format == PROVREPORT_CSV && out && !alerts_out)
+		alerts_out = alerts_default = sibling_csv(out, "alerts");
 	if (load_stations(stations, &st) < 0) {
 		free(prio_default);
+		free(alerts_default);
 		return EXIT_USAGE;
 	}
 	if (out) {
@@ -1410,12 +2110,18 @@ static int cmd_report(int argc, char **argv)
 			goto done;
 		ro.priority_out = prio_file.f;
 	}
+	if (alerts_out) {
+		if (out_open(&alerts_file, alerts_out) < 0)
+			goto done;
+		ro.alerts_out = alerts_file.f;
+	}
 	r = provreport_report(&st, argv[optind], &ro);
 	if (r < 0) {
 		ret = EXIT_USAGE;
 		goto done;
 	}
-	if (ferror(ro.out) || (ro.priority_out && ferror(ro.priority_out))) {
+	if (ferror(ro.out) || (ro.priority_out && ferror(ro.priority_out)) ||
+	    (ro.alerts_out && ferror(ro.alerts_out))) {
 		log_warnx(_("cannot write the report"));
 		goto done;
 	}
@@ -1425,10 +2131,13 @@ done:
 		ret = 1;
 	if (out_close(&prio_file, ret == 0) < 0)
 		ret = 1;
+	if (out_close(&alerts_file, ret == 0) < 0)
+		ret = 1;
 	if (!out && fflush(stdout) != 0)
 		ret = 1;
 	provreport_stations_free(&st);
 	free(prio_default);
+	free(alerts_default);
 	return ret;
 }
 
@@ -1460,6 +2169,8 @@ int main(int argc, char **argv)
 		return cmd_keygen(argc, argv);
 	if (strcmp(cmd, "publish") == 0)
 		return cmd_publish(argc, argv);
+	if (strcmp(cmd, "alert") == 0)
+		return cmd_alert(argc, argv);
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(argc, argv);
 	if (strcmp(cmd, "report") == 0)

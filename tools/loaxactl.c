@@ -361,6 +361,26 @@ static void print_log_line(const struct daylog_line *l, size_t lineno)
 		printf("          %s\n", e->reason ? e->reason : "");
 		return;
 	}
+	if (e->type == AIRLOG_ALERT) {
+		char what[96], level[16] = "";
+
+		fmt_duration(e->played_s, len, sizeof len);
+		if (e->repeat)
+			snprintf(what, sizeof what, _("alert %d/%d"), e->repeat, e->repeats);
+		else
+			snprintf(what, sizeof what, "%s",
+			         e->msg_type && !strcmp(e->msg_type, "Cancel") ? _("alert: Cancel")
+			                                                         : _("alert"));
+		if (e->level)
+			snprintf(level, sizeof level, " %d", e->level);
+		printf("%s  %-11s  ", when, e->status ? e->status : "?");
+		put_col(what, 20);
+		printf("  ");
+		put_col(e->identifier ? e->identifier : "-", 32);
+		printf("  %6s  %s%s%s%s\n", len, e->severity ? e->severity : "", level,
+		       e->reason ? "  " : "", e->reason ? e->reason : "");
+		return;
+	}
 	if (e->type != AIRLOG_PLAY) {
 		printf("%s  %s\n", when,
 		       e->type == AIRLOG_START ? _("--- loaxad started ---")
@@ -396,7 +416,7 @@ static int cmd_log(int argc, char **argv)
 		if (errno == ENOENT)
 			printf("%s\n", _("Nothing was logged on that day."));
 		else
-			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"), strerror(errno));
+			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"), util_strerror(errno));
 	} else {
 		for (size_t i = 0; i < dl.n; i++)
 			print_log_line(&dl.lines[i], i + 1);
@@ -568,7 +588,7 @@ static int cmd_pubkey(void)
 	path = xasprintf("%s/station.pub", c.state_dir);
 	if (util_read_file(path, 4096, &buf, &len) < 0) {
 		fprintf(stderr, _("loaxactl: no station key yet (%s: %s); loaxad creates it at its first start\n"),
-			path, strerror(errno));
+			path, util_strerror(errno));
 		rc = 1;
 	} else {
 		fputs(buf, stdout);

@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include "airlog.h"
+#include "cap.h"
 #include "fuzz.h"
 #include "segment.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,6 +47,38 @@ static bool is_hex64(const char *s)
 	return true;
 }
 
+/* What the station's CAP parser lets through as a <sent>: it keeps what
+ * cap_parse accepts, here the whole of it is a message's <sent>. */
+static bool canonical_time(const char *s)
+{
+	char *xml =
+	    xasprintf("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>i"
+	              "</identifier><sender>s</sender><sent>%s</sent><status>Actual</status>"
+	              "<msgType>Alert</msgType><scope>Public</scope></alert>",
+	              s);
+	struct cap_alert a;
+	char why[256];
+	bool ok = !strpbrk(s, "<&") && cap_parse(&a, xml, strlen(xml), why, sizeof why) == 0 &&
+	          strcmp(a.sent_text, s) == 0;
+
+	if (ok)
+		cap_free(&a);
+	free(xml);
+	return ok;
+}
+
+static bool alert_producible(const struct airlog_entry *e)
+{
+	static const char *const statuses[] = {"complete", "interrupted", "failed", "skipped",
+	                                       "refused",  "accepted",    NULL};
+	static const char *const types[] = {"Alert", "Update", "Cancel", NULL};
+
+	return one_of(e->status, statuses) && (!e->msg_type || one_of(e->msg_type, types)) &&
+	       (!e->sent || canonical_time(e->sent)) &&
+	       (!e->sha256 || !*e->sha256 || is_hex64(e->sha256)) && plausible_time(e->scheduled) &&
+	       plausible_time(e->start) && plausible_time(e->end);
+}
+
 static bool producible(const struct airlog_entry *e)
 {
 	static const char *const statuses[] = {"complete", "interrupted", "failed",
@@ -53,6 +87,8 @@ static bool producible(const struct airlog_entry *e)
 
 	if (!e->station)
 		return false;
+	if (e->type == AIRLOG_ALERT)
+		return alert_producible(e);
 	if (e->type != AIRLOG_PLAY)
 		return plausible_time(e->time);
 	return one_of(e->status, statuses) && (!e->priority || one_of(e->priority, prios)) &&
@@ -79,6 +115,12 @@ static void round_trip(const struct airlog_record *r)
 	if (r->e.type == AIRLOG_PLAY &&
 	    (!same_str(again.e.programme, r->e.programme) || !same_str(again.e.slot, r->e.slot) ||
 	     !same_str(again.e.status, r->e.status) || !same_str(again.e.reason, r->e.reason)))
+		abort();
+	if (r->e.type == AIRLOG_ALERT &&
+	    (!same_str(again.e.identifier, r->e.identifier) ||
+	     !same_str(again.e.sender, r->e.sender) || !same_str(again.e.status, r->e.status) ||
+	     !same_str(again.e.reason, r->e.reason) || again.e.level != r->e.level ||
+	     again.e.repeat != r->e.repeat || again.e.repeats != r->e.repeats))
 		abort();
 	if (producible(&r->e) && segment_parse_line(line, len - 1, &l, &why) < 0)
 		abort();

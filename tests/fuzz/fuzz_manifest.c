@@ -1,6 +1,7 @@
 /*
  * fuzz_manifest: manifest.json bytes through manifest_parse, once as a
- * first manifest on an untrusted clock and once against a station that has
+ * first manifest on an untrusted clock that reads 1970 on a station that
+ * has seen 2026-11-30 (time_floor), and once against a station that has
  * accepted version 41 and trusts its clock. An accepted manifest must hold
  * only what DESIGN §4 allows through: safe ids, contained paths, hashes and
  * sizes in range.
@@ -47,7 +48,9 @@ static void accepted(const struct manifest *m, const struct manifest_check *chk)
 		abort();
 	if (chk->last_version && m->version < chk->last_version)
 		abort();
-	if (chk->clock_trusted && m->expires <= chk->now)
+	if (m->expires <= chk->now)
+		abort();
+	if (!chk->clock_trusted && m->expires <= chk->time_floor)
 		abort();
 	if (m->nprogrammes > MANIFEST_MAX_ENTRIES || m->nschedules > MANIFEST_MAX_ENTRIES)
 		abort();
@@ -66,6 +69,15 @@ static void accepted(const struct manifest *m, const struct manifest_check *chk)
 	}
 	for (size_t i = 0; i < m->nschedules; i++)
 		check_entry(&m->schedules[i], "schedules/", chk->max_bytes);
+	/* alert files: a CAP message under alerts/ (.xml) or audio */
+	for (size_t i = 0; i < m->nalerts; i++) {
+		const struct manifest_entry *e = &m->alerts[i];
+		bool cap = strncmp(e->path, "alerts/", 7) == 0;
+
+		check_entry(e, cap ? "alerts/" : "programmes/", chk->max_bytes);
+		if (cap && strcmp(e->path + strlen(e->path) - 4, ".xml") != 0)
+			abort();
+	}
 }
 
 static void parse(const uint8_t *data, size_t size, const struct manifest_check *chk)
@@ -90,8 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* 2026-11-30T00:00:00Z, inside the seeds' issued..expires. */
 	const struct manifest_check first = {
 	    .station_id = "tan-quang",
-	    .now = 1795996800,
+	    .now = 86400,
 	    .clock_trusted = false,
+	    .time_floor = 1795996800,
 	    .max_bytes = 0,
 	};
 	const struct manifest_check later = {

@@ -1,7 +1,7 @@
 /*
  * genlogs: signed as-run log fixtures, as the province's log folder holds
  * them after the stations uploaded: LOGDIR/<station>/<station>-<first>-
- * <last>.jsonl (+ .minisig) and status.json, with a stations.cfg that
+ * <last>.jsonl (+ .minisig) and status.json (+ .minisig), with a stations.cfg that
  * registers every station's public key. Or, with --airlog, one station's
  * own as-run log folder (state_dir/airlog), written by the real airlog
  * code, for the upload tests.
@@ -460,13 +460,27 @@ static int genlogs_tree_station(const struct genlogs_opts *o, int i, FILE *cfg,
 	if (r == 0)
 		r = genlogs_flush(&t);
 	if (r == 0) {
+		/* as a station's upload round writes it: signed, vouching for
+		 * the last line delivered */
+		char *tc, *sig;
+
 		path = xasprintf("%s/status.json", t.dir);
 		text = xasprintf("{\"station\":\"%s\",\"version\":\"0.1.0\",\"outbox\":0,"
-		                 "\"updated\":\"%s\"}\n",
-		                 id, t.last_time);
+		                 "\"updated\":\"%s\",\"last_seq\":%" PRIu64
+		                 ",\"log_last_seq\":%" PRIu64 ",\"log_delivered_seq\":%" PRIu64
+		                 ",\"log_delivered_sha256\":\"%s\"}\n",
+		                 id, t.last_time, t.seq, t.seq, t.seq, t.prev);
+		tc = xasprintf("station:%s file:status.json updated:%s", id, t.last_time);
+		sig = minisig_sign(&t.sk, text, strlen(text), "signature from loaxa station", tc);
 		r = genlogs_write(path, text, strlen(text));
 		free(path);
+		path = xasprintf("%s/status.json.minisig", t.dir);
+		if (r == 0)
+			r = genlogs_write(path, sig, strlen(sig));
+		free(path);
 		free(text);
+		free(tc);
+		free(sig);
 	}
 	if (r == 0 && cfg) {
 		char *b64 = minisig_pubkey_base64(&pk);

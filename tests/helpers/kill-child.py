@@ -8,8 +8,8 @@ lives, for the system tests (loaxad's loaxad-net rounds).
 Each round runs TRIGGER (a command that makes PID start a child, e.g.
 "loaxactl -c CONF sync"), waits up to 5 s for a child of PID to appear
 (polling /proc every millisecond), sleeps a random 0..M ms and sends it
-SIGKILL. With --parent-too the first child caught is killed together
-with PID (a power cut), and that is the last round. Stops after N rounds or S seconds; prints one JSON
+SIGKILL. With --parent-too the first child caught alive is killed
+together with PID (a power cut), and that is the last round. Stops after N rounds or S seconds; prints one JSON
 line: rounds started, children killed while alive, and the delays used.
 """
 
@@ -71,15 +71,16 @@ def main():
         started += 1
         delay = rnd.randint(0, max(a.max_delay_ms, 0))
         time.sleep(delay / 1000)
-        last = a.parent_too
+        caught = 0
         for k in kids:
             try:
                 os.kill(k, signal.SIGKILL)
-                killed += 1
+                caught += 1
                 delays.append(delay)
             except ProcessLookupError:
                 pass
-        if last:
+        killed += caught
+        if a.parent_too and caught:
             try:
                 os.kill(a.pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -118,6 +118,12 @@ check "status.json arrived and says the outbox is empty" \
 check "status.json names the station and the last seq cut" \
 	eval '[ "$(jq -r .station "$SRV/status.json")" = "$ID" ] &&
 	[ "$(jq -r .log_last_seq "$SRV/status.json")" = "$(cat "$S/state/outbox/.cut")" ]'
+check "status.json says every line cut was delivered, with the last one's hash" \
+	eval '[ "$(jq -r .log_delivered_seq "$SRV/status.json")" = "$(cat "$S/state/outbox/.cut")" ] &&
+	[ "$(jq -r .log_delivered_sha256 "$SRV/status.json")" = \
+	  "$(tail -n 1 "$(server_segments | tail -1)" | sha256sum | cut -d" " -f1)" ]'
+check "status.json is signed by the station: minisign accepts it" \
+	minisign -Vqm "$SRV/status.json" -p "$S/state/station.pub"
 check "the outbox is empty" [ "$(outbox_count)" = 0 ]
 check "loaxa-province verify passes" verify_ok
 
@@ -166,6 +172,11 @@ upload_once
 check "after the kills a round delivers the rest" eval '[ "$RC" = 0 ] && [ "$(outbox_count)" = 0 ]'
 check "nothing lost: every line is on the server, byte for byte, once" server_has_log
 check "no fork: verify passes" verify_ok
+last=$(server_segments | tail -1)
+mv "$last" "$T/"
+check "the newest segment deleted on the server: verify fails, naming the seqs" \
+	eval '! verify_ok && grep -q "^$ID: PROBLEM: seq [0-9-]*: missing at the end" "$T/verify.out"'
+mv "$T/${last##*/}" "$SRV/"
 check "minisign accepts every segment after the kills" server_signed
 check "no temporary file is left" [ -z "$(find "$S/state/outbox" -name '*.tmp')" ]
 

@@ -66,9 +66,10 @@ check "the daemon says a round was killed" grep -q 'killed by signal 9' "$D/daem
 check "the sessions played through it all" wait_plays "$D" 12 30
 
 # A power cut in the middle of a round: the daemon and its loaxad-net at
-# once. Twice, at different moments, with a restart after each.
+# once. Twice, at different moments, with a restart after each (a round
+# lasts some milliseconds: up to ten tries to catch one).
 for k in 1 2; do
-	$KILL "$LOAXAD_PID" --rounds 3 --max-delay-ms $((k * 20)) --parent-too -- $SYNC >>"$T/cuts.json"
+	$KILL "$LOAXAD_PID" --rounds 10 --max-delay-ms $((k * 4)) --parent-too -- $SYNC >>"$T/cuts.json"
 	kill -9 "$LOAXAD_PID" 2>/dev/null # (should the round not have come)
 	wait "$LOAXAD_PID" 2>/dev/null
 	loaxad_start "$D" || bail "loaxad did not start again"
@@ -94,7 +95,7 @@ sed 's/^/# /' "$T/verify.out" >&2
 check "every server segment's signature is minisign's" bash -c "
 	for f in $SRV/*.jsonl; do minisign -Vqm \$f -p $D/state/station.pub >/dev/null || exit 1; done"
 check "nothing on the server but segments, signatures and status.json" \
-	bash -c "! ls -A $SRV | grep -v '\.jsonl\$\|\.jsonl\.minisig\$\|^status\.json\$'"
+	bash -c "! ls -A $SRV | grep -v '\.jsonl\$\|\.jsonl\.minisig\$\|^status\.json\$\|^status\.json\.minisig\$'"
 check "no temporary file in the outbox" \
 	bash -c "! (ls -A $D/state/outbox; ls -A $D/state/outbox/sent) | grep -q 'tmp'"
 check "the daemon stops cleanly" loaxad_stop "$D"

@@ -737,6 +737,12 @@ static void test_unreadable_day_file(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_null(airlog_open(logdir));
 	rmdir(path);
+	/* nor a FIFO: refused at once, not waited on */
+	alarm(10);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(airlog_open(logdir));
+	alarm(0);
+	unlink(path);
 	free(path);
 }
 
@@ -779,6 +785,44 @@ static void test_clock_went_back(void **state)
 		assert_chain(ordered, 4);
 	}
 	free_lines(lines, n);
+}
+
+/* The newest time the log holds, read beside the daemon that holds the
+ * lock: the newest-named day file's latest line, whatever their order. */
+static void test_newest_time(void **state)
+{
+	struct airlog_entry e;
+	struct airlog *a;
+	struct timespec t;
+	char *path;
+
+	(void)state;
+	assert_int_equal(airlog_newest_time(logdir, &t), -1);
+	a = airlog_open(logdir);
+	assert_int_equal(airlog_newest_time(logdir, &t), -1);
+	e = start_entry("2026-11-27T23:20:00+07:00");
+	assert_int_equal(airlog_append(a, &e), 0);
+	assert_int_equal(airlog_newest_time(logdir, &t), 0);
+	assert_int_equal(t.tv_sec, at("2026-11-27T23:20:00+07:00").tv_sec);
+	e = start_entry("2026-11-28T06:00:00+07:00");
+	assert_int_equal(airlog_append(a, &e), 0);
+	e = play_entry();
+	e.end = at("2026-11-28T07:00:00.250+07:00");
+	assert_int_equal(airlog_append(a, &e), 0);
+	/* the clock went back within the day: the later line is earlier */
+	e = start_entry("2026-11-28T05:00:00+07:00");
+	assert_int_equal(airlog_append(a, &e), 0);
+	assert_int_equal(airlog_newest_time(logdir, &t), 0);
+	assert_int_equal(t.tv_sec, at("2026-11-28T07:00:00+07:00").tv_sec);
+	assert_int_equal(t.tv_nsec, 250000000);
+	/* a newest file without a line that parses: the one before counts */
+	path = day_path("2026-11-29");
+	assert_int_equal(util_write_atomic(path, "not a line\n", 11, 0640), 0);
+	assert_int_equal(airlog_newest_time(logdir, &t), 0);
+	assert_int_equal(t.tv_sec, at("2026-11-28T07:00:00+07:00").tv_sec);
+	unlink(path);
+	free(path);
+	airlog_close(a);
 }
 
 /* Many lines, several days, a restart every few lines: 1..n, no gap. */
@@ -1094,6 +1138,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_empty_newest_and_other_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unreadable_day_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clock_went_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newest_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_seq_continuity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_garbage_last_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_day, setup, teardown),

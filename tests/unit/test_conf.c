@@ -13,6 +13,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -326,6 +327,62 @@ static void test_syntax_and_file(void **state)
 	free(missing);
 }
 
+/* Nested deeper than any config needs, here or in an @include'd file, or
+ * a file that is not a regular one: the line and why, not "memory
+ * exhausted" on line 1, and never a wait on a FIFO. */
+static void test_nesting_and_odd_files(void **state)
+{
+	char *deep = xmalloc(300000), *text, *inc = xasprintf("%s/inc.conf", tmpdir);
+	char *fifo = xasprintf("%s/pipe.conf", tmpdir), *want;
+	struct conf c;
+	struct diag d = {0};
+	FILE *f;
+
+	(void)state;
+	memset(deep, '(', 100000);
+	memcpy(deep + 100000, "1", 1);
+	memset(deep + 100001, ')', 100000);
+	deep[200001] = '\0';
+	text = xasprintf(STATION "state_dir = \"/x\";\nx =\n%s;\n", deep);
+	expect_error(text, 4, "", "nesting too deep: more than 16 levels of brackets");
+	free(text);
+	expect_error(STATION "x = ((((((((((((((((1))))))))))))))));\n", 2, "x", "unknown key");
+	expect_error(STATION "x = (((((((((((((((((1)))))))))))))))));\n", 2, "",
+	             "nesting too deep");
+
+	/* an @include'd file counts from where it is included */
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("# deep\n((((((((((((((((1))))))))))))))))\n", f);
+	fclose(f);
+	text = xasprintf(STATION "x = (\n@include \"%s\"\n);\n", inc);
+	assert_int_equal(load_text(text, &c, &d), -1);
+	assert_int_equal(d.n, 1);
+	want = xasprintf("%s:2: nesting too deep", inc);
+	assert_non_null(strstr(d.msgs[0], want));
+	free(want);
+	free(text);
+	diag_free(&d);
+
+	alarm(10);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	text = xasprintf(STATION "@include \"%s\"\n", fifo);
+	expect_error(text, 2, "@include", "not a regular file");
+	free(text);
+	assert_int_equal(conf_load(&c, fifo, &d), -1);
+	assert_int_equal(d.n, 1);
+	want = xasprintf("%s: cannot read: not a regular file", fifo);
+	assert_string_equal(d.msgs[0], want);
+	alarm(0);
+	free(want);
+	diag_free(&d);
+	unlink(fifo);
+	unlink(inc);
+	free(fifo);
+	free(inc);
+	free(deep);
+}
+
 static void test_unknown_keys(void **state)
 {
 	(void)state;
@@ -629,6 +686,51 @@ static void test_web(void **state)
 	assert_int_equal(conf_parse_listen("1.2.3.4:+80", &ss, &len), -1);
 }
 
+/* Disaster alerts: the station's administrative codes, the alert index
+ * beside the manifest by default, its poll interval. */
+static void test_alerts(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	expect_ok("station: { id = \"tan-quang\"; geocodes = [ \"24\", \"213\", \"07963\" ]; };\n"
+	          "province: { manifest_url = \"https://tinh.example.vn/loaxa/manifest.json\";\n"
+	          "  public_key = \"" PUBKEY "\"; };\n",
+	          &c);
+	assert_int_equal(c.ngeocodes, 3);
+	assert_string_equal(c.geocodes[2], "07963");
+	assert_string_equal(c.province.alert_url, "https://tinh.example.vn/loaxa/alerts.json");
+	assert_int_equal(c.province.alert_interval_s, 10);
+	conf_free(&c);
+	expect_ok(STATION "province: { manifest_url = \"https://t/m.json\"; alert_url = \"\";\n"
+	                  "  public_key = \"" PUBKEY "\"; alert_interval_s = 1; };\n",
+	          &c);
+	assert_null(c.province.alert_url);
+	assert_int_equal(c.province.alert_interval_s, 1);
+	assert_int_equal(c.ngeocodes, 0);
+	conf_free(&c);
+	expect_ok(STATION "province: { alert_url = \"http://t/a/alerts.json\";\n"
+	                  "  public_key = \"" PUBKEY "\"; };\n",
+	          &c);
+	assert_string_equal(c.province.alert_url, "http://t/a/alerts.json");
+	assert_null(c.province.manifest_url);
+	conf_free(&c);
+	expect_ok(STATION, &c);
+	assert_null(c.province.alert_url);
+	conf_free(&c);
+	expect_error("station: {\n  id = \"tan-quang\";\n  geocodes = [ \"24\", \"x1\" ];\n};\n", 3,
+	             "station.geocodes[1]", "digits");
+	expect_error("station: {\n  id = \"tan-quang\";\n  geocodes = \"24\";\n};\n", 3,
+	             "station.geocodes", "list");
+	expect_error(STATION "province: {\n  alert_url = \"gopher://t/a.json\";\n  public_key = \"" PUBKEY
+	                     "\";\n};\n",
+	             3, "province.alert_url", "http://");
+	expect_error(STATION "province: {\n  alert_url = \"https://t/alerts.json\";\n};\n", 3,
+	             "province.public_key", "alert_url");
+	expect_error(STATION "province: {\n  alert_interval_s = 0;\n};\n", 3,
+	             "province.alert_interval_s", "1..3600");
+}
+
 static void test_many_errors(void **state)
 {
 	struct conf c;
@@ -713,11 +815,13 @@ int main(void)
 	    cmocka_unit_test(test_defaults),       cmocka_unit_test(test_relay_group),
 	    cmocka_unit_test(test_complete),       cmocka_unit_test(test_example),
 	    cmocka_unit_test(test_large_integers), cmocka_unit_test(test_syntax_and_file),
+	    cmocka_unit_test(test_nesting_and_odd_files),
 	    cmocka_unit_test(test_unknown_keys),   cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_types),          cmocka_unit_test(test_ranges),
 	    cmocka_unit_test(test_station_id),     cmocka_unit_test(test_quiet_hours_errors),
 	    cmocka_unit_test(test_timezone),       cmocka_unit_test(test_file_driver),
 	    cmocka_unit_test(test_province),       cmocka_unit_test(test_web),
+	    cmocka_unit_test(test_alerts),
 	    cmocka_unit_test(test_many_errors),
 	    cmocka_unit_test(test_parse_quiet),    cmocka_unit_test(test_in_quiet),
 	};

@@ -409,7 +409,7 @@ static void test_read_s16(void **state)
 static void test_not_audio_and_missing(void **state)
 {
 	char *text = xasprintf("%s/x.ogg", tmpdir);
-	char *missing = xasprintf("%s/nothing-here.wav", tmpdir);
+	char *missing = xasprintf("%s/nothing-here.wav", tmpdir), *fifo;
 	char why[200];
 	struct decode *d = (struct decode *)1;
 	FILE *f = fopen(text, "w");
@@ -423,8 +423,18 @@ static void test_not_audio_and_missing(void **state)
 	assert_true(why[0] != '\0');
 	assert_int_equal(decode_open(&d, missing, 48000, 2, why, sizeof why), DECODE_MISSING);
 	assert_null(d);
-	assert_int_equal(decode_open(&d, tmpdir, 48000, 2, why, sizeof why), DECODE_NOT_AUDIO);
+	assert_int_equal(decode_open(&d, tmpdir, 48000, 2, why, sizeof why), DECODE_NOT_REGULAR);
 	assert_string_equal(why, "not a regular file");
+	assert_null(d);
+	/* a FIFO nobody writes to: refused at once, not waited on */
+	fifo = xasprintf("%s/pipe.wav", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(decode_open(&d, fifo, 48000, 2, why, sizeof why), DECODE_NOT_REGULAR);
+	assert_string_equal(why, "not a regular file");
+	assert_int_equal(decode_open(&d, "/dev/zero", 48000, 2, why, sizeof why),
+	                 DECODE_NOT_REGULAR);
+	unlink(fifo);
+	free(fifo);
 	if (geteuid() != 0) {
 		assert_int_equal(chmod(text, 0), 0);
 		assert_int_equal(decode_open(&d, text, 48000, 2, why, sizeof why),

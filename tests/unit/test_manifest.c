@@ -287,19 +287,67 @@ static void test_accept_newer_and_same(void **state)
 	manifest_free(&m);
 }
 
-static void test_accept_expired_when_clock_untrusted(void **state)
+/*
+ * A clock that is not trusted (no NTP sync) is still read, and the expiry
+ * is checked against the later of it and time_floor, a time the station
+ * knows has passed: a replayed manifest is refused however early the clock
+ * reads. A trusted clock is the only word.
+ */
+static void test_expiry_when_clock_untrusted(void **state)
 {
+	const time_t expires = 1796864400; /* good()'s */
 	struct manifest_check chk = default_check;
 	struct manifest m;
+	struct diag d = {0};
+	json_t *root;
+	char *text;
 
 	(void)state;
-	chk.now = NOW + 365 * 86400;
 	chk.clock_trusted = false;
+	/* a clock that reads early, nothing seen: accepted */
+	chk.now = 86400;
 	expect_accept_chk(good(), &chk, &m);
 	manifest_free(&m);
+	/* the clock itself past the expiry: refused, trusted or not */
+	chk.now = expires;
+	expect_reject_chk(good(), &chk, "expired: \"expires\" is in the past");
+	chk.now = expires - 1;
+	expect_accept_chk(good(), &chk, &m);
+	manifest_free(&m);
+	/* the clock early, but the station has seen the expiry pass */
+	chk.now = 86400;
+	chk.time_floor = expires;
+	expect_reject_chk(good(), &chk, "a time this station has already seen");
+	setenv("TZ", "Asia/Ho_Chi_Minh", 1);
+	tzset();
+	root = good();
+	text = dump(root);
+	json_decref(root);
+	assert_int_equal(manifest_parse(&m, text, strlen(text), "m.json", &chk, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "m.json: expired: \"expires\" is before "
+	                               "2026-12-10T08:00:00+07:00, a time this station has "
+	                               "already seen (its clock is not synchronised and reads "
+	                               "earlier)");
+	diag_free(&d);
+	free(text);
+	unsetenv("TZ");
+	tzset();
+	chk.time_floor = expires - 1;
+	expect_accept_chk(good(), &chk, &m);
+	manifest_free(&m);
+	/* a trusted clock is not second-guessed by the floor */
+	chk.time_floor = expires + 86400;
+	chk.clock_trusted = true;
+	chk.now = expires - 1;
+	expect_accept_chk(good(), &chk, &m);
+	manifest_free(&m);
+
 	/* And no per-file limit: only the sanity caps. */
+	chk = default_check;
+	chk.clock_trusted = false;
 	chk.max_bytes = 0;
-	json_t *root = good();
+	root = good();
 	json_object_set_new(prog(root, 0), "bytes", json_integer((json_int_t)1 << 35));
 	expect_accept_chk(root, &chk, &m);
 	assert_int_equal(m.programmes[0].bytes, (int64_t)1 << 35);
@@ -335,6 +383,43 @@ static void test_reject_not_json(void **state)
 	assert_int_equal(d.n, 1);
 	assert_true(strncmp(d.msgs[0], "m.json:4:", 9) == 0);
 	diag_free(&d);
+}
+
+/* Nested deeper than a manifest needs: refused with the line and the
+ * limit, before jansson (which would go 2048 levels deep and then say it
+ * reached its "maximum parsing depth"). */
+static void test_reject_deep(void **state)
+{
+	json_t *root = good();
+	char *text, *deep = xmalloc(20000);
+	struct diag d = {0};
+	struct manifest m;
+
+	(void)state;
+	memset(deep, '[', 5000);
+	memset(deep + 5000, ']', 5000);
+	expect_reject_bytes(deep, 10000, &default_check,
+	                    "nesting too deep: more than 16 levels of brackets");
+	memcpy(deep, "{\n\"a\":\n", 7);
+	memset(deep + 7, '[', 16);
+	memset(deep + 23, ']', 16);
+	memcpy(deep + 39, "}", 2);
+	assert_int_equal(manifest_parse(&m, deep, strlen(deep), "m.json", &default_check, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0],
+	                    "m.json:3: nesting too deep: more than 16 levels of brackets");
+	diag_free(&d);
+	/* a good manifest with an extra member 12 deep is still good */
+	memset(deep, '[', 12);
+	memset(deep + 12, ']', 12);
+	deep[24] = '\0';
+	json_object_set_new(root, "extra", json_loads(deep, 0, NULL));
+	text = json_dumps(root, 0);
+	assert_int_equal(manifest_parse(&m, text, strlen(text), "m.json", &default_check, &d), 0);
+	manifest_free(&m);
+	free(text);
+	free(deep);
+	json_decref(root);
 }
 
 static void test_reject_too_large(void **state)
@@ -1075,8 +1160,9 @@ int main(void)
 	    cmocka_unit_test(test_accept_defaults),
 	    cmocka_unit_test(test_accept_classes_and_stations),
 	    cmocka_unit_test(test_accept_newer_and_same),
-	    cmocka_unit_test(test_accept_expired_when_clock_untrusted),
+	    cmocka_unit_test(test_expiry_when_clock_untrusted),
 	    cmocka_unit_test(test_reject_not_json),
+	    cmocka_unit_test(test_reject_deep),
 	    cmocka_unit_test(test_reject_too_large),
 	    cmocka_unit_test(test_reject_format),
 	    cmocka_unit_test(test_reject_province),

@@ -673,6 +673,9 @@ static const struct {
      false, 3, "\"name\" must be UTF-8 text without control characters"},
     {"slots = (\n  { start = \"05:30\"; items = (\"a\"); }\n);\n  @include \"/etc/passwd\"\n",
      false, 4, "@include is not allowed in schedule files"},
+    {"slots = (\n  { start = \"05:30\";\n    items = ( \"a\" ); x = ((((((((((\n((((((1\n"
+     "))))))))))))))))); }\n);\n",
+     false, 4, "nesting too deep: more than 16 levels of brackets"},
     /* relays */
     {"slots = (\n  { start = \"12:00\";\n    items = ( { relay = \"vov1\"; } ); }\n);\n", false, 3,
      "\"items\": item 1: a relay needs \"duration\" (\"HH:MM:SS\")"},
@@ -832,6 +835,41 @@ static void test_file_problems(void **state)
 	diag_free(&d);
 	assert_int_equal(p.nslots, 0);
 	assert_int_equal(p.nfiles, 0);
+
+	/* a FIFO (nobody writes to it) and a folder: refused at once */
+	path = xasprintf("%s/pipe.cfg", tmpdir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	alarm(10);
+	assert_int_equal(sched_load_file(&p, path, false, &d), -1);
+	alarm(0);
+	assert_int_equal(d.n, 1);
+	want = xasprintf("%s: cannot read: not a regular file", path);
+	assert_string_equal(d.msgs[0], want);
+	unlink(path);
+	free(want);
+	free(path);
+	diag_free(&d);
+	assert_int_equal(sched_load_file(&p, tmpdir, false, &d), -1);
+	want = xasprintf("%s: cannot read: not a regular file", tmpdir);
+	assert_string_equal(d.msgs[0], want);
+	free(want);
+	diag_free(&d);
+
+	/* far deeper than libconfig's parser stack: the line, not "memory
+	 * exhausted" */
+	big = xmalloc(400004);
+	memcpy(big, "x =\n", 4);
+	memset(big + 4, '(', 200000);
+	memset(big + 200004, ')', 200000);
+	path = put_in(tmpdir, "deep.cfg", big, 400004);
+	free(big);
+	assert_int_equal(sched_load_file(&p, path, false, &d), -1);
+	assert_int_equal(d.n, 1);
+	want = xasprintf("%s:2: nesting too deep: more than 16 levels of brackets", path);
+	assert_string_equal(d.msgs[0], want);
+	free(want);
+	free(path);
+	diag_free(&d);
 }
 
 static void test_many_errors_one_file(void **state)

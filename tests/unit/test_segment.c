@@ -903,6 +903,135 @@ static void test_missing_segment(void **state)
 	free(dir);
 }
 
+/* status.json as the station writes it, signed with its key: delivered up
+ * to seq, the last line's chain hash hex (NULL: left out). */
+static void write_status(const char *dir, const char *station, uint64_t seq, const char *hex)
+{
+	char *path = xasprintf("%s/%s/status.json", dir, station), *text, *sig, *tc, *sp;
+	struct minisig_seckey sk;
+
+	station_key(station, &sk);
+	text = xasprintf("{\"station\":\"%s\",\"updated\":\"2026-11-05T06:00:00+07:00\","
+	                 "\"log_delivered_seq\":%" PRIu64 "%s%s%s}\n",
+	                 station, seq, hex ? ",\"log_delivered_sha256\":\"" : "", hex ? hex : "",
+	                 hex ? "\"" : "");
+	tc = xasprintf("station:%s file:status.json updated:2026-11-05T06:00:00+07:00", station);
+	sig = minisig_sign(&sk, text, strlen(text), "test", tc);
+	spit(path, text, strlen(text));
+	sp = xasprintf("%s.minisig", path);
+	spit(sp, sig, strlen(sig));
+	free(sp);
+	free(sig);
+	free(tc);
+	free(text);
+	free(path);
+}
+
+/* The chain hash of the last line of dir/station/name. */
+static void last_line_hash(const char *dir, const char *station, const char *name, char hex[65])
+{
+	char *path = xasprintf("%s/%s/%s", dir, station, name), *buf;
+	size_t len, starts[4096], n;
+
+	buf = slurp(path, &len);
+	n = line_starts(buf, len, starts, 4096);
+	airlog_chain_hash(buf + starts[n - 1], len - starts[n - 1], hex);
+	free(buf);
+	free(path);
+}
+
+static void remove_segment(const char *dir, const char *station, const char *name)
+{
+	char *path = xasprintf("%s/%s/%s", dir, station, name), *sp = xasprintf("%s.minisig", path);
+
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(unlink(sp), 0);
+	free(sp);
+	free(path);
+}
+
+/*
+ * The newest segment deleted, signature and all: nothing in the chain can
+ * show it, but the station's signed status.json says what it delivered.
+ * A segment the station has not delivered yet is no problem.
+ */
+static void test_truncated_tail(void **state)
+{
+	char *out, *dir = fresh_copy(), want[128], hex[65], *path, *text;
+	size_t n, len;
+	char **segs = segments_of(dir, "xa-001", &n);
+	char st[SEGMENT_STATION_MAX + 1];
+	uint64_t a, b, c, d;
+
+	(void)state;
+	segment_parse_name(segs[n - 2], st, &c, &d);
+	segment_parse_name(segs[n - 1], st, &a, &b);
+	remove_segment(dir, "xa-001", segs[n - 1]);
+	assert_int_equal(verify(dir, &out), 1);
+	snprintf(want, sizeof want,
+	         "xa-001: PROBLEM: seq %" PRIu64 "-%" PRIu64 ": missing at the end", a, b);
+	assert_line(out, want, "status.json of 2026-11-", "up to seq");
+	assert_line(out, "xa-001: FAILED, 1 problem");
+	assert_line(out, "xa-002: OK");
+	free(out);
+
+	/* edited to say less, to hide it: the signature no longer holds */
+	path = xasprintf("%s/xa-001/status.json", dir);
+	text = slurp(path, &len);
+	snprintf(want, sizeof want, "\"log_delivered_seq\":%" PRIu64, b);
+	assert_non_null(strstr(text, want));
+	free(text);
+	last_line_hash(dir, "xa-001", segs[n - 2], hex);
+	text = xasprintf("{\"station\":\"xa-001\",\"log_delivered_seq\":%" PRIu64
+	                 ",\"log_delivered_sha256\":\"%s\"}\n",
+	                 d, hex);
+	spit(path, text, strlen(text));
+	free(text);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-001: PROBLEM: status.json: the signature is not the station's");
+	free(out);
+
+	/* status.json gone, or its signature: cannot vouch, said so */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-001: PROBLEM: status.json is missing");
+	free(out);
+	write_status(dir, "xa-001", d, hex);
+	text = xasprintf("%s.minisig", path);
+	assert_int_equal(unlink(text), 0);
+	free(text);
+	assert_int_equal(verify(dir, &out), 1);
+	assert_line(out, "xa-001: PROBLEM: status.json: no signature");
+	free(out);
+
+	/* delivered up to the segment before: the newest is merely not sent
+	 * yet (a session on the air), and nothing is wrong */
+	write_status(dir, "xa-001", d, hex);
+	assert_int_equal(verify(dir, &out), 0);
+	assert_line(out, "xa-001: OK");
+	free(out);
+	write_status(dir, "xa-001", d, NULL);
+	assert_int_equal(verify(dir, &out), 0);
+	free(out);
+
+	/* the line at the delivered seq is not the one delivered */
+	memset(hex, 'a', 64);
+	write_status(dir, "xa-001", d, hex);
+	assert_int_equal(verify(dir, &out), 1);
+	snprintf(want, sizeof want,
+	         "xa-001: PROBLEM: seq %" PRIu64 ": not the line the station delivered", d);
+	assert_line(out, want);
+	free(out);
+
+	/* a status.json that names no delivery at all */
+	write_status(dir, "xa-001", 0, NULL);
+	assert_int_equal(verify(dir, &out), 0);
+	free(out);
+	free(path);
+	free_list(segs);
+	free(dir);
+}
+
 static void test_missing_signature(void **state)
 {
 	char *out, *dir = fresh_copy(), *path;
@@ -1346,7 +1475,8 @@ static void test_odd_files(void **state)
 	path = xasprintf("%s/xa-001/xa-001-0000099990-0000099999.jsonl", dir);
 	assert_int_equal(mkfifo(path, 0644), 0);
 	assert_int_equal(verify_mode(dir, cfg, false, &out), 1);
-	assert_line(out, "xa-001: PROBLEM: segment xa-001-0000099990-0000099999.jsonl");
+	assert_line(out, "xa-001: PROBLEM: segment xa-001-0000099990-0000099999.jsonl",
+	            "cannot read: not a regular file");
 	free(out);
 	assert_int_equal(unlink(path), 0);
 	free(path);
@@ -1436,6 +1566,7 @@ int main(void)
 	    cmocka_unit_test(test_edited_field),
 	    cmocka_unit_test(test_forged_other_key),
 	    cmocka_unit_test(test_missing_segment),
+	    cmocka_unit_test(test_truncated_tail),
 	    cmocka_unit_test(test_missing_signature),
 	    cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_unknown_station),
