@@ -322,16 +322,6 @@ static int get_small(json_t *o, const char *key, int lo, int hi, int *out)
 	return 0;
 }
 
-static bool is_hex64(const char *s)
-{
-	if (strlen(s) != 64)
-		return false;
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static int parse_fields(json_t *o, struct airlog_record *r)
 {
 	struct airlog_entry *e = &r->e;
@@ -345,7 +335,7 @@ static int parse_fields(json_t *o, struct airlog_record *r)
 		return -1;
 	e->seq = (uint64_t)json_integer_value(v);
 	v = json_object_get(o, "prev");
-	if (!json_is_string(v) || !is_hex64(json_string_value(v)))
+	if (!json_is_string(v) || !util_is_sha256_hex(json_string_value(v)))
 		return -1;
 	memcpy(e->prev, json_string_value(v), 65);
 	v = json_object_get(o, "type");

@@ -105,16 +105,6 @@ static int get_int(json_t *o, const char *key, long long lo, long long hi, long 
 	return 0;
 }
 
-static bool is_hex64(const char *s)
-{
-	if (strlen(s) != 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 static int fields(json_t *o, struct alertmsg *m, const char **why)
 {
 	const char *ev = json_string_value(json_object_get(o, "event"));
@@ -143,7 +133,7 @@ static int fields(json_t *o, struct alertmsg *m, const char **why)
 	    get_int(o, "interval_s", 0, 86400, &interval) < 0 ||
 	    get_int(o, "expires", 0, INT64_MAX, &expires) < 0 ||
 	    get_int(o, "index_version", 0, INT64_MAX, &version) < 0 ||
-	    get_str(o, "sha256", 64, &sha) < 0 || (sha && !is_hex64(sha))) {
+	    get_str(o, "sha256", 64, &sha) < 0 || (sha && !util_is_sha256_hex(sha))) {
 		free(sha);
 		return -1;
 	}

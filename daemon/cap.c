@@ -860,11 +860,8 @@ int cap_audio_path(const char *uri, char *path, char sha256[65])
 	if ((size_t)(base - dir) != sizeof "programmes/" - 1 ||
 	    memcmp(dir, "programmes/", sizeof "programmes/" - 1) != 0)
 		return -1;
-	if (strlen(base) < 66 || base[64] != '.')
+	if (strlen(base) < 66 || base[64] != '.' || !util_is_lower_hex(base, 64))
 		return -1;
-	for (int i = 0; i < 64; i++)
-		if (!((base[i] >= '0' && base[i] <= '9') || (base[i] >= 'a' && base[i] <= 'f')))
-			return -1;
 	ext = base + 65;
 	if (strlen(ext) > 10 || !*ext)
 		return -1;

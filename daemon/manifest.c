@@ -76,19 +76,6 @@ static bool has_control(const char *s)
 	return false;
 }
 
-static bool is_lower_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-static bool is_sha256(const char *s)
-{
-	return strlen(s) == 64 && is_lower_hex(s, 64);
-}
-
 static bool is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -174,7 +161,7 @@ static const char *path_problem(const char *path, const char *dir, const char *s
 		                                     : N_("path is not under programmes/");
 	base = path + dirlen + 1;
 	ext = base + 64;
-	if (strlen(base) < 66 || !is_lower_hex(base, 64) || *ext != '.')
+	if (strlen(base) < 66 || !util_is_lower_hex(base, 64) || *ext != '.')
 		return N_("path is not \"<sha256>.<extension>\"");
 	ext++;
 	if (strlen(ext) > 10)
@@ -258,7 +245,7 @@ static bool parse_file_fields(struct parse *p, json_t *o, const char *where, enu
 	bool ok = true;
 
 	s = json_string_value(sha);
-	if (!s || !is_sha256(s)) {
+	if (!s || !util_is_sha256_hex(s)) {
 		reason(p, _("%s: \"sha256\" must be 64 lower-case hex digits"), where);
 		ok = false;
 	} else {

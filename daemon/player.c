@@ -349,16 +349,6 @@ static void player_drop_queue(struct player *p)
 	p->qhead = 0;
 }
 
-static bool player_is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == 64;
-}
-
 int player_enqueue(struct player *p, const struct player_item *it)
 {
 	struct player_qitem *q;
@@ -387,7 +377,7 @@ int player_enqueue(struct player *p, const struct player_item *it)
 	q->gain_db = it->gain_db;
 	q->at = it->at;
 	q->sha256[0] = '\0';
-	if (it->sha256 && player_is_hex64(it->sha256))
+	if (it->sha256 && util_is_sha256_hex(it->sha256))
 		memcpy(q->sha256, it->sha256, sizeof q->sha256);
 	p->qcount++;
 	pthread_cond_broadcast(&p->cond);

@@ -543,16 +543,6 @@ static void read_status(const char *dir, struct walked *wk)
 	free(path);
 }
 
-static bool is_hex64(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n]; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-			return false;
-	return n == 64;
-}
-
 /*
  * status.json, signed by the station like its segments, says what the
  * station delivered: every line up to log_delivered_seq, the last with
@@ -607,7 +597,8 @@ static void check_status(const char *dir, const struct minisig_pubkey *pk, const
 	seq = json_object_get(o, "log_delivered_seq");
 	hash = json_string_value(json_object_get(o, "log_delivered_sha256"));
 	when = json_string_value(json_object_get(o, "updated"));
-	if (!json_is_integer(seq) || json_integer_value(seq) < 0 || (hash && !is_hex64(hash))) {
+	if (!json_is_integer(seq) || json_integer_value(seq) < 0 ||
+	    (hash && !util_is_sha256_hex(hash))) {
 		snprintf(text, sizeof text,
 		         _("status.json does not say what the station delivered "
 		           "(log_delivered_seq, log_delivered_sha256)"));

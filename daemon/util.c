@@ -259,6 +259,19 @@ void util_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+bool util_is_lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool util_is_sha256_hex(const char *s)
+{
+	return util_is_lower_hex(s, 64) && s[64] == '\0';
+}
+
 void util_sha256_hex(const void *buf, size_t len, char hex[65])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];

@@ -52,6 +52,12 @@ int util_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *in, size_t n, char *out);
+/* Are the first n characters of s lower-case hex digits, as util_hex
+ * writes them? (A shorter s is not.) */
+bool util_is_lower_hex(const char *s, size_t n);
+/* Is s exactly a SHA-256 as util_sha256_hex writes it: 64 lower-case hex
+ * digits? */
+bool util_is_sha256_hex(const char *s);
 /* SHA-256 of a buffer / a regular file, as 64 hex digits + NUL. */
 void util_sha256_hex(const void *buf, size_t len, char hex[65]);
 int util_sha256_file(const char *path, char hex[65]);

@@ -2,7 +2,8 @@
  * Unit tests for util's reading of files named from outside: a FIFO, a
  * device, a folder and a socket are refused at once with UTIL_ENOTREG
  * ("not a regular file"), by the open, the whole-file read and the hash
- * alike; a regular file comes back as a plain blocking descriptor.
+ * alike; a regular file comes back as a plain blocking descriptor. And its
+ * checks of hex text: what util_hex writes passes, nothing else does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,11 +127,39 @@ static void test_regular(void **state)
 	free(missing);
 }
 
+/* What util_hex writes, and nothing else, passes for hex. */
+static void test_hex_checks(void **state)
+{
+	static const char sha[] =
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	char buf[80];
+
+	(void)state;
+	assert_true(util_is_sha256_hex(sha));
+	assert_true(util_is_lower_hex(sha, 64));
+	assert_true(util_is_lower_hex("", 0));
+	assert_false(util_is_sha256_hex(""));
+	assert_false(util_is_sha256_hex("ba7816bf"));
+	assert_false(util_is_lower_hex("ba78", 5));
+	snprintf(buf, sizeof buf, "%s0", sha);
+	assert_false(util_is_sha256_hex(buf));
+	assert_true(util_is_lower_hex(buf, 64));
+	snprintf(buf, sizeof buf, "%s", sha);
+	buf[10] = 'A';
+	assert_false(util_is_sha256_hex(buf));
+	buf[10] = 'g';
+	assert_false(util_is_sha256_hex(buf));
+	buf[10] = ' ';
+	assert_false(util_is_lower_hex(buf, 64));
+	assert_true(util_is_lower_hex(buf, 10));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_not_regular),
 	    cmocka_unit_test(test_regular),
+	    cmocka_unit_test(test_hex_checks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
