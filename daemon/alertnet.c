@@ -1032,16 +1032,6 @@ static void poll_manifest(struct watcher *w)
 
 /* --- housekeeping ---------------------------------------------------------------- */
 
-static bool store_shape(const char *name)
-{
-	if (strlen(name) < 66 || name[64] != '.')
-		return false;
-	for (int i = 0; i < 64; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-			return false;
-	return true;
-}
-
 /* Forget what ended long ago; remove the sound of alerts that will not
  * play again and whatever else an interrupted round left (downloads,
  * speech, temporary files). Runs between rounds only. */
@@ -1076,7 +1066,7 @@ static void tidy(struct watcher *w)
 	while ((de = readdir(d))) {
 		bool keep = false;
 
-		if (!store_shape(de->d_name))
+		if (!manifest_is_store_name(de->d_name))
 			continue;
 		if (strcmp(de->d_name + 64, ".wav") == 0) {
 			char sha[65];

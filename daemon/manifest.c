@@ -93,6 +93,11 @@ bool manifest_safe_id(const char *id)
 	return true;
 }
 
+bool manifest_is_store_name(const char *name)
+{
+	return strlen(name) >= 66 && name[64] == '.' && util_is_lower_hex(name, 64);
+}
+
 /* A station id as conf.c accepts it: [a-z0-9][a-z0-9-]{0,63}. */
 static bool is_station_id(const char *s)
 {

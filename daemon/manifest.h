@@ -105,6 +105,11 @@ void manifest_entries_free(struct manifest_entry *v, size_t n);
 
 /* [a-z0-9][a-z0-9._-]*, at most 128 characters, without "..". */
 bool manifest_safe_id(const char *id);
+/* A file name of the store's shape, "<sha256>.<anything>": 64 lower-case
+ * hex digits, a dot, at least one character more. Whatever sweeps a store
+ * folder (the station's, the alert watcher's, the province's publication)
+ * touches no other name. */
+bool manifest_is_store_name(const char *name);
 /* "YYYY-MM-DD" to a civil day number; -1 when not a valid date. */
 int manifest_parse_day(const char *s, int64_t *day);
 

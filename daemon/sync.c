@@ -690,18 +690,6 @@ static int fetch_files(struct run *run, const struct manifest *m, bool verify)
 	return ret;
 }
 
-static bool store_name_shape(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n < 66 || name[64] != '.')
-		return false;
-	for (size_t i = 0; i < 64; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static bool name_needed(const struct manifest_entry **need, size_t n, const char *name)
 {
 	size_t lo = 0, hi = n;
@@ -738,7 +726,7 @@ static void remove_unneeded(const char *dir, const char *suffix, const struct ma
 		char name[NAME_MAX + 1];
 
 		if (len <= slen || strcmp(de->d_name + len - slen, suffix) != 0 ||
-		    !store_name_shape(de->d_name))
+		    !manifest_is_store_name(de->d_name))
 			continue;
 		snprintf(name, sizeof name, "%.*s", (int)(len - slen), de->d_name);
 		if (name_needed(need, n, name))

@@ -854,18 +854,6 @@ out:
 	return ret;
 }
 
-static bool is_store_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n < 66 || name[64] != '.')
-		return false;
-	for (size_t i = 0; i < 64; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-			return false;
-	return true;
-}
-
 /* Files of dir the manifest does not name: removed with prune, else
  * counted. Only our own names (<sha256>.<ext>, stale temporaries) are
  * touched; anything else someone put there stays. */
@@ -889,7 +877,7 @@ static size_t sweep(const char *dir, const struct pub_source *keep, size_t nkeep
 
 			used = slash && strcmp(slash + 1, names[i]) == 0;
 		}
-		if (used || !is_store_name(names[i]))
+		if (used || !manifest_is_store_name(names[i]))
 			continue;
 		count++;
 		if (!prune)
@@ -1805,7 +1793,7 @@ static int alert(const struct alert_opts *o)
 
 				for (size_t k = 0; k < nfiles && !listed; k++)
 					listed = strcmp(files[k].path, p) == 0;
-				if (!listed && is_store_name(names[i])) {
+				if (!listed && manifest_is_store_name(names[i])) {
 					full = xasprintf("%s/%s", adir, names[i]);
 					unlink(full);
 					free(full);

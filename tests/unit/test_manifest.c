@@ -622,6 +622,29 @@ static void test_reject_too_many_entries(void **state)
 	expect_reject(root, "more than 10000 entries");
 }
 
+/* The names a store sweep may touch: "<sha256>.<anything>", no other. */
+static void test_store_names(void **state)
+{
+	static const char sha[] =
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	char name[100];
+
+	(void)state;
+	snprintf(name, sizeof name, "%s.wav", sha);
+	assert_true(manifest_is_store_name(name));
+	snprintf(name, sizeof name, "%s.wav.part", sha);
+	assert_true(manifest_is_store_name(name));
+	snprintf(name, sizeof name, "%s.", sha);
+	assert_false(manifest_is_store_name(name));
+	snprintf(name, sizeof name, "%sx", sha);
+	assert_false(manifest_is_store_name(name));
+	snprintf(name, sizeof name, "%s.wav", sha);
+	name[3] = 'B';
+	assert_false(manifest_is_store_name(name));
+	assert_false(manifest_is_store_name("notes.txt"));
+	assert_false(manifest_is_store_name(""));
+}
+
 static void test_reject_unsafe_ids(void **state)
 {
 	static const char *const bad[] = {
@@ -1172,6 +1195,7 @@ int main(void)
 	    cmocka_unit_test(test_reject_lists),
 	    cmocka_unit_test(test_reject_too_many_entries),
 	    cmocka_unit_test(test_relays),
+	    cmocka_unit_test(test_store_names),
 	    cmocka_unit_test(test_reject_unsafe_ids),
 	    cmocka_unit_test(test_reject_unsafe_id_shown_safely),
 	    cmocka_unit_test(test_reject_duplicate_ids),
