@@ -54,7 +54,6 @@
 #define CONNECT_TIMEOUT  15
 #define LOW_SPEED_LIMIT  100
 #define LOW_SPEED_TIME   30
-#define MAX_HEADER_VALUE 256
 
 extern char **environ;
 
@@ -356,85 +355,11 @@ static void state_save(struct watcher *w)
 
 /* --- HTTP ---------------------------------------------------------------------- */
 
-struct headers {
-	char etag[MAX_HEADER_VALUE];
-	char last_modified[MAX_HEADER_VALUE];
-};
-
-static void header_value(char *out, const char *line, size_t n, size_t skip)
-{
-	size_t i = skip, j = 0;
-
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	while (n > i && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
-		n--;
-	if (n - i >= MAX_HEADER_VALUE)
-		return;
-	for (; i < n; i++) {
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			return;
-		out[j++] = line[i];
-	}
-	out[j] = '\0';
-}
-
-static size_t on_header(char *line, size_t size, size_t n, void *arg)
-{
-	struct headers *h = arg;
-
-	(void)size;
-	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
-		memset(h, 0, sizeof *h);
-	else if (n > 5 && strncasecmp(line, "ETag:", 5) == 0)
-		header_value(h->etag, line, n, 5);
-	else if (n > 14 && strncasecmp(line, "Last-Modified:", 14) == 0)
-		header_value(h->last_modified, line, n, 14);
-	return n;
-}
-
-struct sink {
-	char *data; /* memory, or */
-	int fd;     /* a file when >= 0 */
-	size_t len;
-	size_t max;
-	bool overflow;
-	bool write_failed;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct sink *k = arg;
-
-	(void)size;
-	if (n > k->max - k->len) {
-		k->overflow = true;
-		return 0;
-	}
-	if (k->fd >= 0) {
-		if (util_write_all(k->fd, p, n) < 0) {
-			k->write_failed = true;
-			return 0;
-		}
-	} else {
-		k->data = xreallocarray(k->data, k->len + n + 1, 1);
-		memcpy(k->data + k->len, p, n);
-		k->data[k->len + n] = '\0';
-	}
-	k->len += n;
-	return n;
-}
-
-static bool is_http(const char *url)
-{
-	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
-}
-
 /* GET url into k (at most k->max bytes) on the kept handle. cond: send
  * the remembered ETag and Last-Modified. Returns the HTTP status (200 for
  * file://), or -1 with why. */
-static long fetch(struct watcher *w, const char *url, bool cond, struct headers *h, struct sink *k,
-                  char *why, size_t why_len)
+static long fetch(struct watcher *w, const char *url, bool cond, struct net_headers *h,
+                  struct net_sink *k, char *why, size_t why_len)
 {
 	const struct conf *c = w->c;
 	struct net_opts no = {.protocols = "http,https,file",
@@ -451,38 +376,21 @@ static long fetch(struct watcher *w, const char *url, bool cond, struct headers 
 	memset(h, 0, sizeof *h);
 	curl_easy_reset(w->h);
 	net_setup(w->h, url, &no, errbuf);
-	if (strncasecmp(url, "https://", 8) == 0) {
-		curl_easy_setopt(w->h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-		curl_easy_setopt(w->h, CURLOPT_FOLLOWLOCATION, 1L);
-	} else if (strncasecmp(url, "http://", 7) == 0) {
-		curl_easy_setopt(w->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(w->h, CURLOPT_FOLLOWLOCATION, 1L);
-	}
-	curl_easy_setopt(w->h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(w->h, CURLOPT_HEADERFUNCTION, on_header);
+	net_follow_redirects(w->h, url);
+	curl_easy_setopt(w->h, CURLOPT_HEADERFUNCTION, net_on_header);
 	curl_easy_setopt(w->h, CURLOPT_HEADERDATA, h);
-	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, net_on_body);
 	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, k);
 	curl_easy_setopt(w->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k->max);
 	curl_easy_setopt(w->h, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT_S);
-	if (cond && w->etag) {
-		char *line = xasprintf("If-None-Match: %s", w->etag);
-
-		hdrs = curl_slist_append(hdrs, line);
-		free(line);
-	}
-	if (cond && w->last_modified) {
-		char *line = xasprintf("If-Modified-Since: %s", w->last_modified);
-
-		hdrs = curl_slist_append(hdrs, line);
-		free(line);
-	}
+	if (cond)
+		hdrs = net_conditional(w->etag, w->last_modified);
 	curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(w->h);
 	curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
-	if (rc == CURLE_OK && !is_http(url))
+	if (rc == CURLE_OK && !net_is_http(url))
 		code = 200;
 	if (k->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(why, why_len, _("larger than %zu bytes"), k->max);
@@ -498,13 +406,6 @@ static long fetch(struct watcher *w, const char *url, bool cond, struct headers 
 	return -1;
 }
 
-static char *base_url(const char *url)
-{
-	const char *slash = strrchr(url, '/');
-
-	return xasprintf("%.*s", slash ? (int)(slash - url + 1) : 0, url);
-}
-
 /* --- one CAP message ------------------------------------------------------------ */
 
 /* The audio file of the publication into the alerts folder, checked. 1
@@ -513,8 +414,8 @@ static int fetch_audio(struct watcher *w, const char *base, const struct manifes
                        char **path, char *why, size_t why_len)
 {
 	char *url = xasprintf("%s%s", base, e->path), *part, hex[65];
-	struct sink k = {.max = (size_t)e->bytes};
-	struct headers h;
+	struct net_sink k = {.max = (size_t)e->bytes};
+	struct net_headers h;
 	int ret = 0;
 
 	*path = dir_path(w, e->name);
@@ -757,8 +658,8 @@ static int take(struct watcher *w, const struct source *src, const struct manife
 	const char *const *codes = (const char *const *)w->c->geocodes;
 	struct cap_station st = {w->c->station_id, codes, (size_t)w->c->ngeocodes, src->now};
 	char *url, why[512], hex[65];
-	struct sink k = {.fd = -1, .max = (size_t)f->bytes};
-	struct headers h;
+	struct net_sink k = {.fd = -1, .max = (size_t)f->bytes};
+	struct net_headers h;
 	struct cap_alert a;
 	struct cap_plan p;
 	int ret = 1;
@@ -845,10 +746,10 @@ static bool clock_trusted(const struct watcher *w)
 }
 
 /* A refusal of the whole index, reported once for the same bytes. */
-static void refuse_index(struct watcher *w, const struct sink *idx, const struct sink *sig,
+static void refuse_index(struct watcher *w, const struct net_sink *idx, const struct net_sink *sig,
                          const char *fmt, ...) MSG_PRINTF(4, 5);
 
-static void refuse_index(struct watcher *w, const struct sink *idx, const struct sink *sig,
+static void refuse_index(struct watcher *w, const struct net_sink *idx, const struct net_sink *sig,
                          const char *fmt, ...)
 {
 	crypto_hash_sha256_state st;
@@ -875,20 +776,20 @@ static void refuse_index(struct watcher *w, const struct sink *idx, const struct
 
 static void poll_index(struct watcher *w, const char *url)
 {
-	struct sink idx = {.fd = -1, .max = ALERTIDX_MAX_BYTES};
-	struct sink sig = {.fd = -1, .max = MANIFEST_MAX_SIG};
+	struct net_sink idx = {.fd = -1, .max = ALERTIDX_MAX_BYTES};
+	struct net_sink sig = {.fd = -1, .max = MANIFEST_MAX_SIG};
 	struct manifest_check chk = {.station_id = w->c->station_id,
 	                             .last_version = w->version,
 	                             .now = time(NULL),
 	                             .clock_trusted = clock_trusted(w),
 	                             .max_bytes = w->c->province.max_download_bytes};
-	struct headers h, hs;
+	struct net_headers h, hs;
 	struct alertidx x;
 	struct diag d = {0};
 	struct source src = {.name = "alerts.json"};
 	char *sig_url = xasprintf("%s.minisig", url), why[512], hex[65];
 	const char *err = NULL;
-	bool cond = is_http(url) && (w->etag || w->last_modified) && !w->refused_pair[0];
+	bool cond = net_is_http(url) && (w->etag || w->last_modified) && !w->refused_pair[0];
 	long code;
 
 	code = fetch(w, url, cond, &h, &idx, why, sizeof why);
@@ -920,8 +821,8 @@ static void poll_index(struct watcher *w, const char *url)
 	                   sig.len, NULL, &err) < 0) {
 		/* published between our two requests? The signature is put in
 		 * place first: the index fetched again matches it. */
-		struct sink again = {.fd = -1, .max = ALERTIDX_MAX_BYTES};
-		struct headers h2;
+		struct net_sink again = {.fd = -1, .max = ALERTIDX_MAX_BYTES};
+		struct net_headers h2;
 
 		if (fetch(w, url, false, &h2, &again, why, sizeof why) == 200 &&
 		    (again.len != idx.len || memcmp(again.data, idx.data, idx.len) != 0) &&
@@ -969,7 +870,7 @@ static void poll_index(struct watcher *w, const char *url)
 pending:
 	/* messages of the accepted index that waited for the network */
 	if (w->idx_pending) {
-		src.base = base_url(url);
+		src.base = net_base_url(url);
 		src.files = w->idx.files;
 		src.nfiles = w->idx.nfiles;
 		src.now = w->idx.issued > chk.now ? w->idx.issued : chk.now;
@@ -1011,7 +912,7 @@ static void poll_manifest(struct watcher *w)
 	util_sha256_hex(buf, len, hex);
 	if (strcmp(hex, w->manifest_sha) != 0 &&
 	    manifest_parse(&m, buf, len, path, &chk, &d) == 0) {
-		src.base = base_url(w->c->province.manifest_url);
+		src.base = net_base_url(w->c->province.manifest_url);
 		src.files = m.alerts;
 		src.nfiles = m.nalerts;
 		src.now = m.issued > time(NULL) ? m.issued : time(NULL);

@@ -50,7 +50,6 @@
 #define DEFAULT_RESERVE_BYTES   ((int64_t)32 * 1024 * 1024)
 /* Manifest and signature: small, so a whole transfer has a time limit. */
 #define SMALL_FETCH_TIMEOUT 300
-#define MAX_HEADER_VALUE    256
 #define STATE_MAX_BYTES     (64 * 1024)
 #define BACKOFF_FIRST_S     30
 #define EVENT_QUEUE_LEN     16
@@ -90,14 +89,6 @@ struct run {
 	time_t trusted_time; /* the newest trusted reading, for sync-state.json */
 };
 
-/* The response headers this module cares about, of the last response. */
-struct headers {
-	char etag[MAX_HEADER_VALUE];
-	char last_modified[MAX_HEADER_VALUE];
-	bool have_range;
-	int64_t range_start;
-};
-
 static void fail(struct run *run, const char *fmt, ...) MSG_PRINTF(2, 3);
 
 /* A string cut short may end inside a UTF-8 sequence (translated
@@ -132,11 +123,6 @@ static void fail(struct run *run, const char *fmt, ...)
 		utf8_trim(run->r->reason);
 }
 
-static bool is_http(const char *url)
-{
-	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
-}
-
 /* --- sync-state.json ----------------------------------------------------- */
 
 static void saved_free(struct saved *s)
@@ -151,7 +137,7 @@ static char *json_strdup_or_null(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
-	return s && strlen(s) < MAX_HEADER_VALUE * 8 ? xstrdup(s) : NULL;
+	return s && strlen(s) < NET_HEADER_MAX * 8 ? xstrdup(s) : NULL;
 }
 
 static void saved_load(const struct target *t, struct saved *s)
@@ -206,52 +192,7 @@ static void saved_store(const struct target *t, const struct saved *s)
 
 /* --- curl ------------------------------------------------------------------ */
 
-
-static void header_value(char *out, const char *line, size_t n, size_t skip)
-{
-	size_t i = skip, j = 0;
-
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	while (n > i && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
-		n--;
-	if (n - i >= MAX_HEADER_VALUE)
-		return; /* too long to be real: not kept */
-	for (; i < n; i++) {
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			return;
-		out[j++] = line[i];
-	}
-	out[j] = '\0';
-}
-
-static size_t header_cb(char *line, size_t size, size_t n, void *arg)
-{
-	struct headers *h = arg;
-	char value[MAX_HEADER_VALUE] = "";
-
-	(void)size; /* always 1 */
-	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
-		/* A new response (after a redirect, or a 100): forget the last. */
-		memset(h, 0, sizeof *h);
-	} else if (n > 5 && strncasecmp(line, "ETag:", 5) == 0) {
-		header_value(h->etag, line, n, 5);
-	} else if (n > 14 && strncasecmp(line, "Last-Modified:", 14) == 0) {
-		header_value(h->last_modified, line, n, 14);
-	} else if (n > 14 && strncasecmp(line, "Content-Range:", 14) == 0) {
-		long long start, end;
-
-		header_value(value, line, n, 14);
-		if (sscanf(value, "bytes %lld-%lld/", &start, &end) == 2 && start >= 0 &&
-		    end >= start) {
-			h->have_range = true;
-			h->range_start = start;
-		}
-	}
-	return n;
-}
-
-static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct headers *h)
+static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct net_headers *h)
 {
 	const struct target *t = run->t;
 	struct net_opts no = {.protocols = "http,https,file",
@@ -264,48 +205,17 @@ static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct hea
 
 	if (!c)
 		return NULL;
-	if (strncasecmp(url, "https://", 8) == 0) {
-		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	} else if (strncasecmp(url, "http://", 7) == 0) {
-		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	}
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	net_follow_redirects(c, url);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, net_on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
 	return c;
-}
-
-
-struct membuf {
-	char *data;
-	size_t len;
-	size_t max;
-	bool overflow;
-};
-
-static size_t mem_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct membuf *m = arg;
-
-	(void)size;
-	if (n > m->max - m->len) {
-		m->overflow = true;
-		return 0;
-	}
-	m->data = xreallocarray(m->data, m->len + n + 1, 1);
-	memcpy(m->data + m->len, p, n);
-	m->len += n;
-	m->data[m->len] = '\0';
-	return n;
 }
 
 /* GET url into memory, at most max bytes. cond: conditional headers, NULL
  * for none. Returns the HTTP status (200 for file://), or -1 after fail(). */
 static long fetch_small(struct run *run, const char *what, const char *url, size_t max,
-                        const struct saved *cond, struct headers *h, struct membuf *out)
+                        const struct saved *cond, struct net_headers *h, struct net_sink *out)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -313,28 +223,17 @@ static long fetch_small(struct run *run, const char *what, const char *url, size
 	long code = 0;
 	CURL *c;
 
-	memset(out, 0, sizeof *out);
-	out->max = max;
+	*out = (struct net_sink){.fd = -1, .max = max};
 	memset(h, 0, sizeof *h);
 	c = easy_new(run, url, errbuf, h);
 	if (!c) {
 		fail(run, _("%s: cannot start a transfer"), what);
 		return -1;
 	}
-	if (cond && cond->etag) {
-		char *line = xasprintf("If-None-Match: %s", cond->etag);
-
-		hdrs = curl_slist_append(hdrs, line);
-		free(line);
-	}
-	if (cond && cond->last_modified) {
-		char *line = xasprintf("If-Modified-Since: %s", cond->last_modified);
-
-		hdrs = curl_slist_append(hdrs, line);
-		free(line);
-	}
+	if (cond)
+		hdrs = net_conditional(cond->etag, cond->last_modified);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mem_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, net_on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)SMALL_FETCH_TIMEOUT);
@@ -343,7 +242,7 @@ static long fetch_small(struct run *run, const char *what, const char *url, size
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	run->r->bytes_downloaded += (int64_t)out->len;
-	if (rc == CURLE_OK && !is_http(url))
+	if (rc == CURLE_OK && !net_is_http(url))
 		code = 200;
 	if (out->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
 		fail(run, _("%s: larger than %zu bytes"), what, max);
@@ -373,7 +272,7 @@ struct download {
 	int64_t bytes; /* declared size */
 	bool started;
 	bool discard; /* the part file cannot be resumed: remove it */
-	struct headers h;
+	struct net_headers h;
 	char problem[200];
 };
 
@@ -436,21 +335,10 @@ static size_t file_write_cb(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
-static char *base_url(const char *manifest_url)
-{
-	const char *slash = strrchr(manifest_url, '/');
-	size_t n = slash ? (size_t)(slash - manifest_url) + 1 : 0;
-	char *b = xmalloc(n + 1);
-
-	memcpy(b, manifest_url, n);
-	b[n] = '\0';
-	return b;
-}
-
 /* Fetch what the part file lacks. 0 when it holds e->bytes bytes. */
 static int transfer(struct run *run, const struct manifest_entry *e, int fd, int64_t have)
 {
-	char *base = base_url(run->t->manifest_url);
+	char *base = net_base_url(run->t->manifest_url);
 	char *url = xasprintf("%s%s", base, e->path);
 	struct download d = {.run = run, .fd = fd, .have = have, .pos = have, .bytes = e->bytes};
 	char errbuf[CURL_ERROR_SIZE], range[32];
@@ -459,7 +347,7 @@ static int transfer(struct run *run, const struct manifest_entry *e, int fd, int
 	int ret = -1;
 
 	free(base);
-	d.http = is_http(url);
+	d.http = net_is_http(url);
 	d.curl = easy_new(run, url, errbuf, &d.h);
 	if (!d.curl) {
 		fail(run, _("%s: cannot start a transfer"), e->path);
@@ -819,7 +707,7 @@ static time_t time_floor(const struct run *run, const struct active *a, const st
 	return floor;
 }
 
-static int verify_and_check(struct run *run, const struct membuf *man, const struct membuf *sig,
+static int verify_and_check(struct run *run, const struct net_sink *man, const struct net_sink *sig,
                             const struct active *a, const struct saved *s, uint64_t last_version,
                             struct manifest *m)
 {
@@ -863,7 +751,7 @@ static int verify_and_check(struct run *run, const struct membuf *man, const str
 	return 0;
 }
 
-static int activate(struct run *run, const struct membuf *man, const struct membuf *sig)
+static int activate(struct run *run, const struct net_sink *man, const struct net_sink *sig)
 {
 	char *mpath = xasprintf("%s/manifest.json", run->t->state_dir);
 	char *spath = xasprintf("%s/manifest.json.minisig", run->t->state_dir);
@@ -881,7 +769,7 @@ static int activate(struct run *run, const struct membuf *man, const struct memb
 	return ret;
 }
 
-static void remember(struct run *run, const struct headers *h, uint64_t version)
+static void remember(struct run *run, const struct net_headers *h, uint64_t version)
 {
 	struct saved s = {
 	    .url = run->t->manifest_url,
@@ -900,8 +788,8 @@ static int run_sync(struct run *run)
 	struct sync_result *r = run->r;
 	struct active a;
 	struct saved s;
-	struct headers h;
-	struct membuf man = {0}, sig = {0};
+	struct net_headers h;
+	struct net_sink man = {.fd = -1}, sig = {.fd = -1};
 	struct manifest m;
 	uint64_t last_version;
 	bool conditional;
@@ -928,7 +816,7 @@ static int run_sync(struct run *run)
 	/* Conditional only when what the server would call "not modified" is
 	 * the manifest that is active here, with all its files. */
 	conditional = a.parsed && s.url && strcmp(s.url, t->manifest_url) == 0 &&
-	              s.version == a.m.version && is_http(t->manifest_url);
+	              s.version == a.m.version && net_is_http(t->manifest_url);
 	code = fetch_small(run, "manifest.json", t->manifest_url, MANIFEST_MAX_BYTES,
 	                   conditional ? &s : NULL, &h, &man);
 	if (code < 0)
@@ -955,7 +843,7 @@ static int run_sync(struct run *run)
 
 	sig_url = xasprintf("%s.minisig", t->manifest_url);
 	code = fetch_small(run, "manifest.json.minisig", sig_url, MANIFEST_MAX_SIG, NULL,
-	                   &(struct headers){0}, &sig);
+	                   &(struct net_headers){0}, &sig);
 	free(sig_url);
 	if (code != 200) {
 		if (code >= 0)
