@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "net.h"
 #include "streamdec.h"
 #include "util.h"
 
@@ -206,7 +207,7 @@ static void describe(CURLcode rc, const char *errbuf, const struct transfer *t, 
 	else if (rc == CURLE_OK)
 		snprintf(out, n, "the server closed the stream");
 	else
-		snprintf(out, n, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		snprintf(out, n, "%s", net_reason(rc, errbuf));
 }
 
 static int probe(const struct relay_opts *o)
