@@ -71,8 +71,8 @@ const char *netjob_helper(void)
 	return helper_path;
 }
 
-static int spawn_path(const char *path, const char *const args[], int in_fd, int out_fd,
-                      pid_t *pid)
+int netjob_spawn_fds(const char *path, const char *const args[], const int fds[], size_t nfds,
+                     pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -88,8 +88,9 @@ static int spawn_path(const char *path, const char *const args[], int in_fd, int
 	for (size_t i = 0; i < n; i++)
 		argv[i + 1] = (char *)args[i];
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	for (size_t i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			posix_spawn_file_actions_adddup2(&fa, fds[i], (int)i);
 	posix_spawnattr_init(&at);
 	/* the daemon blocks signals for its signalfd; the child must not */
 	sigemptyset(&none);
@@ -104,6 +105,14 @@ static int spawn_path(const char *path, const char *const args[], int in_fd, int
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
 	return err;
+}
+
+/* The child's standard input and output. */
+static int spawn_path(const char *path, const char *const args[], int in_fd, int out_fd, pid_t *pid)
+{
+	const int fds[] = {in_fd, out_fd};
+
+	return netjob_spawn_fds(path, args, fds, 2, pid);
 }
 
 static int spawn(const char *const args[], int in_fd, int out_fd, pid_t *pid)

@@ -24,6 +24,15 @@ const char *netjob_helper(void);
  * set, else beside the running program, else LIBEXECDIR/NAME. */
 void netjob_find_program(const char *name, const char *env_var, char *path, size_t n);
 
+/* posix_spawn path with args (NULL-terminated, after argv[0]); fds[i],
+ * when not -1, becomes the child's descriptor i (the others are
+ * inherited, but for close-on-exec ones). The child starts with no signal
+ * blocked and SIGPIPE and SIGTERM at their defaults, whatever this process
+ * set for its signalfd. 0 with *pid, or an errno value. The helpers
+ * (loaxad-net, loaxad-relay, loaxad-speak) are all started here. */
+int netjob_spawn_fds(const char *path, const char *const args[], const int fds[], size_t nfds,
+                     pid_t *pid);
+
 /* Start path (NULL: the helper) with args, its stdin and stdout on pipes
  * (close-on-exec in this process): 0 with *to_child, *from_child and
  * *pid, or an errno value. For a child that lives on (the alert watcher);

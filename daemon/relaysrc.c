@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +27,6 @@
 #define RELAYSRC_RESPAWN_S 2.0
 #define RELAYSRC_LINE_MAX  512
 #define RELAYSRC_KILL_MS   500 /* SIGTERM, then this long before SIGKILL */
-
-extern char **environ;
 
 struct relaysrc {
 	char *url;
@@ -70,7 +67,7 @@ static void set_down(struct relaysrc *s, const char *why)
 
 static void spawn_child(struct relaysrc *s)
 {
-	int pcm[2], st[2], err;
+	int pcm[2], st[2], fds[4] = {-1, -1, -1, -1}, err;
 	char rate[16], ch[16], ct[16], stall[16];
 	const char *argv[] = {relaysrc_helper(),
 	                      "--rate",
@@ -85,9 +82,6 @@ static void spawn_child(struct relaysrc *s)
 	                      "3",
 	                      s->url,
 	                      NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
 
 	snprintf(rate, sizeof rate, "%d", s->o.rate);
 	snprintf(ch, sizeof ch, "%d", s->o.channels);
@@ -103,21 +97,10 @@ static void spawn_child(struct relaysrc *s)
 		set_down(s, "cannot make a pipe");
 		return;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pcm[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, st[1], 3);
-	posix_spawnattr_init(&at);
-	/* the daemon blocks signals for its signalfd; the child must not */
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	sigaddset(&dfl, SIGTERM);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dfl);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	err = posix_spawn(&s->pid, argv[0], &fa, &at, (char *const *)argv, environ);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
+	/* PCM on its standard output, status lines on descriptor 3 */
+	fds[STDOUT_FILENO] = pcm[1];
+	fds[3] = st[1];
+	err = netjob_spawn_fds(argv[0], argv + 1, fds, 4, &s->pid);
 	close(pcm[1]);
 	close(st[1]);
 	if (err) {
@@ -308,8 +291,7 @@ int relaysrc_probe(const char *url, int timeout_s, char *out, size_t n)
 {
 	char t[16], buf[512];
 	const char *argv[] = {relaysrc_helper(), "--probe", "--timeout", t, url, NULL};
-	posix_spawn_file_actions_t fa;
-	int fds[2], err, status = 0;
+	int fds[2], child_fds[2] = {-1, -1}, err, status = 0;
 	size_t len = 0;
 	ssize_t got;
 	pid_t pid;
@@ -319,10 +301,8 @@ int relaysrc_probe(const char *url, int timeout_s, char *out, size_t n)
 		snprintf(out, n, "cannot make a pipe: %s", strerror(errno));
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	child_fds[STDOUT_FILENO] = fds[1];
+	err = netjob_spawn_fds(argv[0], argv + 1, child_fds, 2, &pid);
 	close(fds[1]);
 	if (err) {
 		close(fds[0]);
