@@ -98,39 +98,74 @@ int util_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+/* The rest of an atomic write once the temp file tmp is open as fd: buf
+ * into it, fsync, close (fd is closed whatever happens), rename over
+ * path, fsync dir. On failure tmp is removed, errno kept. */
+static int write_atomic_commit(int fd, const char *tmp, const char *path, const char *dir,
+                               const void *buf, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	char *dircopy = xstrdup(path);
-	int fd, saved;
+	int saved;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		goto fail;
 	if (util_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
 		errno = saved;
-		goto fail;
+		return -1;
 	}
 	if (close(fd) < 0 || rename(tmp, path) < 0) {
 		saved = errno;
 		unlink(tmp);
 		errno = saved;
-		goto fail;
+		return -1;
 	}
-	if (util_fsync_dir(dirname(dircopy)) < 0)
-		goto fail;
-	free(tmp);
-	free(dircopy);
-	return 0;
-fail:
+	return util_fsync_dir(dir);
+}
+
+int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	char *dircopy = xstrdup(path);
+	int fd, saved, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd >= 0)
+		ret = write_atomic_commit(fd, tmp, path, dirname(dircopy), buf, len);
 	saved = errno;
 	free(tmp);
 	free(dircopy);
 	errno = saved;
-	return -1;
+	return ret;
+}
+
+int util_write_atomic_owned(const char *path, const void *buf, size_t len, mode_t mode,
+                            const char *owner_of)
+{
+	char *dircopy = xstrdup(path), *basecopy = xstrdup(path), *dir = dirname(dircopy);
+	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, basename(basecopy));
+	struct stat st;
+	int fd, saved, ret = -1;
+
+	if (stat(owner_of, &st) < 0)
+		goto out;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (fchmod(fd, mode) < 0 || (geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0)) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		goto out;
+	}
+	ret = write_atomic_commit(fd, tmp, path, dir, buf, len);
+out:
+	saved = errno;
+	free(tmp);
+	free(basecopy);
+	free(dircopy);
+	errno = saved;
+	return ret;
 }
 
 int util_mkdirs(const char *path, mode_t mode)

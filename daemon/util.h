@@ -22,6 +22,13 @@ char *xasprintf(const char *fmt, ...) MSG_PRINTF(1, 2);
 /* Write buf to path crash-safely: temp file in the same folder, fsync,
  * rename over path, fsync the folder. Returns 0, or -1 with errno set. */
 int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+/* The same for a file written by root into a folder another user owns
+ * (web.passwd in state_dir): the temp file is made with mkostemp
+ * (".NAME.XXXXXX" beside path), so that whoever may write the folder
+ * cannot have it be a link; it gets exactly mode, whatever the umask,
+ * and, when run as root, the owner and group of owner_of. */
+int util_write_atomic_owned(const char *path, const void *buf, size_t len, mode_t mode,
+                            const char *owner_of);
 int util_fsync_dir(const char *dir);
 /* write() all of buf, retrying after EINTR and short writes. 0 or -1. */
 int util_write_all(int fd, const void *buf, size_t len);

@@ -6,14 +6,11 @@
 #include "webauth.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "i18n.h"
 #include "util.h"
@@ -183,41 +180,14 @@ char *webauth_read_file(const char *state_dir)
 int webauth_write_file(const char *state_dir, const char *text)
 {
 	char *path = xasprintf("%s/%s", state_dir, WEBAUTH_FILE);
-	char *tmp = xasprintf("%s/.%s.XXXXXX", state_dir, WEBAUTH_FILE);
-	struct stat st;
-	int fd, saved;
+	int ret, saved;
 
-	if (stat(state_dir, &st) < 0)
-		goto fail;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
 	/* loaxa-web (user loaxa) reads it through the group */
-	if (fchmod(fd, 0640) < 0 || (geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0) ||
-	    util_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		goto fail;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		goto fail;
-	}
-	if (util_fsync_dir(state_dir) < 0)
-		goto fail;
-	free(path);
-	free(tmp);
-	return 0;
-fail:
+	ret = util_write_atomic_owned(path, text, strlen(text), 0640, state_dir);
 	saved = errno;
 	free(path);
-	free(tmp);
 	errno = saved;
-	return -1;
+	return ret;
 }
 
 /* --- sessions ---------------------------------------------------------------- */

@@ -3,7 +3,8 @@
  * device, a folder and a socket are refused at once with UTIL_ENOTREG
  * ("not a regular file"), by the open, the whole-file read and the hash
  * alike; a regular file comes back as a plain blocking descriptor. And its
- * checks of hex text: what util_hex writes passes, nothing else does.
+ * checks of hex text: what util_hex writes passes, nothing else does; and
+ * the crash-safe write of a file another user reads (util_write_atomic_owned).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,6 +128,35 @@ static void test_regular(void **state)
 	free(missing);
 }
 
+/* The owned variant: the mode asked for whatever the umask, nothing left
+ * beside the file, and a folder that is not there is an error. */
+static void test_write_atomic_owned(void **state)
+{
+	char *path = xasprintf("%s/owned", tmpdir), *gone = xasprintf("%s/no/owned", tmpdir);
+	char *buf, *cmd;
+	struct stat st;
+	size_t len;
+	mode_t old = umask(077);
+
+	(void)state;
+	assert_int_equal(util_write_atomic_owned(path, "one", 3, 0640, tmpdir), 0);
+	assert_int_equal(util_write_atomic_owned(path, "two", 3, 0640, tmpdir), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(util_read_file(path, 16, &buf, &len), 0);
+	assert_string_equal(buf, "two");
+	free(buf);
+	cmd = xasprintf("test \"$(ls -A '%s' | grep -c owned)\" = 1", tmpdir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	errno = 0;
+	assert_int_equal(util_write_atomic_owned(gone, "x", 1, 0640, tmpdir), -1);
+	assert_int_equal(errno, ENOENT);
+	free(path);
+	free(gone);
+}
+
 /* What util_hex writes, and nothing else, passes for hex. */
 static void test_hex_checks(void **state)
 {
@@ -159,6 +189,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_not_regular),
 	    cmocka_unit_test(test_regular),
+	    cmocka_unit_test(test_write_atomic_owned),
 	    cmocka_unit_test(test_hex_checks),
 	};
 
