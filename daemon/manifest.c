@@ -239,6 +239,60 @@ static bool parse_stations(struct parse *p, json_t *o, const char *where, bool *
 
 enum file_kind { FILE_PROGRAMME, FILE_SCHEDULE, FILE_ALERT };
 
+/* The start of each entry of a list: where ("LIST[i]", for the reasons),
+ * and false when the entry is not an object. */
+static bool entry_object(struct parse *p, json_t *o, const char *list, size_t i, char *where,
+                         size_t where_len)
+{
+	snprintf(where, where_len, "%s[%zu]", list, i);
+	if (!json_is_object(o)) {
+		reason(p, _("%s: not an object"), where);
+		return false;
+	}
+	return true;
+}
+
+/* What a file entry may leave out. */
+static void file_defaults(struct manifest_entry *e)
+{
+	e->loudness_lufs = NAN;
+	e->peak_dbfs = NAN;
+	e->valid_until = INT64_MAX;
+}
+
+/* "id", a string manifest_safe_id accepts, into *out. */
+static bool parse_id(struct parse *p, json_t *o, const char *where, char **out)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	char shown[100];
+
+	if (!id) {
+		reason(p, _("%s: \"id\" missing or not a string"), where);
+		return false;
+	}
+	if (!manifest_safe_id(id)) {
+		printable(shown, sizeof shown, id);
+		reason(p, _("%s: unsafe id \"%s\""), where, shown);
+		return false;
+	}
+	*out = xstrdup(id);
+	return true;
+}
+
+/* The optional "title": a line of text, or NULL when absent. false
+ * (reported) when it is something else. */
+static bool parse_title(struct parse *p, json_t *o, const char *where, const char **title)
+{
+	bool bad = false;
+
+	*title = opt_string(o, "title", &bad);
+	if (bad || (*title && (strlen(*title) > MAX_TITLE_LEN || has_control(*title)))) {
+		reason(p, _("%s: \"title\" must be a line of text"), where);
+		return false;
+	}
+	return true;
+}
+
 /* The members common to programmes, schedules and alert files. */
 static bool parse_file_fields(struct parse *p, json_t *o, const char *where, enum file_kind kind,
                               struct manifest_entry *e)
@@ -299,42 +353,23 @@ static bool parse_file_fields(struct parse *p, json_t *o, const char *where, enu
 
 static bool parse_programme(struct parse *p, json_t *o, size_t i, struct manifest_entry *e)
 {
-	char where[48], shown[100];
-	const char *id, *title, *klass, *until;
+	char where[48];
+	const char *title, *klass, *until;
 	json_t *v;
 	bool ok = true, bad = false;
 
-	snprintf(where, sizeof where, "programmes[%zu]", i);
-	e->loudness_lufs = NAN;
-	e->peak_dbfs = NAN;
-	e->valid_until = INT64_MAX;
-	if (!json_is_object(o)) {
-		reason(p, _("%s: not an object"), where);
+	file_defaults(e);
+	if (!entry_object(p, o, "programmes", i, where, sizeof where))
 		return false;
-	}
-	id = json_string_value(json_object_get(o, "id"));
-	if (!id) {
-		reason(p, _("%s: \"id\" missing or not a string"), where);
+	if (!parse_id(p, o, where, &e->id))
 		ok = false;
-	} else if (!manifest_safe_id(id)) {
-		printable(shown, sizeof shown, id);
-		reason(p, _("%s: unsafe id \"%s\""), where, shown);
-		ok = false;
-	} else {
-		e->id = xstrdup(id);
-	}
 	if (!parse_file_fields(p, o, where, FILE_PROGRAMME, e))
 		ok = false;
-
-	title = opt_string(o, "title", &bad);
-	if (bad || (title && (strlen(title) > MAX_TITLE_LEN || has_control(title)))) {
-		reason(p, _("%s: \"title\" must be a line of text"), where);
+	if (!parse_title(p, o, where, &title))
 		ok = false;
-	} else {
-		e->title = xstrdup(title ? title : id ? id : "");
-	}
+	else
+		e->title = xstrdup(title ? title : e->id ? e->id : "");
 
-	bad = false;
 	klass = opt_string(o, "class", &bad);
 	if (!klass && !bad)
 		klass = "normal";
@@ -386,36 +421,18 @@ static bool parse_programme(struct parse *p, json_t *o, size_t i, struct manifes
 	return ok;
 }
 
-static bool parse_schedule(struct parse *p, json_t *o, size_t i, struct manifest_entry *e)
+/* An entry of "schedules", or of "alerts": a CAP message
+ * (alerts/<sha256>.xml) or the audio one names (programmes/<sha256>.<ext>).
+ * Nothing but the file. */
+static bool parse_file_entry(struct parse *p, json_t *o, const char *list, size_t i,
+                             enum file_kind kind, struct manifest_entry *e)
 {
 	char where[48];
 
-	snprintf(where, sizeof where, "schedules[%zu]", i);
-	e->loudness_lufs = NAN;
-	e->peak_dbfs = NAN;
-	e->valid_until = INT64_MAX;
-	if (!json_is_object(o)) {
-		reason(p, _("%s: not an object"), where);
+	file_defaults(e);
+	if (!entry_object(p, o, list, i, where, sizeof where))
 		return false;
-	}
-	return parse_file_fields(p, o, where, FILE_SCHEDULE, e);
-}
-
-/* An entry of "alerts": a CAP message (alerts/<sha256>.xml) or the audio
- * one names (programmes/<sha256>.<ext>). */
-static bool parse_alert_file(struct parse *p, json_t *o, size_t i, struct manifest_entry *e)
-{
-	char where[48];
-
-	snprintf(where, sizeof where, "alerts[%zu]", i);
-	e->loudness_lufs = NAN;
-	e->peak_dbfs = NAN;
-	e->valid_until = INT64_MAX;
-	if (!json_is_object(o)) {
-		reason(p, _("%s: not an object"), where);
-		return false;
-	}
-	return parse_file_fields(p, o, where, FILE_ALERT, e);
+	return parse_file_fields(p, o, where, kind, e);
 }
 
 static int cmp_str_ptr(const void *a, const void *b)
@@ -455,6 +472,9 @@ static bool parse_list(struct parse *p, json_t *root, const char *key, bool requ
                        struct manifest_entry **out, size_t *nout)
 {
 	json_t *list = json_object_get(root, key), *v;
+	enum file_kind kind = strcmp(key, "programmes") == 0  ? FILE_PROGRAMME
+	                      : strcmp(key, "schedules") == 0 ? FILE_SCHEDULE
+	                                                      : FILE_ALERT;
 	bool ok = true;
 	size_t i;
 
@@ -474,9 +494,9 @@ static bool parse_list(struct parse *p, json_t *root, const char *key, bool requ
 	*nout = json_array_size(list);
 	json_array_foreach(list, i, v)
 	{
-		bool good = strcmp(key, "programmes") == 0  ? parse_programme(p, v, i, &(*out)[i])
-		            : strcmp(key, "schedules") == 0 ? parse_schedule(p, v, i, &(*out)[i])
-		                                            : parse_alert_file(p, v, i, &(*out)[i]);
+		bool good = kind == FILE_PROGRAMME
+		                ? parse_programme(p, v, i, &(*out)[i])
+		                : parse_file_entry(p, v, key, i, kind, &(*out)[i]);
 		if (!good)
 			ok = false;
 	}
@@ -485,26 +505,14 @@ static bool parse_list(struct parse *p, json_t *root, const char *key, bool requ
 
 static bool parse_relay(struct parse *p, json_t *o, size_t i, struct manifest_relay *r)
 {
-	char where[48], shown[100];
-	const char *id, *title, *url;
-	bool ok = true, bad = false;
+	char where[48];
+	const char *title, *url;
+	bool ok = true;
 
-	snprintf(where, sizeof where, "relays[%zu]", i);
-	if (!json_is_object(o)) {
-		reason(p, _("%s: not an object"), where);
+	if (!entry_object(p, o, "relays", i, where, sizeof where))
 		return false;
-	}
-	id = json_string_value(json_object_get(o, "id"));
-	if (!id) {
-		reason(p, _("%s: \"id\" missing or not a string"), where);
+	if (!parse_id(p, o, where, &r->id))
 		ok = false;
-	} else if (!manifest_safe_id(id)) {
-		printable(shown, sizeof shown, id);
-		reason(p, _("%s: unsafe id \"%s\""), where, shown);
-		ok = false;
-	} else {
-		r->id = xstrdup(id);
-	}
 	url = json_string_value(json_object_get(o, "url"));
 	if (!url || !sched_valid_url(url)) {
 		reason(p, _("%s: \"url\" must be an http:// or https:// stream URL"), where);
@@ -512,13 +520,10 @@ static bool parse_relay(struct parse *p, json_t *o, size_t i, struct manifest_re
 	} else {
 		r->url = xstrdup(url);
 	}
-	title = opt_string(o, "title", &bad);
-	if (bad || (title && (strlen(title) > MAX_TITLE_LEN || has_control(title)))) {
-		reason(p, _("%s: \"title\" must be a line of text"), where);
+	if (!parse_title(p, o, where, &title))
 		ok = false;
-	} else if (r->id) {
+	else if (r->id)
 		r->title = xstrdup(title ? title : r->id);
-	}
 	if (!parse_stations(p, o, where, &r->for_station))
 		ok = false;
 	return ok;
