@@ -846,6 +846,36 @@ static bool small_or_null(const struct segment_val *v, int lo, int hi)
 	return x >= lo && x <= hi && !(v->len > 1 && v->p[0] == '0');
 }
 
+/* "sha256": null, or the 64 hex digits of what aired. */
+static bool sha256_or_null(const struct segment_line *l)
+{
+	return l->sha256.present &&
+	       (l->sha256.null ||
+	        (val_is_string(&l->sha256) && is_lower_hex64(l->sha256.p, l->sha256.len)));
+}
+
+/* How an airing went, the end of a play line and of an alert line alike:
+ * its times, its measures, a status of the n in statuses (bad_status
+ * when not), a reason. */
+static const char *check_outcome(const struct segment_line *l, const char *const *statuses,
+                                 size_t n, const char *bad_status)
+{
+	bool ok = false;
+
+	if (!time_or_null(&l->scheduled) || !time_or_null(&l->start) || !time_or_null(&l->end))
+		return "scheduled, start or end missing or not a time";
+	if (!number_or_null(&l->played_s) || !number_or_null(&l->duration_s) ||
+	    !number_or_null(&l->peak_dbfs) || !number_or_null(&l->rms_dbfs))
+		return "played_s, duration_s, peak_dbfs or rms_dbfs missing or not a number";
+	for (size_t i = 0; i < n && !ok; i++)
+		ok = val_equals(&l->status, statuses[i]);
+	if (!ok)
+		return bad_status;
+	if (!string_or_null(&l->reason))
+		return "reason missing";
+	return NULL;
+}
+
 /* An alert line (loaxa's disaster alerts): the CAP message it is about,
  * and a play's times and outcome; "refused" and "accepted" besides the
  * play statuses. */
@@ -853,7 +883,6 @@ static const char *check_alert(const struct segment_line *l)
 {
 	static const char *const statuses[] = {"complete", "interrupted", "failed",
 	                                       "skipped",  "refused",     "accepted"};
-	bool ok = false;
 
 	if (!string_or_null(&l->identifier) || !string_or_null(&l->sender) ||
 	    !time_or_null(&l->sent) || !string_or_null(&l->msg_type) ||
@@ -865,21 +894,11 @@ static const char *check_alert(const struct segment_line *l)
 	if (!small_or_null(&l->level, 1, 5) || !small_or_null(&l->repeat, 1, 1000) ||
 	    !small_or_null(&l->repeats, 1, 1000))
 		return "level, repeat or repeats missing or not a small whole number";
-	if (!l->sha256.present || !(l->sha256.null || (val_is_string(&l->sha256) &&
-	                                               is_lower_hex64(l->sha256.p, l->sha256.len))))
+	if (!sha256_or_null(l))
 		return "sha256 missing or not 64 hex digits";
-	if (!time_or_null(&l->scheduled) || !time_or_null(&l->start) || !time_or_null(&l->end))
-		return "scheduled, start or end missing or not a time";
-	if (!number_or_null(&l->played_s) || !number_or_null(&l->duration_s) ||
-	    !number_or_null(&l->peak_dbfs) || !number_or_null(&l->rms_dbfs))
-		return "played_s, duration_s, peak_dbfs or rms_dbfs missing or not a number";
-	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0] && !ok; i++)
-		ok = val_equals(&l->status, statuses[i]);
-	if (!ok)
-		return "status is not complete, interrupted, failed, skipped, refused or accepted";
-	if (!string_or_null(&l->reason))
-		return "reason missing";
-	return NULL;
+	return check_outcome(
+	    l, statuses, sizeof statuses / sizeof statuses[0],
+	    "status is not complete, interrupted, failed, skipped, refused or accepted");
 }
 
 /* The §5 rules for each field, once the object has been read. */
@@ -887,7 +906,6 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 {
 	static const char *const statuses[] = {"complete", "interrupted", "failed", "skipped",
 	                                       "missed"};
-	bool ok = false;
 
 	if (val_equals(type, "play"))
 		l->type = AIRLOG_PLAY;
@@ -948,8 +966,7 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 	if ((l->relayed_s.present && !number_or_null(&l->relayed_s)) ||
 	    (l->fallback_s.present && !number_or_null(&l->fallback_s)))
 		return "relayed_s or fallback_s is not a number";
-	if (!l->sha256.present || !(l->sha256.null || (val_is_string(&l->sha256) &&
-	                                               is_lower_hex64(l->sha256.p, l->sha256.len))))
+	if (!sha256_or_null(l))
 		return "sha256 missing or not 64 hex digits";
 	if (!string_or_null(&l->slot))
 		return "slot missing";
@@ -957,18 +974,8 @@ static const char *check_fields(struct segment_line *l, const struct segment_val
 	    !(l->priority.null || val_equals(&l->priority, "normal") ||
 	      val_equals(&l->priority, "priority") || val_equals(&l->priority, "emergency")))
 		return "priority is not normal, priority or emergency";
-	if (!time_or_null(&l->scheduled) || !time_or_null(&l->start) || !time_or_null(&l->end))
-		return "scheduled, start or end missing or not a time";
-	if (!number_or_null(&l->played_s) || !number_or_null(&l->duration_s) ||
-	    !number_or_null(&l->peak_dbfs) || !number_or_null(&l->rms_dbfs))
-		return "played_s, duration_s, peak_dbfs or rms_dbfs missing or not a number";
-	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0] && !ok; i++)
-		ok = val_equals(&l->status, statuses[i]);
-	if (!ok)
-		return "status is not complete, interrupted, failed, skipped or missed";
-	if (!string_or_null(&l->reason))
-		return "reason missing";
-	return NULL;
+	return check_outcome(l, statuses, sizeof statuses / sizeof statuses[0],
+	                     "status is not complete, interrupted, failed, skipped or missed");
 }
 
 static int seq_value(const struct segment_val *v, uint64_t *out)
