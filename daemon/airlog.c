@@ -151,6 +151,19 @@ static json_t *jint(int v)
 	return v ? json_integer(v) : json_null();
 }
 
+/* The times and outcome of an airing, on play and alert lines alike. */
+static void format_outcome(json_t *o, const struct airlog_entry *e)
+{
+	/* A schedule names whole seconds; §5 writes them so. */
+	add(o, "scheduled", jtime(e->scheduled, e->scheduled.tv_nsec != 0));
+	add(o, "start", jtime(e->start, true));
+	add(o, "end", jtime(e->end, true));
+	add(o, "played_s", jreal(e->played_s, 3));
+	add(o, "duration_s", jreal(e->duration_s, 3));
+	add(o, "status", jstr(e->status));
+	add(o, "reason", jstr(e->reason));
+}
+
 /* An alert line: the CAP message, then the times and outcome of a play. */
 static void format_alert(json_t *o, const struct airlog_entry *e)
 {
@@ -163,13 +176,7 @@ static void format_alert(json_t *o, const struct airlog_entry *e)
 	add(o, "sha256", jstr(e->sha256 && *e->sha256 ? e->sha256 : NULL));
 	add(o, "repeat", jint(e->repeat));
 	add(o, "repeats", jint(e->repeats));
-	add(o, "scheduled", jtime(e->scheduled, e->scheduled.tv_nsec != 0));
-	add(o, "start", jtime(e->start, true));
-	add(o, "end", jtime(e->end, true));
-	add(o, "played_s", jreal(e->played_s, 3));
-	add(o, "duration_s", jreal(e->duration_s, 3));
-	add(o, "status", jstr(e->status));
-	add(o, "reason", jstr(e->reason));
+	format_outcome(o, e);
 	add(o, "peak_dbfs", jreal(e->peak_dbfs, 1));
 	add(o, "rms_dbfs", jreal(e->rms_dbfs, 1));
 }
@@ -192,14 +199,7 @@ char *airlog_format_line(const struct airlog_entry *e, uint64_t seq, const char 
 		add(o, "sha256", jstr(e->sha256 && *e->sha256 ? e->sha256 : NULL));
 		add(o, "slot", jstr(e->slot));
 		add(o, "priority", jstr(e->priority));
-		/* A schedule names whole seconds; §5 writes them so. */
-		add(o, "scheduled", jtime(e->scheduled, e->scheduled.tv_nsec != 0));
-		add(o, "start", jtime(e->start, true));
-		add(o, "end", jtime(e->end, true));
-		add(o, "played_s", jreal(e->played_s, 3));
-		add(o, "duration_s", jreal(e->duration_s, 3));
-		add(o, "status", jstr(e->status));
-		add(o, "reason", jstr(e->reason));
+		format_outcome(o, e);
 		/* only on lines an operator's command made, so the others read
 		 * exactly as §5 has them */
 		if (e->by)
@@ -262,9 +262,9 @@ enum {
 	OWN_SEVERITY
 };
 
-/* A string or null field; absent is fine unless required. */
-static int get_str(json_t *o, const char *key, bool required, struct airlog_record *r, int slot,
-                   const char **out)
+/* A string or null field; absent is fine unless required. *out: the
+ * string, NULL for null or absent. */
+static int get_text(json_t *o, const char *key, bool required, const char **out)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -275,24 +275,36 @@ static int get_str(json_t *o, const char *key, bool required, struct airlog_reco
 		return 0;
 	if (!json_is_string(v))
 		return -1;
-	r->owned[slot] = xstrdup(json_string_value(v));
-	*out = r->owned[slot];
+	*out = json_string_value(v);
 	return 0;
 }
 
+/* get_text, the string kept in r->owned[slot]. */
+static int get_str(json_t *o, const char *key, bool required, struct airlog_record *r, int slot,
+                   const char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (get_text(o, key, required, &s) < 0)
+		return -1;
+	if (s) {
+		r->owned[slot] = xstrdup(s);
+		*out = r->owned[slot];
+	}
+	return 0;
+}
+
+/* A time (util_parse_time) or null; absent is fine unless required. */
 static int get_time(json_t *o, const char *key, bool required, struct timespec *ts)
 {
-	json_t *v = json_object_get(o, key);
+	const char *s;
 
 	ts->tv_sec = 0;
 	ts->tv_nsec = 0;
-	if (!v)
-		return required ? -1 : 0;
-	if (json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
+	if (get_text(o, key, required, &s) < 0)
 		return -1;
-	return util_parse_time(json_string_value(v), ts);
+	return s ? util_parse_time(s, ts) : 0;
 }
 
 static int get_real(json_t *o, const char *key, double if_null, double *out)
