@@ -902,6 +902,56 @@ static long player_wait_due(struct player *p, const struct player_run *r)
 	return k;
 }
 
+/* How many of the n frames ready go to the device now. A sink faster
+ * than real time (clockless) must not run ahead: it takes what is due;
+ * a real one waits for its lead. *cut: the item ends with these; 0: it
+ * ends at once. For items and relays alike. */
+static long player_pace(struct player *p, struct player_run *r, long n, bool *cut)
+{
+	long k;
+
+	if (p->clockless) {
+		if (!r->started)
+			player_mark_start(p, r);
+		k = player_wait_due(p, r);
+		*cut = k < n;
+		return k;
+	}
+	if (!player_wait_lead(p, r)) {
+		*cut = true;
+		return 0;
+	}
+	return n;
+}
+
+/*
+ * No device yet (or lost): it is tried again at the item's own time,
+ * since a card may come back between two items. False when the item is
+ * over: interrupted while it waited, or failed because the device did not
+ * open; its airtime (airtime_s) passes all the same, so that the next
+ * item is tried when it would have begun.
+ */
+static bool player_device_at_start(struct player *p, struct player_run *r, double airtime_s)
+{
+	char reason[256];
+
+	if (p->dev)
+		return true;
+	if (!player_wait_start(p, r)) {
+		player_end_interrupted(p, r);
+		return false;
+	}
+	if (player_device_open(p) < 0) {
+		snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)", p->driver);
+		player_end(p, r, PLAYER_FAILED, reason);
+		player_sleep_until(p, CLOCK_MONOTONIC,
+		                   ts_add_ns(util_now_mono(), (int64_t)(airtime_s * 1e9)));
+		p->clock = util_now_mono();
+		return false;
+	}
+	return true;
+}
+
 static void player_prepare_next(struct player *p, double left_s);
 
 static void player_play_item(struct player *p, const struct player_qitem *it)
@@ -917,26 +967,8 @@ static void player_play_item(struct player *p, const struct player_qitem *it)
 	if (!player_open_item(p, &r))
 		return;
 	player_set_gain(&r, it->gain_db);
-	if (!p->dev) {
-		/* No device yet (or lost): it is tried again at the item's own
-		 * time, since a card may come back between two items. */
-		if (!player_wait_start(p, &r)) {
-			player_end_interrupted(p, &r);
-			goto out;
-		}
-		if (player_device_open(p) < 0) {
-			snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)",
-			         p->driver);
-			player_end(p, &r, PLAYER_FAILED, reason);
-			/* its airtime passes all the same: the next item is
-			 * tried when it would have begun */
-			player_sleep_until(p, CLOCK_MONOTONIC,
-			                   ts_add_ns(util_now_mono(),
-			                             (int64_t)(decode_info(r.dec)->duration_s * 1e9)));
-			p->clock = util_now_mono();
-			goto out;
-		}
-	}
+	if (!player_device_at_start(p, &r, decode_info(r.dec)->duration_s))
+		goto out;
 	player_hash_begin(&r);
 	player_decode_block(p, &r);
 	/* a relay right behind this item connects while it plays */
@@ -947,20 +979,10 @@ static void player_play_item(struct player *p, const struct player_qitem *it)
 		goto out;
 	}
 	while (r.block_n > 0) {
-		long n = r.block_n;
+		long n = player_pace(p, &r, r.block_n, &cut);
 
-		/* Pacing: a sink faster than real time must not run ahead. */
-		if (p->clockless) {
-			if (!r.started)
-				player_mark_start(p, &r);
-			n = player_wait_due(p, &r);
-			cut = n < r.block_n;
-			if (n == 0)
-				break;
-		} else if (!player_wait_lead(p, &r)) {
-			cut = true;
+		if (n == 0)
 			break;
-		}
 		if (!ao_play(p->dev, (char *)p->sbuf,
 		             (uint32_t)((size_t)n * (size_t)p->channels * sizeof(int16_t)))) {
 			log_warnx(_("audio device lost (driver %s) while playing %s"), p->driver,
@@ -1251,22 +1273,8 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 		player_end_interrupted(p, &r);
 		goto out;
 	}
-	if (!p->dev) {
-		if (!player_wait_start(p, &r)) {
-			player_end_interrupted(p, &r);
-			goto out;
-		}
-		if (player_device_open(p) < 0) {
-			snprintf(reason, sizeof reason, "audio device: cannot open (driver %s)",
-			         p->driver);
-			player_end(p, &r, PLAYER_FAILED, reason);
-			player_sleep_until(
-			    p, CLOCK_MONOTONIC,
-			    ts_add_ns(util_now_mono(), (int64_t)(it->relay_s * 1e9)));
-			p->clock = util_now_mono();
-			goto out;
-		}
-	}
+	if (!player_device_at_start(p, &r, it->relay_s))
+		goto out;
 	if (!player_gain_fixed(it->gain_db, &r.gain_q, &r.gain_shift)) {
 		r.gain_q = 1 << 14;
 		r.gain_shift = 14;
@@ -1288,7 +1296,7 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 		long n =
 		    (long)(total - r.frames < p->block_frames ? total - r.frames : p->block_frames);
 		size_t samples = (size_t)n * (size_t)p->channels;
-		long have = 0, k = n;
+		long have = 0, k;
 		double peak;
 		enum relaymon_why why;
 		bool on_stream = mon.source == RELAYMON_STREAM;
@@ -1306,17 +1314,9 @@ static void player_play_relay(struct player *p, struct player_qitem *it)
 			player_fb_fill(p, &fb, p->sbuf, n);
 		}
 		r.block_n = n;
-		if (p->clockless) {
-			if (!r.started)
-				player_mark_start(p, &r);
-			k = player_wait_due(p, &r);
-			cut = k < n;
-			if (k == 0)
-				break;
-		} else if (!player_wait_lead(p, &r)) {
-			cut = true;
+		k = player_pace(p, &r, n, &cut);
+		if (k == 0)
 			break;
-		}
 		if (!ao_play(p->dev, (char *)p->sbuf,
 		             (uint32_t)((size_t)k * (size_t)p->channels * sizeof(int16_t)))) {
 			log_warnx(_("audio device lost (driver %s) while relaying %s"), p->driver,
