@@ -276,13 +276,35 @@ static const char *entry_kind(const struct entry *e)
 	return e->programme ? "programme" : e->file ? "file" : "relay";
 }
 
-static void log_entry(struct station *s, const struct entry *e, const struct player_event *ev)
+/* What every line the station writes says: its type, the station, and
+ * whether the clock is synced (a clock held as implausible is not,
+ * whatever adjtimex says). */
+static void line_begin(const struct station *s, struct airlog_entry *a, enum airlog_type type)
+{
+	a->type = type;
+	a->station = s->conf->station_id;
+	a->clock_synced = util_clock_synced() && !s->clock_held;
+}
+
+/* What the player said of an airing: its times, outcome and levels. */
+static void line_outcome(struct airlog_entry *a, const struct player_event *ev)
 {
 	static const char *status_names[] = {"complete", "interrupted", "failed", "skipped"};
+
+	a->start = ev->start;
+	a->end = ev->end;
+	a->played_s = ev->played_s;
+	a->status = status_names[ev->status];
+	a->reason = ev->reason[0] ? ev->reason : NULL;
+	a->peak_dbfs = ev->peak_dbfs;
+	a->rms_dbfs = ev->rms_dbfs;
+}
+
+static void log_entry(struct station *s, const struct entry *e, const struct player_event *ev)
+{
 	struct airlog_entry a = {0};
 
-	a.type = AIRLOG_PLAY;
-	a.station = s->conf->station_id;
+	line_begin(s, &a, AIRLOG_PLAY);
 	a.programme = e->programme;
 	a.file = e->file;
 	a.relay = e->relay;
@@ -293,19 +315,11 @@ static void log_entry(struct station *s, const struct entry *e, const struct pla
 	a.duration_s = e->duration_s;
 	a.peak_dbfs = -INFINITY;
 	a.rms_dbfs = -INFINITY;
-	/* a clock held as implausible is not synced, whatever adjtimex says */
-	a.clock_synced = util_clock_synced() && !s->clock_held;
 	if (ev) {
+		line_outcome(&a, ev);
 		a.sha256 = ev->sha256[0] ? ev->sha256 : NULL;
-		a.start = ev->start;
-		a.end = ev->end;
-		a.played_s = ev->played_s;
 		if (ev->duration_s > 0)
 			a.duration_s = ev->duration_s;
-		a.status = status_names[ev->status];
-		a.reason = ev->reason[0] ? ev->reason : NULL;
-		a.peak_dbfs = ev->peak_dbfs;
-		a.rms_dbfs = ev->rms_dbfs;
 		a.relayed_s = ev->relayed_s;
 		a.fallback_s = ev->fallback_s;
 		if (ev->status == PLAYER_SKIPPED && !ev->start.tv_sec)
@@ -328,15 +342,13 @@ static void log_switch(struct station *s, const struct entry *e, const struct pl
 {
 	struct airlog_entry a = {0};
 
-	a.type = AIRLOG_SWITCH;
-	a.station = s->conf->station_id;
+	line_begin(s, &a, AIRLOG_SWITCH);
 	a.relay = e->relay;
 	a.slot = e->slot_name;
 	a.priority = sched_prio_name(e->prio);
 	a.time = ev->start;
 	a.to = ev->to_fallback ? "fallback" : "relay";
 	a.reason = ev->reason[0] ? ev->reason : NULL;
-	a.clock_synced = util_clock_synced() && !s->clock_held;
 	if (airlog_append(s->log, &a) < 0)
 		log_errx("as-run log: could not record the switch of relay %s", e->relay);
 }
@@ -819,11 +831,9 @@ static struct alert_play *find_alert(struct station *s, uint64_t id)
 static void log_alert(struct station *s, const struct alertmsg *m, int rep, double planned,
                       const struct player_event *ev, const char *status, const char *reason)
 {
-	static const char *status_names[] = {"complete", "interrupted", "failed", "skipped"};
 	struct airlog_entry a = {0};
 
-	a.type = AIRLOG_ALERT;
-	a.station = s->conf->station_id;
+	line_begin(s, &a, AIRLOG_ALERT);
 	a.identifier = m->identifier;
 	a.sender = m->sender;
 	a.sent = m->sent;
@@ -837,17 +847,10 @@ static void log_alert(struct station *s, const struct alertmsg *m, int rep, doub
 		a.scheduled = from_civil(planned);
 	a.duration_s = m->kind == ALERTMSG_PLAY ? m->duration_s : NAN;
 	a.peak_dbfs = a.rms_dbfs = -INFINITY;
-	a.clock_synced = util_clock_synced() && !s->clock_held;
 	a.status = status;
 	a.reason = reason;
 	if (ev) {
-		a.start = ev->start;
-		a.end = ev->end;
-		a.played_s = ev->played_s;
-		a.status = status_names[ev->status];
-		a.reason = ev->reason[0] ? ev->reason : NULL;
-		a.peak_dbfs = ev->peak_dbfs;
-		a.rms_dbfs = ev->rms_dbfs;
+		line_outcome(&a, ev);
 		if (!ev->start.tv_sec)
 			a.start = a.end = util_now_real();
 	} else {
