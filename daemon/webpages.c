@@ -656,11 +656,30 @@ static void result_redirect(struct webpages_req *x, const char *page, const char
 	webui_free(&u);
 }
 
+/* Ask loaxad (req, taken) to do cmd; then back to page with its result
+ * (what it was about: what), or a page saying why it was not done. */
+static void do_command(struct webpages_req *x, json_t *req, const char *cmd, const char *page,
+                       const char *what)
+{
+	json_t *ans = webpages_ask(x, req);
+
+	if (!ans) {
+		webpages_page_begin(x, WEBUI_NONE, _("Not done"), 0);
+		webpages_unreachable(x);
+		webpages_page_end(x, 503);
+		return;
+	}
+	if (!json_is_true(json_object_get(ans, "ok")))
+		refused(x, ans);
+	else
+		result_redirect(x, page, cmd, what);
+	json_decref(ans);
+}
+
 static void do_play(struct webpages_req *x, bool emergency)
 {
 	const char *what = webpages_field(x, "what"), *confirm = webpages_field(x, "confirm");
 	const char *cmd = emergency ? "emergency" : "play";
-	json_t *ans;
 
 	if (!webpages_playable(x, what)) {
 		webpages_message_page(x, 400, _("Not done"), "err",
@@ -687,35 +706,12 @@ static void do_play(struct webpages_req *x, bool emergency)
 		webpages_page_end(x, 200);
 		return;
 	}
-	ans = webpages_ask(x, json_pack("{s:s,s:s}", "cmd", cmd, "arg", what));
-	if (!ans) {
-		webpages_page_begin(x, WEBUI_NONE, _("Not done"), 0);
-		webpages_unreachable(x);
-		webpages_page_end(x, 503);
-		return;
-	}
-	if (!json_is_true(json_object_get(ans, "ok")))
-		refused(x, ans);
-	else
-		result_redirect(x, "/", cmd, what);
-	json_decref(ans);
+	do_command(x, json_pack("{s:s,s:s}", "cmd", cmd, "arg", what), cmd, "/", what);
 }
 
 static void do_simple(struct webpages_req *x, const char *cmd, const char *page)
 {
-	json_t *ans = webpages_ask(x, json_pack("{s:s}", "cmd", cmd));
-
-	if (!ans) {
-		webpages_page_begin(x, WEBUI_NONE, _("Not done"), 0);
-		webpages_unreachable(x);
-		webpages_page_end(x, 503);
-		return;
-	}
-	if (!json_is_true(json_object_get(ans, "ok")))
-		refused(x, ans);
-	else
-		result_redirect(x, page, cmd, NULL);
-	json_decref(ans);
+	do_command(x, json_pack("{s:s}", "cmd", cmd), cmd, page, NULL);
 }
 
 /* --- station health ---------------------------------------------------------- */
