@@ -55,9 +55,8 @@ static void place_form(struct webpages_req *x, const char *what)
 	webui_printf(&x->b, "<form class=\"card\" method=\"post\" action=\"/place\"><h2>%s</h2>",
 	             _("Put it in a day's schedule"));
 	webui_csrf(&x->b, x->s->csrf);
-	webui_put(&x->b, "<input type=\"hidden\" name=\"what\" value=\"");
-	webui_esc(&x->b, what);
-	webui_printf(&x->b, "\"><label for=\"date\">%s</label>", _("Date"));
+	webui_hidden(&x->b, "what", what);
+	webui_printf(&x->b, "<label for=\"date\">%s</label>", _("Date"));
 	webui_printf(&x->b, "<input type=\"date\" id=\"date\" name=\"date\" value=\"%s\" required>",
 	             d);
 	webui_printf(&x->b, "<label for=\"time\">%s</label>", _("Time"));
@@ -322,7 +321,7 @@ static void schedule_page(struct webpages_req *x, int64_t day, const char *text,
 		      "week's sessions."));
 	webui_put(&x->b, "<form class=\"card\" method=\"post\" action=\"/schedule\">");
 	webui_csrf(&x->b, x->s->csrf);
-	webui_printf(&x->b, "<input type=\"hidden\" name=\"date\" value=\"%s\">", d);
+	webui_hidden(&x->b, "date", d);
 	webui_printf(&x->b, "<label for=\"text\">%s</label>", name);
 	webui_put(&x->b, "<textarea id=\"text\" name=\"text\" spellcheck=\"false\" rows=\"18\">");
 	webui_esc(&x->b, text);

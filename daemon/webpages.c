@@ -554,15 +554,13 @@ void webpages_play_buttons(struct webpages_req *x, const char *what)
 {
 	webui_put(&x->b, "<span class=\"r\"><form method=\"post\" action=\"/play\">");
 	webui_csrf(&x->b, x->s->csrf);
-	webui_put(&x->b, "<input type=\"hidden\" name=\"what\" value=\"");
-	webui_esc(&x->b, what);
-	webui_printf(&x->b, "\"><button class=\"btn small\" type=\"submit\">%s</button></form>",
+	webui_hidden(&x->b, "what", what);
+	webui_printf(&x->b, "<button class=\"btn small\" type=\"submit\">%s</button></form>",
 	             _("Play"));
 	webui_put(&x->b, "<form method=\"post\" action=\"/emergency\">");
 	webui_csrf(&x->b, x->s->csrf);
-	webui_put(&x->b, "<input type=\"hidden\" name=\"what\" value=\"");
-	webui_esc(&x->b, what);
-	webui_printf(&x->b, "\"><button class=\"btn red small\" type=\"submit\">%s</button></form>",
+	webui_hidden(&x->b, "what", what);
+	webui_printf(&x->b, "<button class=\"btn red small\" type=\"submit\">%s</button></form>",
 	             _("Emergency…"));
 	webui_put(&x->b, "</span>");
 }
@@ -696,9 +694,8 @@ static void do_play(struct webpages_req *x, bool emergency)
 		               "even in quiet hours. Broadcast it?"));
 		webui_put(&x->b, "<form method=\"post\" action=\"/emergency\">");
 		webui_csrf(&x->b, x->s->csrf);
-		webui_put(&x->b, "<input type=\"hidden\" name=\"what\" value=\"");
-		webui_esc(&x->b, what);
-		webui_put(&x->b, "\"><input type=\"hidden\" name=\"confirm\" value=\"yes\">");
+		webui_hidden(&x->b, "what", what);
+		webui_hidden(&x->b, "confirm", "yes");
 		webui_printf(&x->b,
 		             "<button class=\"btn red\" type=\"submit\" id=\"confirm\">%s</button>"
 		             "<a class=\"btn grey\" href=\"/play\">%s</a></form></section>",

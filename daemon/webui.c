@@ -328,11 +328,16 @@ void webui_end(struct webui_buf *b, const struct webui_frame *f)
 	webui_printf(b, "<span>loaxa %s</span></footer></body></html>\n", LOAXA_VERSION);
 }
 
+void webui_hidden(struct webui_buf *b, const char *name, const char *value)
+{
+	webui_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+	webui_esc(b, value);
+	webui_put(b, "\">");
+}
+
 void webui_csrf(struct webui_buf *b, const char *csrf)
 {
-	webui_put(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	webui_esc(b, csrf);
-	webui_put(b, "\">");
+	webui_hidden(b, "csrf", csrf);
 }
 
 void webui_notice(struct webui_buf *b, const char *kind, const char *text)

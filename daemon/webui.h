@@ -68,7 +68,9 @@ struct webui_frame {
 
 void webui_begin(struct webui_buf *b, const struct webui_frame *f);
 void webui_end(struct webui_buf *b, const struct webui_frame *f);
-/* <input type=hidden name=csrf value=...> */
+/* <input type=hidden name=NAME value=VALUE>, the value escaped. */
+void webui_hidden(struct webui_buf *b, const char *name, const char *value);
+/* webui_hidden of the form's CSRF token. */
 void webui_csrf(struct webui_buf *b, const char *csrf);
 /* A box with a message: kind "ok", "err", "warn" or "info". Text escaped. */
 void webui_notice(struct webui_buf *b, const char *kind, const char *text);

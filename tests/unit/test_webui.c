@@ -24,10 +24,12 @@ static void test_escape(void **state)
 	webui_urlenc(&b, "/plan?date=2026-11-27&x=Đ ");
 	webui_put(&b, "|");
 	webui_printf(&b, "%d-%s", 42, "ok");
+	webui_hidden(&b, "what", "a\"><b>");
 	s = webui_take(&b, NULL);
 	assert_string_equal(
 	    s, "&lt;script&gt;alert(&#39;x &amp; &quot;y&quot;&#39;)&lt;/script&gt; Đài"
-	       "|%2Fplan%3Fdate%3D2026-11-27%26x%3D%C4%90%20|42-ok");
+	       "|%2Fplan%3Fdate%3D2026-11-27%26x%3D%C4%90%20|42-ok"
+	       "<input type=\"hidden\" name=\"what\" value=\"a&quot;&gt;&lt;b&gt;\">");
 	free(s);
 	assert_null(b.p);
 	s = webui_take(&b, NULL);
