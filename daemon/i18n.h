@@ -10,4 +10,9 @@
 #define _(s) gettext(s)
 #define N_(s) (s)
 
+/* The locale from the environment and the text domain "loaxa", from
+ * LOAXA_LOCALEDIR when set (an uninstalled build), else LOCALEDIR. First
+ * thing in every program's main. */
+void i18n_init(void);
+
 #endif

@@ -106,15 +106,12 @@ int main(int argc, char **argv)
 	bool running = true;
 	int sfd, o;
 
-	setlocale(LC_ALL, "");
+	i18n_init();
 	/* Pages switch gettext's language per request through LANGUAGE, which
 	 * gettext ignores under the plain C locale. */
 	loc = setlocale(LC_MESSAGES, NULL);
 	if (!loc || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0)
 		setlocale(LC_ALL, "C.UTF-8");
-	/* LOAXA_LOCALEDIR: translations of an uninstalled build (tests) */
-	bindtextdomain("loaxa", getenv("LOAXA_LOCALEDIR") ? getenv("LOAXA_LOCALEDIR") : LOCALEDIR);
-	textdomain("loaxa");
 	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':

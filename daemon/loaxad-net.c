@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,9 +107,7 @@ int main(int argc, char **argv)
 	bool hold = false, once = false;
 	int ch, ret;
 
-	setlocale(LC_ALL, "");
-	bindtextdomain("loaxa", getenv("LOAXA_LOCALEDIR") ? getenv("LOAXA_LOCALEDIR") : LOCALEDIR);
-	textdomain("loaxa");
+	i18n_init();
 	if (argc < 2)
 		usage();
 	what = argv[1];

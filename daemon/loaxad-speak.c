@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <locale.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,9 +190,7 @@ int main(int argc, char **argv)
 	int rate = 0, o, ret;
 	char *text, *spoken;
 
-	setlocale(LC_ALL, "");
-	bindtextdomain("loaxa", getenv("LOAXA_LOCALEDIR") ? getenv("LOAXA_LOCALEDIR") : LOCALEDIR);
-	textdomain("loaxa");
+	i18n_init();
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'v':

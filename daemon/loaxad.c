@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
-#include <locale.h>
 #include <malloc.h>
 #include <math.h>
 #include <poll.h>
@@ -395,10 +394,7 @@ int main(int argc, char **argv)
 	int sfd, tfd, wfd, o;
 	char *dir;
 
-	setlocale(LC_ALL, "");
-	/* LOAXA_LOCALEDIR: translations of an uninstalled build (tests) */
-	bindtextdomain("loaxa", getenv("LOAXA_LOCALEDIR") ? getenv("LOAXA_LOCALEDIR") : LOCALEDIR);
-	textdomain("loaxa");
+	i18n_init();
 	while ((o = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':

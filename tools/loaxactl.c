@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <locale.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -607,10 +606,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int o;
 
-	setlocale(LC_ALL, "");
-	/* LOAXA_LOCALEDIR: translations of an uninstalled build (tests) */
-	bindtextdomain("loaxa", getenv("LOAXA_LOCALEDIR") ? getenv("LOAXA_LOCALEDIR") : LOCALEDIR);
-	textdomain("loaxa");
+	i18n_init();
 	msg_init("loaxactl", false, MSG_WARNING);
 	while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (o) {
