@@ -900,6 +900,27 @@ int conf_load(struct conf *c, const char *path, struct diag *d)
 	return 0;
 }
 
+int conf_load_report(struct conf *c, const char *path)
+{
+	struct diag d = {0};
+
+	if (conf_load(c, path, &d) < 0) {
+		diag_print(&d, stderr);
+		diag_free(&d);
+		return -1;
+	}
+	diag_free(&d);
+	return 0;
+}
+
+void conf_use_timezone(const struct conf *c)
+{
+	if (c->timezone && *c->timezone) {
+		setenv("TZ", c->timezone, 1);
+		tzset();
+	}
+}
+
 void conf_free(struct conf *c)
 {
 	free(c->path);

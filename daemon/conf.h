@@ -104,7 +104,13 @@ int conf_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *a
 /* Load and check path; problems are appended to d. Returns 0 when the
  * config is usable (d empty), -1 otherwise (c is then freed). */
 int conf_load(struct conf *c, const char *path, struct diag *d);
+/* conf_load at a program's start: the problems, if any, printed on
+ * stderr. 0, or -1 (c is then freed). */
+int conf_load_report(struct conf *c, const char *path);
 void conf_free(struct conf *c);
+/* The station's timezone (when set) for this process's local times: TZ,
+ * as localtime() reads it. */
+void conf_use_timezone(const struct conf *c);
 
 /*
  * After a successful conf_load: station_name, the *_dir paths,

@@ -643,7 +643,6 @@ int control_command(const char *conf_path, int argc, char **argv)
 	static const char *const known[] = {"status", "play", "emergency", "stop",
 	                                    "reload", "sync", "load"};
 	struct conf c;
-	struct diag d = {0};
 	const char *cmd = argv[0];
 	const struct passwd *pw;
 	char who[CONTROL_BY_MAX + 1];
@@ -664,11 +663,8 @@ int control_command(const char *conf_path, int argc, char **argv)
 		        cmd);
 		return 2;
 	}
-	if (conf_load(&c, conf_path, &d) < 0) {
-		diag_print(&d, stderr);
-		diag_free(&d);
+	if (conf_load_report(&c, conf_path) < 0)
 		return 2;
-	}
 	/* who asks, for the daemon's journal and the as-run log */
 	pw = getpwuid(getuid());
 	if (!pw || snprintf(who, sizeof who, "loaxactl:%s", pw->pw_name) >= (int)sizeof who ||

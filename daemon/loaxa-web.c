@@ -98,7 +98,6 @@ int main(int argc, char **argv)
 	                                     {NULL, 0, NULL, 0}};
 	const char *path = CONF_DEFAULT_PATH, *loc;
 	char tmpdir[] = "/tmp/loaxa-web.XXXXXX", *cert = NULL, *key = NULL, *fp = NULL;
-	struct diag d = {0};
 	struct webpages *pages;
 	struct web *web;
 	struct conf conf;
@@ -133,11 +132,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	msg_init("loaxa-web", true, MSG_INFO);
-	if (conf_load(&conf, path, &d) < 0) {
-		diag_print(&d, stderr);
-		diag_free(&d);
+	if (conf_load_report(&conf, path) < 0)
 		return 1;
-	}
 	if (!conf.web.listen) {
 		/* not an error: the page is off unless the operator turns it on */
 		fprintf(stderr, _("loaxa-web: the web page is off (%s sets no web.listen)\n"),
@@ -145,10 +141,7 @@ int main(int argc, char **argv)
 		conf_free(&conf);
 		return 0;
 	}
-	if (conf.timezone && *conf.timezone) {
-		setenv("TZ", conf.timezone, 1);
-		tzset();
-	}
+	conf_use_timezone(&conf);
 	if (conf.web.tls_cert) {
 		cert = read_pem(conf.web.tls_cert, "tls_cert");
 		key = cert ? read_pem(conf.web.tls_key, "tls_key") : NULL;

@@ -102,7 +102,6 @@ int main(int argc, char **argv)
 	};
 	struct sync_opts o = {0};
 	const char *path = NULL, *what;
-	struct diag d = {0};
 	struct conf c;
 	bool hold = false, once = false;
 	int ch, ret;
@@ -151,12 +150,8 @@ int main(int argc, char **argv)
 	    (strcmp(what, "sync") != 0 && strcmp(what, "upload") != 0 && strcmp(what, "alerts") != 0))
 		usage();
 	msg_init("loaxad-net", true, MSG_INFO);
-	if (conf_load(&c, path, &d) < 0) {
-		diag_print(&d, stderr);
-		diag_free(&d);
+	if (conf_load_report(&c, path) < 0)
 		return 2;
-	}
-	diag_free(&d);
 	if (strcmp(what, "alerts") == 0) {
 		struct alertnet_opts ao = {.once = once, .clock_trusted = o.clock_trusted};
 

@@ -422,15 +422,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	msg_init("loaxad", !check, verbose ? MSG_DEBUG : MSG_INFO);
-	if (conf_load(&conf, path, &d) < 0) {
-		diag_print(&d, stderr);
-		diag_free(&d);
+	if (conf_load_report(&conf, path) < 0)
 		return 1;
-	}
-	if (conf.timezone && *conf.timezone) {
-		setenv("TZ", conf.timezone, 1);
-		tzset();
-	}
+	conf_use_timezone(&conf);
 	if (check) {
 		int rc = check_all(&conf);
 

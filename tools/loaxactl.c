@@ -59,17 +59,9 @@ static void usage(FILE *out)
 
 static int load_conf(struct conf *c)
 {
-	struct diag d = {0};
-
-	if (conf_load(c, conf_path, &d) < 0) {
-		diag_print(&d, stderr);
-		diag_free(&d);
+	if (conf_load_report(c, conf_path) < 0)
 		return -1;
-	}
-	if (c->timezone && *c->timezone) {
-		setenv("TZ", c->timezone, 1);
-		tzset();
-	}
+	conf_use_timezone(c);
 	return 0;
 }
 
