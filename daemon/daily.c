@@ -84,11 +84,9 @@ char *daily_text(int64_t day, const struct sched_slot *const *base, size_t nbase
 	struct webui_buf b = {0};
 	const struct sched_slot **sorted = NULL;
 	char date[16];
-	int y, m, d;
 	bool first = true;
 
-	sched_civil_from_days(day, &y, &m, &d);
-	snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+	sched_format_date(day, date, sizeof date);
 	for (const char *p = comment; p && *p;) {
 		size_t n = strcspn(p, "\n");
 

@@ -1214,14 +1214,6 @@ static void csv_cell(FILE *f, const char *s, bool last)
 	fputc(last ? '\n' : ',', f);
 }
 
-static void day_text(int64_t day, char buf[11])
-{
-	int y, m, d;
-
-	sched_civil_from_days(day, &y, &m, &d);
-	snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
-}
-
 static const char *yes(bool b)
 {
 	return b ? "yes" : "no";
@@ -1275,7 +1267,7 @@ static void write_csv(const struct report *r)
 
 			for (int k = 0; k < ST_COUNT; k++)
 				items += dd->count[k];
-			day_text(r->o->from_day + d, date);
+			sched_format_date(r->o->from_day + d, date, sizeof date);
 			csv_cell(f, rs->st->id, false);
 			csv_cell(f, rs->st->name, false);
 			csv_cell(f, rs->st->district, false);
@@ -1393,7 +1385,7 @@ static void html_timeline(FILE *f, const struct report *r, const struct rstation
 		int y = (int)d * TL_ROW;
 		char date[11];
 
-		day_text(r->o->from_day + d, date);
+		sched_format_date(r->o->from_day + d, date, sizeof date);
 		fprintf(f, "<text x=\"0\" y=\"%d\" class=\"day\">%s</text>", y + 12, date);
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"lane\"/>\n",
 		        TL_LABEL, y + 2, TL_WIDTH, TL_ROW - 4);
@@ -1475,8 +1467,8 @@ static void write_html(const struct report *r)
 	char from[11], to[11], now[40];
 	size_t silent = 0, offline = 0, unverified = 0;
 
-	day_text(r->o->from_day, from);
-	day_text(r->o->to_day, to);
+	sched_format_date(r->o->from_day, from, sizeof from);
+	sched_format_date(r->o->to_day, to, sizeof to);
 	util_format_time(now, sizeof now, (struct timespec){r->o->now ? r->o->now : time(NULL), 0},
 	                 false);
 	fprintf(f,

@@ -192,6 +192,14 @@ void sched_format_hms(int64_t civil_s, char buf[9])
 	snprintf(buf, 9, "%02u:%02u:%02u", sec / 3600 % 24, sec / 60 % 60, sec % 60);
 }
 
+void sched_format_date(int64_t days, char *buf, size_t n)
+{
+	int y, m, d;
+
+	sched_civil_from_days(days, &y, &m, &d);
+	snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
+}
+
 static void format_hm(int sec_of_day, char buf[6])
 {
 	unsigned sec = (unsigned)floor_mod(sec_of_day, SCHED_DAY_S);

@@ -109,6 +109,8 @@ int sched_parse_clock(const char *s, int *sec);
 int sched_parse_datetime(const char *s, bool end_of_day, int64_t *civil_s);
 /* "HH:MM:SS" of the day of civil_s. */
 void sched_format_hms(int64_t civil_s, char buf[9]);
+/* "YYYY-MM-DD" of a civil day number, into buf of n bytes (11 hold it). */
+void sched_format_date(int64_t days, char *buf, size_t n);
 
 /* One dated airing of a slot; start in civil seconds. */
 struct sched_occ {

@@ -533,11 +533,9 @@ static void rebuild_runs(struct station *s, struct timespec now)
 	nocc = sched_occurrences(&s->plan, from, to, &occ);
 	runs = xcalloc(nocc + s->nadhoc + 1, sizeof *runs);
 	for (int64_t d = from / 86400; d <= day; d++) {
-		int y, m, dd;
 		char date[16];
 
-		sched_civil_from_days(d, &y, &m, &dd);
-		snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, dd);
+		sched_format_date(d, date, sizeof date);
 		char *dir = xasprintf("%s/airlog", s->conf->state_dir);
 		airlog_read_day(dir, date, collect_logged, &logged);
 		free(dir);

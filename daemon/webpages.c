@@ -73,10 +73,7 @@ int webpages_now_sec_of_day(void)
 
 void webpages_format_day(int64_t day, char buf[16])
 {
-	int y, m, d;
-
-	sched_civil_from_days(day, &y, &m, &d);
-	snprintf(buf, 16, "%04d-%02d-%02d", y, m, d);
+	sched_format_date(day, buf, 16);
 }
 
 /* The day a page is about: ?date=YYYY-MM-DD, else today. */

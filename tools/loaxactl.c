@@ -394,13 +394,12 @@ static int cmd_log(int argc, char **argv)
 	struct conf c;
 	struct daylog dl;
 	int64_t day;
-	int y, m, d, rc;
+	int rc;
 	char date[16], *dir;
 
 	if (parse_date_opt(argc, argv, &day) < 0 || load_conf(&c) < 0)
 		return 2;
-	sched_civil_from_days(day, &y, &m, &d);
-	snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+	sched_format_date(day, date, sizeof date);
 	dir = xasprintf("%s/airlog", c.state_dir);
 	printf(_("As-run log for %s — %s\n\n"), date, c.station_name ? c.station_name : c.station_id);
 	if (daylog_read(dir, date, &dl) < 0) {

@@ -260,6 +260,20 @@ static void test_parse_date(void **state)
 	}
 	assert_int_equal(sched_parse_date("1900-02-29", &day), -1);
 	assert_int_equal(day, 7);
+	/* and back to text, as parsed */
+	{
+		static const char *const good[] = {"2026-11-27", "2024-02-29", "1969-12-31",
+		                                   "0001-01-01", "9999-12-31"};
+		char text[16];
+
+		for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+			assert_int_equal(sched_parse_date(good[i], &day), 0);
+			sched_format_date(day, text, sizeof text);
+			assert_string_equal(text, good[i]);
+		}
+		sched_format_date(day, text, 5);
+		assert_string_equal(text, "9999");
+	}
 }
 
 static void test_parse_clock(void **state)
