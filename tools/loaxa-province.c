@@ -210,24 +210,6 @@ static void usage_report(FILE *out)
 
 /* ---- small file helpers ---------------------------------------------- */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* A temporary file beside path, hidden so that no web listing shows it. */
 static char *temp_name(const char *dir, const char *name)
 {
@@ -241,7 +223,7 @@ static int write_temp(const char *tmp, const void *buf, size_t len, mode_t mode)
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (util_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		int saved = errno;
 
 		close(fd);
@@ -748,7 +730,7 @@ static int store_file(const char *dir, struct pub_source *s, const char *sha256)
 		if (got == 0)
 			break;
 		crypto_hash_sha256_update(&st, buf, (unsigned long long)got);
-		if (write_all(out, buf, (size_t)got) < 0) {
+		if (util_write_all(out, buf, (size_t)got) < 0) {
 			log_warn(_("cannot write %s"), tmp);
 			goto out;
 		}
