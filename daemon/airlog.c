@@ -465,7 +465,7 @@ void airlog_record_free(struct airlog_record *r)
 
 /* --- files -------------------------------------------------------------- */
 
-static bool is_day_name(const char *name)
+bool airlog_is_day_name(const char *name)
 {
 	static const char pattern[] = "dddd-dd-dd.jsonl";
 
@@ -622,6 +622,27 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int airlog_day_files(const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	*names = NULL;
+	*n = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!airlog_is_day_name(de->d_name))
+			continue;
+		*names = xreallocarray(*names, *n + 1, sizeof **names);
+		(*names)[(*n)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(*names, *n, sizeof **names, cmp_names);
+	return 0;
+}
+
 /*
  * Every day file's last line is looked at, not only the newest name's: a
  * clock that was wrong for a while (no RTC, a bad NTP answer) may have put
@@ -630,25 +651,14 @@ static int cmp_names(const void *a, const void *b)
  */
 static int recover(struct airlog *a)
 {
-	DIR *dir = opendir(a->dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
+	char **names;
+	size_t n;
 	struct tail best = {0};
 	bool any = false;
 	int rc = 0;
 
-	if (!dir)
+	if (airlog_day_files(a->dir, &names, &n) < 0)
 		return -1;
-	while ((de = readdir(dir))) {
-		if (!is_day_name(de->d_name))
-			continue;
-		names = xreallocarray(names, n + 1, sizeof *names);
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(dir);
-	if (n > 0)
-		qsort(names, n, sizeof *names, cmp_names);
 	/* Newest name first: it anchors the chain unless another file's
 	 * last line carries a higher seq. */
 	for (size_t i = n; i-- > 0;) {
@@ -969,7 +979,7 @@ int airlog_read_day(const char *dir, const char *date,
 	int saved, fd;
 
 	snprintf(name, sizeof name, "%s.jsonl", date);
-	if (!is_day_name(name)) {
+	if (!airlog_is_day_name(name)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -1021,25 +1031,18 @@ static void newest_cb(const struct airlog_record *rec, const char *line, void *c
 
 int airlog_newest_time(const char *dir, struct timespec *t)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
+	char **names;
+	size_t n;
 
 	*t = (struct timespec){0, 0};
-	if (!d)
+	if (airlog_day_files(dir, &names, &n) < 0)
 		return -1;
-	while ((de = readdir(d))) {
-		if (!is_day_name(de->d_name))
-			continue;
-		names = xreallocarray(names, n + 1, sizeof *names);
-		names[n++] = xasprintf("%.10s", de->d_name);
+	for (size_t i = n; i-- > 0 && t->tv_sec == 0;) {
+		char date[11];
+
+		snprintf(date, sizeof date, "%.10s", names[i]);
+		airlog_read_day(dir, date, newest_cb, t);
 	}
-	closedir(d);
-	if (n > 0)
-		qsort(names, n, sizeof *names, cmp_names);
-	for (size_t i = n; i-- > 0 && t->tv_sec == 0;)
-		airlog_read_day(dir, names[i], newest_cb, t);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -123,6 +123,12 @@ struct airlog_record {
 /* Pure: parse one line; 0 or -1. */
 int airlog_parse_line(const char *line, size_t len, struct airlog_record *r);
 void airlog_record_free(struct airlog_record *r);
+/* Is name a day file's, "YYYY-MM-DD.jsonl"? */
+bool airlog_is_day_name(const char *name);
+/* The day files of dir, oldest name first: *n names in *names (each and
+ * the list malloc'd). -1 (errno set) when dir cannot be read. */
+int airlog_day_files(const char *dir, char ***names, size_t *n);
+
 /* Read dir/YYYY-MM-DD.jsonl; calls fn per line (lines that do not parse
  * are passed with rec == NULL). Returns 0, or -1 if the file can't be read
  * (errno ENOENT when there is no log for that day). */

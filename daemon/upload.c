@@ -201,23 +201,6 @@ static void remove_stale_temps(const char *dir)
 
 /* --- cutting ------------------------------------------------------------------ */
 
-static bool is_day_name(const char *name)
-{
-	static const char pattern[] = "dddd-dd-dd.jsonl";
-
-	if (strlen(name) != sizeof pattern - 1)
-		return false;
-	for (size_t i = 0; pattern[i]; i++)
-		if (pattern[i] == 'd' ? (name[i] < '0' || name[i] > '9') : name[i] != pattern[i])
-			return false;
-	return true;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Lines read from the log, kept only when after the last cut. */
 struct log_lines {
 	struct segment_ref *refs;
@@ -329,27 +312,16 @@ static int read_day(struct round *rd, const char *name, uint64_t after, struct l
 
 static int read_log(struct round *rd, uint64_t after, struct log_lines *L)
 {
-	DIR *d = opendir(rd->airlog);
 	struct names days = {0};
-	struct dirent *e;
 	int ret = 0;
 
 	memset(L, 0, sizeof *L);
-	if (!d) {
+	if (airlog_day_files(rd->airlog, &days.v, &days.n) < 0) {
 		if (errno == ENOENT)
 			return 0; /* nothing logged yet */
 		fail(rd, _("%s: %s"), rd->airlog, util_strerror(errno));
 		return -1;
 	}
-	while ((e = readdir(d))) {
-		if (!is_day_name(e->d_name))
-			continue;
-		days.v = xreallocarray(days.v, days.n + 1, sizeof *days.v);
-		days.v[days.n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (days.n)
-		qsort(days.v, days.n, sizeof *days.v, cmp_str);
 	for (size_t i = 0; i < days.n && ret == 0; i++)
 		ret = read_day(rd, days.v[i], after, L);
 	names_free(&days);
@@ -936,7 +908,7 @@ static void seen_load(const char *outbox, struct seen *sn)
 
 		if (sscanf(line, "%31s %lld %lld %lld %llu", f.name, &size, &sec, &nsec, &max) !=
 		        5 ||
-		    !is_day_name(f.name))
+		    !airlog_is_day_name(f.name))
 			continue;
 		f.size = (off_t)size;
 		f.mtime = (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = (long)nsec};
