@@ -46,14 +46,14 @@
 #include "netjob.h"
 #include "util.h"
 
-#define STATE_MAX_BYTES  (4 * 1024 * 1024)
-#define MAX_SEEN         4096
-#define KEEP_S           (30 * 86400) /* a message is remembered this long after it ended */
-#define SPEAK_TIMEOUT_S  120
-#define FETCH_TIMEOUT_S  120
-#define CONNECT_TIMEOUT  15
-#define LOW_SPEED_LIMIT  100
-#define LOW_SPEED_TIME   30
+#define STATE_MAX_BYTES (4 * 1024 * 1024)
+#define MAX_SEEN        4096
+#define KEEP_S          (30 * 86400) /* a message is remembered this long after it ended */
+#define SPEAK_TIMEOUT_S 120
+#define FETCH_TIMEOUT_S 120
+#define CONNECT_TIMEOUT 15
+#define LOW_SPEED_LIMIT 100
+#define LOW_SPEED_TIME  30
 
 extern char **environ;
 
