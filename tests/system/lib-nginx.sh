@@ -5,6 +5,7 @@
 #                       Appendix A) into $NGINX_DAV/logs/; sets NGINX_PORT,
 #                       NGINX_URL, NGINX_ACCESS_LOG; stopped at exit
 # nginx_stop            stop it now
+# nginx_again           start it again on the same port, same configuration
 # nginx_requests        number of requests logged so far
 #
 # A publication tree built by hand (for manifests the real publishing tool
@@ -25,6 +26,8 @@
 #                              its line in $OUT, seconds taken in $ELAPSED
 #                              (under valgrind when LOAXA_VALGRIND is set)
 # store_verified, store_has, store_lacks   what the store holds
+# stations_cfg DIR             $T/stations.cfg for loaxa-province, naming
+#                              test-station with the key in DIR/state
 
 nginx_start() {
 	local root=$1 dir=$T/nginx port user=""
@@ -86,6 +89,14 @@ nginx_stop() {
 	kill -QUIT "$NGINX_PID" 2>/dev/null
 	wait "$NGINX_PID" 2>/dev/null
 	NGINX_PID=
+}
+
+nginx_again() {
+	local dir=$T/nginx
+	[ -f "$dir/nginx.conf" ] || bail "no nginx configuration to restart"
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>>"$dir/error.log" &
+	NGINX_PID=$!
+	wait_for 10 curl -s -o /dev/null "$NGINX_URL/"
 }
 
 nginx_requests() { wc -l <"$NGINX_ACCESS_LOG"; }
@@ -158,6 +169,13 @@ store_has() {
 
 # store_lacks STATE_DIR FILE: FILE's content is not in the store
 store_lacks() { ! store_has "$@"; }
+
+stations_cfg() {
+	cat >"$T/stations.cfg" <<EOC
+stations = ( { id = "test-station"; name = "Trạm thử"; district = "Huyện thử";
+               public_key = "$(tail -n 1 "$1/state/station.pub")"; } );
+EOC
+}
 
 sync_once() {
 	local d=$1 t0 rc

@@ -50,10 +50,7 @@ loaxad_stop "$T"
 loaxactl -c "$T/loaxad.conf" sync >/dev/null 2>&1
 # the stop line goes up with the next start's first round; the report
 # needs none of it
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$T/state/station.pub")"; } );
-EOC
+stations_cfg "$T"
 loaxa-province verify --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
 check "verify accepts the alert lines" grep -q "^$ID: OK, " "$T/verify.out"
 diag "$(cat "$T/verify.out")"

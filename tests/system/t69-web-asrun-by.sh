@@ -55,10 +55,7 @@ outbox_empty() { [ "$(ls "$T"/state/outbox/*.jsonl 2>/dev/null | wc -l)" = 0 ]; 
 check "the lines reach the province" wait_for 30 bash -c \
 	"cat '$NGINX_DAV/logs/$ID'/*.jsonl 2>/dev/null | grep -q '\"by\":\"loaxactl:'"
 check "... and leave the outbox" wait_for 30 outbox_empty
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$T/state/station.pub")"; } );
-EOC
+stations_cfg "$T"
 loaxa-province verify --all-signatures --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
 rc=$?
 sed 's/^/# /' "$T/verify.out" >&2
