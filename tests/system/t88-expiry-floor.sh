@@ -16,31 +16,7 @@ source "$(dirname "$0")/lib-nginx.sh"
 for tool in nginx minisign jq sox; do
 	command -v $tool >/dev/null || skip_all "$tool not installed"
 done
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f && break
-done
-[ -n "$FAKETIME_LIB" ] || skip_all "libfaketime is not installed"
-
-# faked_start DIR: loaxad_start with the clock of DIR/faketime (see t82)
-faked_start() {
-	local d=$1 before
-	local env=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$d/faketime" FAKETIME_NO_CACHE=1
-		FAKETIME_DONT_FAKE_MONOTONIC=1
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
-	before=$(grep -c 'ready: control socket' "$d/daemon.log" 2>/dev/null)
-	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		env "${env[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$d/valgrind.%p.log" \
-			loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	else
-		env "${env[@]}" loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	fi
-	LOAXAD_PID=$!
-	echo "$LOAXAD_PID" >"$d/daemon.pid"
-	at_exit "kill -9 $LOAXAD_PID 2>/dev/null"
-	wait_for 60 bash -c "[ \$(grep -c 'ready: control socket' $d/daemon.log 2>/dev/null) -gt ${before:-0} ]"
-}
+source "$(dirname "$0")/lib-faketime.sh"
 iso() { date -d "@$1" +%Y-%m-%dT%H:%M:%S%:z; }
 # activated N: ask for syncs until version N is active. A sync may run
 # on its own while the test writes the manifest and then its signature,
