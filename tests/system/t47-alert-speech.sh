@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib-audio.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-alert.sh"
 
-command -v espeak-ng >/dev/null || skip_all "espeak-ng is not installed"
+need espeak-ng
 P=$T/pub
 province_init "$P"
 nginx_start "$P" || bail "nginx"

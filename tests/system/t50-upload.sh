@@ -9,9 +9,7 @@ source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-upload.sh"
 
-for tool in nginx minisign python3 jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign python3 jq
 
 S=$T/station
 upload_station "$S"

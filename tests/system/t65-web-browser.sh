@@ -8,9 +8,7 @@ source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-audio.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in chromium chromedriver python3 curl sox jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need chromium chromedriver python3 curl sox jq
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 web_conf "$T"

@@ -8,9 +8,7 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in curl openssl python3; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need curl openssl python3
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 # the command of loaxa-web(8), "HTTPS"

@@ -8,9 +8,7 @@ source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in nginx minisign curl python3 sox jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign curl python3 sox jq
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 ID=test-station

@@ -13,9 +13,7 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 
-for tool in nginx minisign jq sox; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign jq sox
 source "$(dirname "$0")/lib-faketime.sh"
 iso() { date -d "@$1" +%Y-%m-%dT%H:%M:%S%:z; }
 # activated N: ask for syncs until version N is active. A sync may run

@@ -12,9 +12,7 @@
 . "$(dirname "$0")/lib-nginx.sh"
 . "$(dirname "$0")/lib-upload.sh"
 
-for t in nginx minisign python3 jq sox; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need nginx minisign python3 jq sox
 D=$T/station
 upload_station "$D" "upload_hold_s = 0;"
 tone "$D/audio/a.wav" 0.3 500

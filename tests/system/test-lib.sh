@@ -56,6 +56,11 @@ done_testing() {
 	[ "$_tap_fail" = 0 ]
 }
 bail() { echo "Bail out! $*"; exit 1; }
+# need TOOL...: skip the whole test unless every TOOL is installed
+need() {
+	local t
+	for t in "$@"; do command -v "$t" >/dev/null || skip_all "$t not installed"; done
+}
 
 # wait_for SECONDS COMMAND...: poll (0.05 s) until the command succeeds
 wait_for() {
