@@ -11,6 +11,7 @@
 # A publication tree built by hand (for manifests the real publishing tool
 # would never write), signed with the real minisign:
 # province_init DIR            empty tree DIR, key pair DIR.pub / DIR.sec
+# province_up DIR              province_init DIR, and nginx_start serving it
 # province_pubkey DIR          the public key's base64 line
 # province_programme DIR ID FILE [STATIONS_JSON]
 #                              copy FILE into DIR/programmes/<sha256>.<ext>,
@@ -22,6 +23,17 @@
 # province_sign DIR [SECKEY] [TRUSTED_COMMENT]   DIR/manifest.json.minisig
 #
 # The station side:
+# province_station DIR PROVINCE [EXTRA]
+#                              station_conf DIR syncing from nginx's
+#                              manifest.json, trusting PROVINCE's key; EXTRA
+#                              goes in its province section
+# activated DIR N              ask the daemon of DIR for syncs until its
+#                              manifest version N is active (a sync that
+#                              ran on its own while the test wrote the
+#                              manifest and then its signature, and failed
+#                              for that, or whose timed wait libfaketime
+#                              ended early, is no verdict: up to 15 asks)
+# refused_for DIR WHAT         the same until a sync fails naming WHAT
 # sync_once DIR [OPTIONS]      one tests/helpers/sync-once on DIR/loaxad.conf:
 #                              its line in $OUT, seconds taken in $ELAPSED
 #                              (under valgrind when LOAXA_VALGRIND is set)
@@ -106,6 +118,11 @@ province_init() {
 	minisign -G -W -f -p "$1.pub" -s "$1.sec" </dev/null >/dev/null
 }
 
+province_up() {
+	province_init "$1"
+	nginx_start "$1" || bail "nginx did not start"
+}
+
 province_pubkey() { tail -n 1 "$1.pub"; }
 
 _province_file() {
@@ -169,6 +186,30 @@ store_has() {
 
 # store_lacks STATE_DIR FILE: FILE's content is not in the store
 store_lacks() { ! store_has "$@"; }
+
+province_station() {
+	station_conf "$1" "province: { manifest_url = \"$NGINX_URL/manifest.json\";
+	public_key = \"$(province_pubkey "$2")\";${3:+ $3} };"
+}
+
+activated() {
+	local i
+	for i in $(seq 1 15); do
+		loaxactl -c "$1/loaxad.conf" sync >/dev/null
+		wait_for 2 grep -q "manifest version $2 .*active" "$1/daemon.log" && return 0
+	done
+	return 1
+}
+
+refused_for() {
+	local i
+	for i in $(seq 1 15); do
+		loaxactl -c "$1/loaxad.conf" sync >/dev/null
+		wait_for 2 bash -c "grep 'sync failed: ' '$1/daemon.log' | tail -1 | grep -q -- '$2'" &&
+			return 0
+	done
+	return 1
+}
 
 stations_cfg() {
 	cat >"$T/stations.cfg" <<EOC

@@ -9,8 +9,7 @@ need nginx minisign jq sox
 
 P=$T/pub
 S=$T/station
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 tone "$T/a.wav" 1 440
 tone "$T/b.wav" 0.5 660
 
@@ -31,8 +30,7 @@ rejected() {
 A=$(province_programme "$P" ban-tin-a "$T/a.wav")
 province_manifest "$P" 5 "[$A]" "[]"
 province_sign "$P"
-station_conf "$S" "province: { manifest_url = \"$NGINX_URL/manifest.json\";
-	public_key = \"$(province_pubkey "$P")\"; max_download_bytes = 1000000; };"
+province_station "$S" "$P" "max_download_bytes = 1000000;"
 sync_once "$S"
 check "version 5 is activated" [ "$OUT" = "activated 5" ]
 cp "$S/state/manifest.json" "$T/active.json"

@@ -12,8 +12,7 @@ source "$(dirname "$0")/lib-alert.sh"
 
 need espeak-ng
 P=$T/pub
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 station_alert_conf "$T"
 loaxad_start "$T" || bail "loaxad did not start"
 

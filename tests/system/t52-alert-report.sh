@@ -13,8 +13,7 @@ source "$(dirname "$0")/lib-alert.sh"
 
 P=$T/pub
 ID=test-station
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 station_alert_conf "$T" "log_url = \"$NGINX_URL/logs/\"; upload_interval_s = 10;"
 tone "$T/msg.wav" 0.5 1500 48000 1
 loaxad_start "$T" || bail "loaxad did not start"
