@@ -20,9 +20,7 @@ diag "fingerprint $fp"
 
 web_conf "$T" "" "tls_cert = \"$T/web-cert.pem\"; tls_key = \"$T/web-key.pem\";"
 WEB=https://127.0.0.1:$WEB_PORT
-loaxad_start "$T" || bail "loaxad did not start"
-web_password "$T" "mật khẩu thử 1"
-web_start "$T" || bail "loaxa-web did not start"
+web_up "$T" "mật khẩu thử 1"
 
 check "loaxa-web says it serves HTTPS" grep -q "the web page is at https://127.0.0.1:$WEB_PORT/" "$T/web.log"
 check "... and logs the certificate's fingerprint" grep -q "fingerprint $fp" "$T/web.log"

@@ -18,11 +18,8 @@ web_conf "$T" "province: { log_url = \"$NGINX_URL/logs/\"; upload_interval_s = 3
 tone "$T/audio/a.wav" 0.5 440
 tone "$T/audio/long.wav" 20 300
 tone "$T/audio/c.wav" 0.5 880
-loaxad_start "$T" || bail "loaxad did not start"
-web_password "$T" "mật khẩu thử 1" lan
-web_start "$T" || bail "loaxa-web did not start"
-web_login lan "mật khẩu thử 1"
-[ "$(web_code)" = 303 ] || bail "cannot log in"
+web_up "$T" "mật khẩu thử 1" lan
+web_login_or_bail lan "mật khẩu thử 1"
 
 web_get /play >/dev/null
 csrf=$(web_csrf)
