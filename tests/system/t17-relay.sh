@@ -43,9 +43,7 @@ diag "stream back at $(date -d "@$back" +%T.%N)"
 
 check "the three items are logged" wait_plays "$T" 3 40
 check "loaxad stops cleanly" loaxad_stop "$T"
-play_lines "$T" >"$T/plays"
-airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
-diag "$(cat "$T/switches")"
+relay_logs "$T"
 relay=$(sed -n 2p "$T/plays")
 diag "$relay"
 
@@ -68,14 +66,12 @@ check "two switches logged" test "$(wc -l <"$T/switches")" = 2
 s1=$(sed -n 1p "$T/switches") s2=$(sed -n 2p "$T/switches")
 check "switch 1: to the fallback, the stream ended" \
 	jqt '.to == "fallback" and (.reason | test("stream ended")) and .slot == "Thời sự trưa"' <<<"$s1"
-t1=$(date -d "$(jq -r .time <<<"$s1")" +%s.%N)
-d1=$(awk -v a="$killed" -v b="$t1" 'BEGIN { print b - a }')
+d1=$(since "$killed" "$s1")
 check "switch 1 within stall_s + buffer of the kill ($d1 s)" \
 	awk -v d="$d1" 'BEGIN { exit !(d >= 0 && d <= 3.5) }'
 check "switch 2: back to the relay, good for the hold-off" \
 	jqt '.to == "relay" and .reason == "stream good again"' <<<"$s2"
-t2=$(date -d "$(jq -r .time <<<"$s2")" +%s.%N)
-d2=$(awk -v a="$back" -v b="$t2" 'BEGIN { print b - a }')
+d2=$(since "$back" "$s2")
 check "switch 2 no sooner than the hold-off after the stream came back ($d2 s)" \
 	awk -v d="$d2" 'BEGIN { exit !(d >= 3.0 && d <= 15) }'
 check "the switches come between the relay's start and end" \

@@ -40,11 +40,7 @@ EOF
 loaxad_start "$T"
 check "the four relays are logged" wait_plays "$T" 4 45
 check "loaxad stops cleanly" loaxad_stop "$T"
-play_lines "$T" >"$T/plays"
-airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
-diag "$(cat "$T/plays" "$T/switches")"
-sw() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/switches"; }
-pl() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/plays"; }
+relay_logs "$T"
 since_start() { seconds_between "$(pl "$1" | jq -r .start)" "$(sw "$1" | head -1 | jq -r .time)"; }
 
 # a stream of silence

@@ -44,23 +44,17 @@ kill -CONT "$FEED"
 resumed=$(date +%s.%N)
 check "the three relays are logged" wait_plays "$T" 3 40
 check "loaxad stops cleanly" loaxad_stop "$T"
-play_lines "$T" >"$T/plays"
-airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
-diag "$(cat "$T/plays" "$T/switches")"
-pl() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/plays"; }
-sw() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/switches"; }
+relay_logs "$T"
 
 check "aac: relayed whole from the stream" jqt '.relayed_s == 4 and .fallback_s == 0' <<<"$(pl aac)"
 check "aac: no switch" test -z "$(sw aac)"
 check "stall: two switches, to the fallback and back" \
 	test "$(sw stall | jq -r .to | tr '\n' ' ')" = "fallback relay "
 check "stall: the first says the stream stalled" jqt '.reason == "stream stalled"' <<<"$(sw stall | head -1)"
-t1=$(date -d "$(sw stall | head -1 | jq -r .time)" +%s.%N)
-d1=$(awk -v a="$stopped" -v b="$t1" 'BEGIN { print b - a }')
+d1=$(since "$stopped" "$(sw stall | head -1)")
 check "stall: the fallback within the buffer and stall_s of the freeze ($d1 s)" \
 	awk -v d="$d1" 'BEGIN { exit !(d >= 1.5 && d <= 3.5) }'
-t2=$(date -d "$(sw stall | tail -1 | jq -r .time)" +%s.%N)
-d2=$(awk -v a="$resumed" -v b="$t2" 'BEGIN { print b - a }')
+d2=$(since "$resumed" "$(sw stall | tail -1)")
 check "stall: back no sooner than the hold-off after the stream moved again ($d2 s)" \
 	awk -v d="$d2" 'BEGIN { exit !(d >= 3.0 && d <= 8) }'
 check "stall: complete, both sources counted" \
