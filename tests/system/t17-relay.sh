@@ -84,9 +84,9 @@ diag "$(cat "$T/segs")"
 freqs=$(awk '{ f = $3; printf "%s ", (f > 450 && f < 550) ? 500 : (f > 900 && f < 1100) ? 1000 : (f > 270 && f < 330) ? 300 : (f > 1400 && f < 1600) ? 1500 : (f > 1900 && f < 2100) ? 2000 : f }' "$T/tones")
 check "heard: jingle, stream, fallback, stream again, end ($freqs)" \
 	test "$freqs" = "500 1000 300 1500 2000 "
-total=$(awk '$1 == "format" { print $4 / $2 }' "$T/segs")
+total=$(seg_seconds "$T/segs")
 check "the output holds exactly the session's 24 s ($total)" near "$total" 24 0.050
-longest=$(awk '$1 == "silence" && $3 - $2 > m { m = $3 - $2 } END { print m + 0 }' "$T/segs")
+longest=$(longest_silence "$T/segs")
 check "no silence longer than 0.3 s in the written samples ($longest)" \
 	awk -v m="$longest" 'BEGIN { exit !(m <= 0.3) }'
 read -r s e f < <(sed -n 2p "$T/tones")

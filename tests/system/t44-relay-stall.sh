@@ -68,9 +68,9 @@ diag "$(cat "$T/segs")"
 check "heard: AAC stream, MP3 stream, fallback, MP3 stream, fallback" \
 	test "$(tones_only "$T/segs" | awk '{ f = $3; c = (f > 650 && f < 750) ? 700 : (f > 900 && f < 1100) ? 1000 : (f > 270 && f < 330) ? 300 : f; if (c != last) printf "%s ", c; last = c }')" = \
 	"700 1000 300 1000 300 "
-total=$(awk '$1 == "format" { print $4 / $2 }' "$T/segs")
+total=$(seg_seconds "$T/segs")
 check "the output holds exactly the relays' 23 s ($total)" near "$total" 23 0.050
-longest=$(awk '$1 == "silence" && $3 - $2 > m { m = $3 - $2 } END { print m + 0 }' "$T/segs")
+longest=$(longest_silence "$T/segs")
 check "silence only while the stall is judged: stall_s and a block at most ($longest)" \
 	awk -v m="$longest" 'BEGIN { exit !(m <= 1.75) }'
 check "chain intact" chain_ok "$T"
