@@ -809,7 +809,13 @@ static int check_includes(struct conf_ctx *x, const char *file, const char *text
 			continue;
 		}
 		q += 8 + strspn(q + 8, " \t");
+		/* libconfig reads the name up to the next quote, across lines, and
+		 * opens what it comes to; an empty name is the folder itself, which
+		 * its scanner meets with exit(). One name, on this line, or nothing. */
 		if (*q != '"' || !(n = strcspn(q + 1, "\"\n")) || q + 1 + n >= eol) {
+			diag_add(x->d, file, line, "%s",
+			         _("@include needs the name of a file, in quotes, on its line"));
+			problems++;
 			s = eol + 1;
 			continue;
 		}

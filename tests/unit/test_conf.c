@@ -376,6 +376,11 @@ static void test_nesting_and_odd_files(void **state)
 	alarm(0);
 	free(want);
 	diag_free(&d);
+	/* an empty name would have libconfig read the folder, and its scanner
+	 * exit() on the error; a name across lines is read up to the next
+	 * quote, wherever that is */
+	expect_error(STATION "@include \"\"\n", 2, "@include", "the name of a file");
+	expect_error(STATION "@include \"/tmp\n/\"\n", 2, "@include", "the name of a file");
 	unlink(fifo);
 	unlink(inc);
 	free(fifo);
