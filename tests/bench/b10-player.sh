@@ -18,9 +18,7 @@
 #                   time: the run takes about 3 x that, plus ~2 minutes)
 #   BENCH_STARTS    scheduled items for the start error (default 24, at least 20)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-B=$(cd "${LOAXA_BUILD:-${BUILD:-build}}" && pwd)
-PATH=$B:$B/tests:$PATH
+source "$(dirname "$0")/lib-bench.sh"
 MIN=${BENCH_MINUTES:-10}
 STARTS=${BENCH_STARTS:-24}
 [ "$STARTS" -ge 20 ] || STARTS=20
@@ -28,11 +26,8 @@ W=$(mktemp -d /tmp/loaxa-bench.XXXXXX)
 S=$W/station
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 secs=$(awk -v m="$MIN" 'BEGIN { s = int(m * 60 + 0.5); print s < 5 ? 5 : s }')
-machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
-for tool in sox jq /usr/bin/time loaxad loaxa-province minloop sync-once; do
-	command -v "$tool" >/dev/null || { echo "b10-player: $tool is missing" >&2; exit 1; }
-done
+bench_need b10-player sox jq /usr/bin/time loaxad loaxa-province minloop sync-once
 
 # --- the programmes -----------------------------------------------------------
 
@@ -50,20 +45,10 @@ loaxa-province keygen --key "$W/prov.key" --pub "$W/prov.pub" >/dev/null 2>&1
 loaxa-province publish --key "$W/prov.key" --programmes "$W/src" --out "$W/pub" \
 	--province bench >"$W/publish.log" 2>&1 || { cat "$W/publish.log" >&2; exit 1; }
 
-mkdir -p "$S/state" "$S/schedules" "$S/audio"
-cat >"$S/loaxad.conf" <<EOC
-station: { id = "bench"; };
-state_dir = "$S/state";
-schedule_dir = "$S/schedules";
-audio_dir = "$S/audio";
-control_socket = "$S/control.sock";
-quiet_hours = "";
-audio: { driver = "null"; };
-province: {
-  manifest_url = "file://$W/pub/manifest.json";
-  public_key = "$(sed -n 2p "$W/prov.pub")";
-};
-EOC
+bench_station "$S" null "" "province: {
+  manifest_url = \"file://$W/pub/manifest.json\";
+  public_key = \"$(sed -n 2p "$W/prov.pub")\";
+};"
 # Into the store once, so that no run below pays for the download.
 sync-once -c "$S/loaxad.conf" >"$W/sync.log" 2>&1 || { cat "$W/sync.log" >&2; exit 1; }
 
@@ -119,7 +104,7 @@ play_programme() {
 	awk '/^(RssAnon|RssFile|RssShmem):/ { printf "%s %d\n", $1, $2 }' "/proc/$pid/status" >"$out.mem"
 	# loaxad's own peak: time's %M is the largest of it and the loaxad-net
 	# rounds it ran (wait4's ru_maxrss), which are processes of their own
-	awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" >"$out.hwm"
+	proc_kib "$pid" VmHWM >"$out.hwm"
 	kill -TERM "$pid"
 	wait "$sub"
 }
@@ -201,8 +186,7 @@ cat "$S"/state/airlog/*.jsonl | tail -n +$((before + 1)) |
 		echo "$(date -d "$start" +%s.%N) $(date -d "$sched" +%s.%N)"
 	done | awk '{ printf "%.1f\n", ($1 - $2) * 1000 }' | sort -n >"$W/err"
 n=$(wc -l <"$W/err")
-pct() { awk -v n="$n" -v p="$1" 'BEGIN { k = int(n * p + 0.999999); if (k < 1) k = 1 } NR == k { print }' "$W/err"; }
 printf '%-11s | %-28s | %11s | %11s | %11s\n' "start error" "loaxad, $n scheduled items" \
-	"p50 $(pct 0.5) ms" "p99 $(pct 0.99) ms" "max $(tail -1 "$W/err") ms"
+	"p50 $(pct "$W/err" 50) ms" "p99 $(pct "$W/err" 99) ms" "max $(tail -1 "$W/err") ms"
 echo
 echo "targets: loaxad CPU within 1.10x of the loop, peak RSS under 8 MiB, start error p99 under 20 ms"

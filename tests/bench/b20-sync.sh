@@ -19,17 +19,12 @@
 #   BENCH_SYNC_ENTRIES   programmes in the manifest that is checked (default 1000)
 #   BENCH_SYNC_SECONDS   seconds of repeated checks (default 3)
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-B=${LOAXA_BUILD:-$(cd "${BUILD:-build}" && pwd)}
-PATH=$B:$B/tests:$PATH
+source "$(dirname "$0")/lib-bench.sh"
 MIB=${BENCH_SYNC_MIB:-16}
 ENTRIES=${BENCH_SYNC_ENTRIES:-1000}
 SECONDS_CHECK=${BENCH_SYNC_SECONDS:-3}
-machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
-for tool in nginx minisign jq sox python3 sync-once bench-manifest; do
-	command -v "$tool" >/dev/null || { echo "b20-sync: $tool not found (make bench builds the helpers)" >&2; exit 1; }
-done
+bench_need b20-sync nginx minisign jq sox python3 sync-once bench-manifest
 
 # The few test-lib.sh functions lib-nginx.sh relies on, without TAP.
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench-b20.XXXXXX")
@@ -43,15 +38,7 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 diag() { echo "# $*" >&2; }
 not_ok() { echo "b20-sync: $*" >&2; }
-wait_for() {
-	local limit=$1 end
-	shift
-	end=$(($(date +%s%N) + limit * 1000000000))
-	while ! "$@" 2>/dev/null; do
-		[ "$(date +%s%N)" -gt "$end" ] && return 1
-		sleep 0.05
-	done
-}
+wait_for() { waitfor "$@"; }
 # shellcheck source=tests/system/lib-nginx.sh
 source tests/system/lib-nginx.sh
 
@@ -61,8 +48,7 @@ bench_nginx() {
 	local dir=$T/nginx port user=""
 	mkdir -p "$dir/tmp"
 	[ "$(id -u)" = 0 ] && user="user root;"
-	port=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	cat >"$dir/nginx.conf" <<EOC
 $user
 worker_processes 1;
@@ -121,17 +107,8 @@ sync_station() {
 
 station() { # station DIR URL
 	rm -rf "$1"
-	mkdir -p "$1/state" "$1/schedules" "$1/audio"
-	cat >"$1/loaxad.conf" <<EOC
-station: { id = "tan-quang"; };
-state_dir = "$1/state";
-schedule_dir = "$1/schedules";
-audio_dir = "$1/audio";
-control_socket = "$1/control.sock";
-quiet_hours = "";
-audio: { driver = "null"; };
-province: { manifest_url = "$2/manifest.json"; public_key = "$(province_pubkey "$P")"; };
-EOC
+	BENCH_ID=tan-quang bench_station "$1" null "" \
+		"province: { manifest_url = \"$2/manifest.json\"; public_key = \"$(province_pubkey "$P")\"; };"
 }
 # set_url DIR URL: point an existing station at another server
 set_url() { sed -i "s|manifest_url = \"[^\"]*\"|manifest_url = \"$2/manifest.json\"|" "$1/loaxad.conf"; }

@@ -52,20 +52,15 @@
 # otherwise, or with BENCH_CRON=loop, a loop that sleeps to each minute
 # boundary stands in for it.
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-B=${LOAXA_BUILD:-$(cd "${BUILD:-build}" && pwd)}
-PATH=$B:$B/tests:$PATH
+source "$(dirname "$0")/lib-bench.sh"
 MIN=${BENCH_COMPARE_MINUTES:-60}
 IDLE=${BENCH_IDLE_SECONDS:-60}
 WARM=15
 TAIL=10
 secs=$((MIN * 60))
 HZ=$(getconf CLK_TCK)
-machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
-for tool in loaxad minloop bench-firstbyte sox jq; do
-	command -v "$tool" >/dev/null || { echo "b30-compare: $tool not found (make bench builds it)" >&2; exit 1; }
-done
+bench_need b30-compare loaxad minloop bench-firstbyte sox jq
 if [ "$secs" -lt 60 ]; then
 	echo "b30-compare: BENCH_COMPARE_MINUTES must be at least 1" >&2
 	exit 1
@@ -92,25 +87,10 @@ sleep_until() {
 	sleep "$d"
 }
 hms() { date -d "@$1" +%H:%M:%S; }
-# cpu_ticks PID: utime + stime + cutime + cstime
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }'; }
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # wakeups PID: voluntary context switches of every thread
 wakeups() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }'; }
 alive() { kill -0 "$1" 2>/dev/null; }
 
-station_conf() { # station_conf DIR DRIVER [FILE]
-	mkdir -p "$1/state" "$1/schedules" "$1/audio"
-	cat >"$1/loaxad.conf" <<EOC
-station: { id = "bench"; };
-state_dir = "$1/state";
-schedule_dir = "$1/schedules";
-audio_dir = "$1/audio";
-control_socket = "$1/control.sock";
-quiet_hours = "";
-audio: { driver = "$2"; file = "${3:-}"; rate = 48000; channels = 2; };
-EOC
-}
 one_slot() { # one_slot FILE HH:MM:SS AUDIO
 	printf 'slots = ( { name = "bench"; start = "%s"; items = ( { file = "%s"; } ); } );\n' "$2" "$3" >"$1"
 }
@@ -195,7 +175,7 @@ later=$(($(date +%s) + 3 * 3600))
 later_h=$(date -d "@$later" +%-H)
 later_m=$(date -d "@$later" +%-M)
 
-station_conf "$W/idle" null
+bench_station "$W/idle" null
 one_slot "$W/idle/schedules/s.cfg" "$(hms "$later")" "$P"
 loaxad -c "$W/idle/loaxad.conf" 2>"$W/idle/log" &
 IDLE_LOAXAD=$!
@@ -289,14 +269,14 @@ kill "$IDLE_LOAXAD" 2>/dev/null
 # --- playback, and the start errors under the same load --------------------
 
 T0=$(($(date +%s) + 10))
-station_conf "$W/play" null
+bench_station "$W/play" null
 one_slot "$W/play/schedules/s.cfg" "$(hms "$T0")" "$P"
 loaxad -c "$W/play/loaxad.conf" 2>"$W/play/log" &
 PLAY_LOAXAD=$!
 started "$PLAY_LOAXAD"
 
 # the start-error daemon: a slot every 20 s while the programme plays
-station_conf "$W/starts" raw "$W/loaxad.fifo"
+bench_station "$W/starts" raw "$W/loaxad.fifo"
 cp "$W/item.mp3" "$W/starts/audio/"
 first=$(((T0 + 20 + 19) / 20 * 20))
 last=$((T0 + secs - 20))
@@ -349,8 +329,8 @@ end=$((T0 + secs + 15))
 while [ "$(date +%s)" -lt "$end" ]; do
 	t=$(now)
 	for k in "${!play_pid[@]}"; do
-		c=$(cpu_ticks "${play_pid[$k]}")
-		r=$(rss_kib "${play_pid[$k]}")
+		c=$(cpu_ticks_all "${play_pid[$k]}")
+		r=$(proc_kib "${play_pid[$k]}" VmRSS)
 		[ -n "$c" ] && [ -n "$r" ] && echo "$k $t $c $r" >>"$W/samples"
 	done
 	if [ -z "$have_mpd" ] && mpc status 2>/dev/null | grep -q '^\[playing\]'; then
@@ -459,10 +439,6 @@ echo
 errors() {
 	awk -v p="$2" -v a="$T0" -v b="$((T0 + secs))" '$1 >= a && $1 <= b + 5 {
 		g = int($1 / p + 0.5) * p; printf "%.1f\n", ($1 - g) * 1000 }' "$1" | sort -n
-}
-pct() { # pct FILE P: nearest rank
-	awk -v p="$2" '{ v[NR] = $1 } END { if (!NR) { print "n/a"; exit }
-		r = int(NR * p / 100 + 0.999); if (r < 1) r = 1; if (r > NR) r = NR; print v[r] }' "$1"
 }
 row() { # row LABEL FILE
 	printf '%-60s %5d %9s %9s %9s\n' "$1" "$(wc -l <"$2")" "$(pct "$2" 50)" "$(pct "$2" 99)" "$(pct "$2" 100)"

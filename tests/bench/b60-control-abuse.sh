@@ -22,18 +22,13 @@
 #             run time (schedstat), per hour; the loop looks at the clock
 #             every 30 s.
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-B=${LOAXA_BUILD:-$(cd "${BUILD:-build}" && pwd)}
-PATH=$B:$B/tests:$PATH
+source "$(dirname "$0")/lib-bench.sh"
 SESSIONS=${BENCH_ABUSE_SESSIONS:-8}
 STATUS=${BENCH_ABUSE_STATUS:-100}
 IDLE_S=${BENCH_IDLE_S:-120}
 ABUSE="python3 tests/helpers/control-abuse.py"
-machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
-for tool in loaxad loaxactl sox jq python3; do
-	command -v "$tool" >/dev/null || { echo "b60-control-abuse: $tool not found" >&2; exit 1; }
-done
+bench_need b60-control-abuse loaxad loaxactl sox jq python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/bench-b60.XXXXXX")
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"' EXIT
@@ -41,32 +36,11 @@ sox -n -r 48000 -c 2 -b 16 "$W/t.wav" synth 1.0 sine 700 vol 0.5 2>/dev/null
 
 # station DIR: a config and folders
 station() {
-	mkdir -p "$1/state" "$1/schedules" "$1/audio"
+	bench_station "$1" wav "$1/out.wav"
 	cp "$W/t.wav" "$1/audio/"
-	cat >"$1/loaxad.conf" <<EOC
-station: { id = "bench"; };
-state_dir = "$1/state";
-schedule_dir = "$1/schedules";
-audio_dir = "$1/audio";
-control_socket = "$1/control.sock";
-quiet_hours = "";
-audio: { driver = "wav"; file = "$1/out.wav"; rate = 48000; channels = 2; };
-EOC
 }
-waitfor() {
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	while ! "$@" 2>/dev/null; do
-		[ "$(date +%s%N)" -gt "$end" ] && return 1
-		sleep 0.05
-	done
-}
-cpu_s() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }
-hwm_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
-pct() {
-	sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { r = int(NR * p / 100 + 0.999); if (r < 1) r = 1;
-		if (r > NR) r = NR; print v[r] }'
-}
+cpu_s() { awk -v t="$(cpu_ticks "$1")" 'BEGIN { printf "%.2f", t / 100 }'; }
+hwm_mib() { awk -v k="$(proc_kib "$1" VmHWM)" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # row NAME ABUSE(0|1)
 row() {

@@ -14,24 +14,19 @@
 #
 #   BENCH_RELAY_S   seconds measured per run (default 120)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-B=$(cd "${LOAXA_BUILD:-${BUILD:-build}}" && pwd)
-PATH=$B:$B/tests:$PATH
+source "$(dirname "$0")/lib-bench.sh"
 WIN=${BENCH_RELAY_S:-120}
 [ "$WIN" -ge 10 ] || WIN=10
 SETTLE=8
 W=$(mktemp -d /tmp/loaxa-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; sleep 0.5; rm -rf "$W"' EXIT
-machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 TCK=$(getconf CLK_TCK)
 
-for tool in icecast2 ffmpeg jq loaxad loaxad-relay python3; do
-	command -v "$tool" >/dev/null || { echo "b70-relay: $tool is missing" >&2; exit 1; }
-done
+bench_need b70-relay icecast2 ffmpeg jq loaxad loaxad-relay python3
 
 # --- the stream server ----------------------------------------------------------
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$W/ice/log"
 chmod 711 "$W"
 chmod 755 "$W/ice"
@@ -75,25 +70,12 @@ done
 
 # --- one run ---------------------------------------------------------------------
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-
 # run MOUNT: relay it with loaxad and listen with ffmpeg for WIN seconds;
 # prints "loaxad_ticks relay_ticks ffmpeg_ticks loaxad_kib relay_kib ffmpeg_kib"
 run() {
 	local mount=$1 S=$W/st-$1 start dur lp rp fp a0 r0 f0 a1 r1 f1 ak rk fk
 	dur=$((SETTLE + WIN + 20))
-	mkdir -p "$S/state" "$S/schedules" "$S/audio"
-	cat >"$S/loaxad.conf" <<EOC
-station: { id = "bench"; };
-state_dir = "$S/state";
-schedule_dir = "$S/schedules";
-audio_dir = "$S/audio";
-control_socket = "$S/control.sock";
-quiet_hours = "";
-audio: { driver = "null"; rate = 48000; channels = 2; };
-relay: { preroll_s = 3.0; };
-EOC
+	bench_station "$S" null "" "relay: { preroll_s = 3.0; };"
 	start=$(( $(date +%s) + 5 ))
 	cat >"$S/schedules/relay.cfg" <<EOC
 slots = ( { name = "relay"; start = "$(date -d "@$start" +%H:%M:%S)";
@@ -106,10 +88,10 @@ EOC
 	while [ "$(date +%s)" -lt $((start + SETTLE)) ]; do sleep 0.2; done
 	rp=$(pgrep -P "$lp" loaxad-relay | head -1)
 	[ -n "$rp" ] || { echo "b70-relay: no loaxad-relay under loaxad" >&2; cat "$S/daemon.log" >&2; exit 1; }
-	a0=$(ticks "$lp") r0=$(ticks "$rp") f0=$(ticks "$fp")
+	a0=$(cpu_ticks "$lp") r0=$(cpu_ticks "$rp") f0=$(cpu_ticks "$fp")
 	sleep "$WIN"
-	a1=$(ticks "$lp") r1=$(ticks "$rp") f1=$(ticks "$fp")
-	ak=$(hwm_kib "$lp") rk=$(hwm_kib "$rp") fk=$(hwm_kib "$fp")
+	a1=$(cpu_ticks "$lp") r1=$(cpu_ticks "$rp") f1=$(cpu_ticks "$fp")
+	ak=$(proc_kib "$lp" VmHWM) rk=$(proc_kib "$rp" VmHWM) fk=$(proc_kib "$fp" VmHWM)
 	kill "$fp" 2>/dev/null || true
 	kill -TERM "$lp"
 	wait "$lp" 2>/dev/null || true

@@ -16,17 +16,12 @@
 #   BENCH_WEB_STARTS   items per half (default 20)
 #   BENCH_WEB_CLIENTS  clients at once in the second half (default 100)
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-B=${LOAXA_BUILD:-$(cd "${BUILD:-build}" && pwd)}
-PATH=$B:$B/tests:$PATH
+source "$(dirname "$0")/lib-bench.sh"
 STARTS=${BENCH_WEB_STARTS:-20}
 CLIENTS=${BENCH_WEB_CLIENTS:-100}
 TARGET_MS=20
-machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
-for tool in loaxad loaxa-web loaxactl sox jq curl python3; do
-	command -v "$tool" >/dev/null || { echo "b80-web: $tool not found (make bench builds it)" >&2; exit 1; }
-done
+bench_need b80-web loaxad loaxa-web loaxactl sox jq curl python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/bench-b80.XXXXXX")
 S=$W/station
 DPID=
@@ -35,19 +30,9 @@ GPID=
 trap '[ -n "$GPID" ] && kill "$GPID" 2>/dev/null; [ -n "$WPID" ] && kill "$WPID" 2>/dev/null
 	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; rm -rf "$W"' EXIT
 
-mkdir -p "$S/state" "$S/schedules" "$S/audio"
+port=$(free_port)
+bench_station "$S" null "" "web: { listen = \"127.0.0.1:$port\"; };"
 sox -n -r 48000 -c 2 -b 16 "$S/audio/one.wav" synth 1 sine 440 vol 0.5 2>/dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$S/loaxad.conf" <<EOC
-station: { id = "bench"; };
-state_dir = "$S/state";
-schedule_dir = "$S/schedules";
-audio_dir = "$S/audio";
-control_socket = "$S/control.sock";
-quiet_hours = "";
-audio: { driver = "null"; };
-web: { listen = "127.0.0.1:$port"; };
-EOC
 base=$(($(date +%s) + 12))
 {
 	echo "slots = ("
@@ -84,9 +69,8 @@ fi
 for _ in 1 2 3 4 5; do curl -s -o /dev/null -b "loaxa_session=$cookie" "http://127.0.0.1:$port/"; done
 sleep 2
 kib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-proc() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-d_idle=$(proc "$DPID" VmRSS)
-w_idle=$(proc "$WPID" VmRSS)
+d_idle=$(proc_kib "$DPID" VmRSS)
+w_idle=$(proc_kib "$WPID" VmRSS)
 
 # the second half: CLIENTS page loads at once, over and over
 load_at=$((base + 3 * STARTS - 2))
@@ -135,8 +119,8 @@ while [ "$(cat "$S"/state/airlog/*.jsonl 2>/dev/null | grep '"type":"play"' | gr
 done
 wait "$GPID"
 GPID=
-d_peak=$(proc "$DPID" VmHWM)
-w_peak=$(proc "$WPID" VmHWM)
+d_peak=$(proc_kib "$DPID" VmHWM)
+w_peak=$(proc_kib "$WPID" VmHWM)
 kill -TERM "$WPID"
 wait "$WPID"
 WPID=

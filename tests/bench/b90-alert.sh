@@ -34,19 +34,14 @@
 #   BENCH_ALERT_INTERVAL  province.alert_interval_s of the latency runs (default 1)
 #   BENCH_ALERT_IDLE      seconds of unchanged polls (default 60)
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-B=${LOAXA_BUILD:-$(cd "${BUILD:-build}" && pwd)}
-PATH=$B:$B/tests:$PATH
+source "$(dirname "$0")/lib-bench.sh"
 export LOAXA_NET_HELPER=$B/loaxad-net LOAXA_SPEAK_HELPER=$B/loaxad-speak
 RUNS=${BENCH_ALERT_RUNS:-10}
 INTERVAL=${BENCH_ALERT_INTERVAL:-1}
 IDLE=${BENCH_ALERT_IDLE:-60}
 LEAD_HZ=1050
-machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
-for tool in nginx minisign loaxad loaxa-province loaxad-net wavsegments bench-firstbyte sox jq python3; do
-	command -v "$tool" >/dev/null || { echo "b90-alert: $tool not found (make bench builds it)" >&2; exit 1; }
-done
+bench_need b90-alert nginx minisign loaxad loaxa-province loaxad-net wavsegments bench-firstbyte sox jq python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/bench-b90.XXXXXX")
 LPID=
 RPID=
@@ -59,36 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-waitfor() {
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	while ! "$@" 2>/dev/null; do
-		[ "$(date +%s%N)" -gt "$end" ] && return 1
-		sleep 0.05
-	done
-}
-stop() {
-	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-epoch() { date -d "$1" +%s.%N; }
 iso_in() { date -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%S%:z; }
-wav_data() {
-	python3 -c 'import struct, sys
-b = open(sys.argv[1], "rb").read(4096)
-i = 12
-while i + 8 <= len(b):
-    size = struct.unpack("<I", b[i + 4:i + 8])[0]
-    if b[i:i + 4] == b"data":
-        print(i + 8)
-        break
-    i += 8 + size + (size & 1)' "$1"
-}
 # cap FILE ID STATION: a CAP message for STATION
 cap() {
 	cat >"$1" <<EOC
@@ -107,24 +73,13 @@ EOC
 }
 # conf DIR PUBURL INTERVAL: a station of its own
 conf() {
-	mkdir -p "$1/state" "$1/schedules" "$1/audio"
-	cat >"$1/loaxad.conf" <<EOC
-station: { id = "bench"; };
-state_dir = "$1/state";
-schedule_dir = "$1/schedules";
-audio_dir = "$1/audio";
-control_socket = "$1/control.sock";
-quiet_hours = "";
-audio: { driver = "wav"; file = "$1/out.wav"; rate = 48000; channels = 2; };
-province: { manifest_url = "$2/manifest.json"; public_key = "$(tail -n 1 "$W/prov.pub")";
-  alert_interval_s = $3; sync_interval_s = 86400; };
-EOC
+	bench_station "$1" wav "$1/out.wav" "province: { manifest_url = \"$2/manifest.json\"; public_key = \"$(tail -n 1 "$W/prov.pub")\";
+  alert_interval_s = $3; sync_interval_s = 86400; };"
 }
 
 # --- nginx, counting connections and bytes ---------------------------------------
 mkdir -p "$W/www" "$W/nginx/tmp"
-port=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"
 cat >"$W/nginx/nginx.conf" <<EOC
@@ -165,19 +120,9 @@ for i in $(seq 1 "$RUNS"); do
 	mkdir -p "$pub"
 	conf "$d" "$URL/r$i" "$INTERVAL"
 	cp "$W/long.wav" "$d/audio/"
-	printf 'slots = ( { name = "dài"; start = "%s"; items = ( { file = "long.wav"; } ); } );\n' \
-		"$(date -d "@$(($(date +%s) + 2))" +%H:%M:%S)" >"$d/schedules/s.cfg"
-	mkfifo "$d/out.wav"
-	bench-firstbyte -t "$d/copy.wav" "$d/out.wav" 500 >"$d/reads" &
-	RPID=$!
-	sleep 0.2
-	loaxad -c "$d/loaxad.conf" 2>"$d/daemon.log" &
-	LPID=$!
-	if ! waitfor 20 grep -q 'on air: file "long.wav"' "$d/daemon.log"; then
+	if ! long_on_air b90-alert "$d" long.wav; then
 		echo "b90-alert: run $i: the long item did not start" >&2
 		fail=$((fail + 1))
-		stop "$LPID"; LPID=
-		stop "$RPID"; RPID=
 		continue
 	fi
 	sleep "$(awk -v r="$RANDOM" -v k="$INTERVAL" 'BEGIN { printf "%.3f", 1 + r / 32768 * k * 1.5 }')"
@@ -190,20 +135,7 @@ for i in $(seq 1 "$RUNS"); do
 	stop "$RPID"; RPID=
 	first=$(cat "$d"/state/airlog/*.jsonl | jq -r 'select(.type == "play") | .start' | head -1)
 	astart=$(cat "$d"/state/airlog/*.jsonl | jq -r 'select(.type == "alert") | .start' | head -1)
-	off=$(wav_data "$d/copy.wav")
-	heard=""
-	written=""
-	if [ -n "$off" ]; then
-		tail -c +$((off + 1)) "$d/copy.wav" >"$d/out.raw"
-		heard=$(wavsegments --raw 48000 2 "$d/out.raw" | awk -v f="$LEAD_HZ" '
-			$1 == "tone" && $4 > 400 && $4 < 480 && !long { long = 1; next }
-			long && $1 == "tone" && !at { at = $2 }
-			long && $1 == "tone" && $4 > f * 0.95 && $4 < f * 1.05 { print at; exit }')
-	fi
-	if [ -n "$heard" ]; then
-		written=$(awk -v b="$(awk -v o="$off" -v h="$heard" 'BEGIN { printf "%d", o + int(h * 48000 + 0.5) * 4 }')" \
-			'$2 > b { print $1; exit }' "$d/reads")
-	fi
+	heard_written "$d" "$LEAD_HZ" 0.05
 	if [ "$rc" != 0 ] || [ -z "$pub_at" ] || [ -z "$first" ] || [ -z "$astart" ] ||
 		[ -z "$heard" ] || [ -z "$written" ]; then
 		echo "b90-alert: run $i: publish exit $rc, published at '$pub_at', item start '$first'," \
@@ -267,10 +199,6 @@ read -r on_polls on_304 on_conns on_req on_resp < <(awk '{ n++; if ($4 == 304) s
 	END { printf "%d %d %d %d %d\n", n, s, length(c), q, r }' "$W/once.log")
 
 # --- the tables ------------------------------------------------------------------------------
-pct() {
-	sort -n -k"$2","$2" "$1" | awk -v c="$2" -v p="$3" '{ v[NR] = $c }
-		END { r = int(NR * p / 100 + 0.999); if (r < 1) r = 1; if (r > NR) r = NR; print v[r] }'
-}
 n=$(wc -l <"$W/lat")
 target=$((INTERVAL * 1000 + 200))
 echo "loaxa benchmarks — $(date -u +%Y-%m-%dT%H:%MZ) — $machine"
@@ -283,13 +211,13 @@ if [ "$n" = 0 ]; then
 	exit 1
 fi
 printf '%-50s %8s %8s %8s %10s\n' "alert latency (ms)" p50 p99 max target
-printf '%-50s %8s %8s %8s %10s\n' "heard: the lead-in tone's first sample in out.wav" "$(pct "$W/lat" 1 50)" \
-	"$(pct "$W/lat" 1 99)" "$(pct "$W/lat" 1 100)" "< $target"
-printf '%-50s %8s %8s %8s %10s\n' "written: its block read from the pipe" "$(pct "$W/lat" 3 50)" \
-	"$(pct "$W/lat" 3 99)" "$(pct "$W/lat" 3 100)" "-"
-printf '%-50s %8s %8s %8s %10s\n' "logged: the repetition's start in the as-run log" "$(pct "$W/lat" 2 50)" \
-	"$(pct "$W/lat" 2 99)" "$(pct "$W/lat" 2 100)" "-"
-max=$(pct "$W/lat" 1 100)
+printf '%-50s %8s %8s %8s %10s\n' "heard: the lead-in tone's first sample in out.wav" "$(pct "$W/lat" 50 1)" \
+	"$(pct "$W/lat" 99 1)" "$(pct "$W/lat" 100 1)" "< $target"
+printf '%-50s %8s %8s %8s %10s\n' "written: its block read from the pipe" "$(pct "$W/lat" 50 3)" \
+	"$(pct "$W/lat" 99 3)" "$(pct "$W/lat" 100 3)" "-"
+printf '%-50s %8s %8s %8s %10s\n' "logged: the repetition's start in the as-run log" "$(pct "$W/lat" 50 2)" \
+	"$(pct "$W/lat" 99 2)" "$(pct "$W/lat" 100 2)" "-"
+max=$(pct "$W/lat" 100 1)
 if awk -v m="$max" -v t="$target" 'BEGIN { exit !(m < t) }'; then
 	echo "every alert was on the output within one poll interval + 200 ms"
 else

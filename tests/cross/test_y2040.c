@@ -24,6 +24,7 @@
 #include "diag.h"
 #include "schedule.h"
 #include "util.h"
+#include "testlib.h"
 
 /* 2040-01-01T05:30:00+07:00, a Sunday. */
 #define T2040          ((int64_t)2208983400)
@@ -31,27 +32,6 @@
 #define GIB            ((off_t)1 << 30)
 
 static char tmpdir[] = "/tmp/loaxa-test-y2040.XXXXXX";
-
-static void rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *p;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (unlink(p) < 0)
-			rm_rf(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static int group_setup(void **state)
 {
@@ -64,7 +44,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	rm_rf(tmpdir);
+	testlib_rm_rf(tmpdir);
 	return 0;
 }
 

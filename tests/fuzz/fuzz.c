@@ -81,6 +81,16 @@ char *fuzz_strdup(const uint8_t *data, size_t size)
 	return s;
 }
 
+bool fuzz_is_hex64(const char *s)
+{
+	if (strlen(s) != 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
 void fuzz_key(struct minisig_pubkey *pk, struct minisig_seckey *sk)
 {
 	static const unsigned char seed[crypto_sign_SEEDBYTES] = "loaxa fuzz key - public, no use";

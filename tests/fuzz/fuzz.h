@@ -8,6 +8,7 @@
 #ifndef LOAXA_FUZZ_H
 #define LOAXA_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,8 @@ void fuzz_init(void);
 const char *fuzz_file(const char *name, const uint8_t *data, size_t size);
 /* A NUL-terminated copy of the input (malloc'd). */
 char *fuzz_strdup(const uint8_t *data, size_t size);
+/* s is 64 lower-case hex digits, as a SHA-256 in a manifest or a log. */
+bool fuzz_is_hex64(const char *s);
 /* The fixed, public, never-secret fuzz key pair. */
 void fuzz_key(struct minisig_pubkey *pk, struct minisig_seckey *sk);
 

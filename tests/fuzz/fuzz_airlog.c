@@ -37,16 +37,6 @@ static bool plausible_time(struct timespec ts)
 	return ts.tv_sec >= 0 && ts.tv_sec < 253402214400;
 }
 
-static bool is_hex64(const char *s)
-{
-	if (strlen(s) != 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 /* What the station's CAP parser lets through as a <sent>: it keeps what
  * cap_parse accepts, here the whole of it is a message's <sent>. */
 static bool canonical_time(const char *s)
@@ -75,8 +65,8 @@ static bool alert_producible(const struct airlog_entry *e)
 
 	return one_of(e->status, statuses) && (!e->msg_type || one_of(e->msg_type, types)) &&
 	       (!e->sent || canonical_time(e->sent)) &&
-	       (!e->sha256 || !*e->sha256 || is_hex64(e->sha256)) && plausible_time(e->scheduled) &&
-	       plausible_time(e->start) && plausible_time(e->end);
+	       (!e->sha256 || !*e->sha256 || fuzz_is_hex64(e->sha256)) &&
+	       plausible_time(e->scheduled) && plausible_time(e->start) && plausible_time(e->end);
 }
 
 static bool producible(const struct airlog_entry *e)
@@ -92,7 +82,8 @@ static bool producible(const struct airlog_entry *e)
 	if (e->type != AIRLOG_PLAY)
 		return plausible_time(e->time);
 	return one_of(e->status, statuses) && (!e->priority || one_of(e->priority, prios)) &&
-	       (e->programme || e->file || e->relay) && (!e->sha256 || !*e->sha256 || is_hex64(e->sha256)) &&
+	       (e->programme || e->file || e->relay) &&
+	       (!e->sha256 || !*e->sha256 || fuzz_is_hex64(e->sha256)) &&
 	       plausible_time(e->scheduled) && plausible_time(e->start) && plausible_time(e->end);
 }
 

@@ -16,16 +16,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static bool is_hex64(const char *s)
-{
-	if (strlen(s) != 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 static void check_entry(const struct manifest_entry *e, const char *dir, int64_t max_bytes)
 {
 	size_t n = strlen(dir);
@@ -36,7 +26,7 @@ static void check_entry(const struct manifest_entry *e, const char *dir, int64_t
 	for (const char *s = e->path; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			abort();
-	if (!is_hex64(e->sha256) || strncmp(e->name, e->sha256, 64) != 0)
+	if (!fuzz_is_hex64(e->sha256) || strncmp(e->name, e->sha256, 64) != 0)
 		abort();
 	if (e->bytes < 1 || (max_bytes > 0 && e->bytes > max_bytes))
 		abort();
@@ -44,7 +34,7 @@ static void check_entry(const struct manifest_entry *e, const char *dir, int64_t
 
 static void accepted(const struct manifest *m, const struct manifest_check *chk)
 {
-	if (!m->province || !is_hex64(m->sha256))
+	if (!m->province || !fuzz_is_hex64(m->sha256))
 		abort();
 	if (chk->last_version && m->version < chk->last_version)
 		abort();

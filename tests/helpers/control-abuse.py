@@ -52,6 +52,14 @@ def connect(path, patience=0.0):
         time.sleep(0.001)
 
 
+def recv_or_eof(s, n):
+    """Up to n bytes from s; b"" at its end or when the daemon reset it."""
+    try:
+        return s.recv(n)
+    except OSError:
+        return b""
+
+
 def halfopen(path, count, seconds):
     sel = selectors.DefaultSelector()
     end = time.monotonic() + seconds
@@ -70,10 +78,7 @@ def halfopen(path, count, seconds):
         max_open = max(max_open, len(live))
         for key, _ in sel.select(timeout=0.05):
             s = key.fileobj
-            try:
-                data = s.recv(4096)
-            except OSError:
-                data = b""
+            data = recv_or_eof(s, 4096)
             if not data:
                 closed_by_daemon += 1
                 sel.unregister(s)
@@ -211,10 +216,7 @@ def flood(path, count, rounds):
         while sel.get_map() and time.monotonic() < end:
             for key, _ in sel.select(timeout=0.1):
                 s = key.fileobj
-                try:
-                    b = s.recv(65536)
-                except OSError:
-                    b = b""
+                b = recv_or_eof(s, 65536)
                 if b:
                     key.data[0] += b
                     continue

@@ -77,17 +77,6 @@ index_resign() {
 }
 
 station_alert_conf() {
-	local d=$1
-	mkdir -p "$d/state" "$d/schedules" "$d/audio"
-	cat >"$d/loaxad.conf" <<EOC
-station: { id = "test-station"; name = "Trạm thử"; geocodes = [ "24", "24213" ]; };
-state_dir = "$d/state";
-schedule_dir = "$d/schedules";
-audio_dir = "$d/audio";
-control_socket = "$d/control.sock";
-quiet_hours = "";
-audio: { driver = "wav"; file = "$d/out.wav"; rate = 48000; channels = 2; };
-province: { manifest_url = "$NGINX_URL/manifest.json"; public_key = "$(province_pubkey "$P")";
-  alert_interval_s = 1; ${2:-} };
-EOC
+	station_conf "$1" "province: { manifest_url = \"$NGINX_URL/manifest.json\"; public_key = \"$(province_pubkey "$P")\";
+  alert_interval_s = 1; ${2:-} };" 'geocodes = [ "24", "24213" ];'
 }

@@ -5,6 +5,15 @@ segments() {
 	if [ $# -gt 1 ]; then wavsegments --raw "$3" "$4" "$1"; else wavsegments "$1"; fi
 }
 
+# seg_seconds SEGFILE: the length of the output SEGFILE was read from, seconds
+seg_seconds() { awk '$1 == "format" { print $4 / $2 }' "$1"; }
+
+# longest_silence SEGFILE [AFTER]: the longest silence in it (of those
+# that start after AFTER seconds), seconds
+longest_silence() {
+	awk -v a="${2:-}" '$1 == "silence" && (a == "" || $2 > a) && $3 - $2 > m { m = $3 - $2 } END { print m + 0 }' "$1"
+}
+
 # tones_only SEGFILE: the tone lines with frequencies, one per line: "START END FREQ"
 tones_only() { awk '$1 == "tone" && ($3 - $2) >= 0.03 { print $2, $3, $4 }' "$1"; }
 

@@ -19,6 +19,12 @@
 #                        sets SILENT_PORT, stopped at exit
 # SLOW                   seconds to add to the first slot's lead (valgrind)
 #
+# What the relays left in the as-run log:
+# relay_logs DIR         its play lines into $T/plays, its switch lines into
+#                        $T/switches, both into the TAP diagnostics
+# pl SLOT, sw SLOT       the play lines, the switch lines of SLOT
+# since EPOCH LINE       seconds from EPOCH (date +%s.%N) to LINE's time
+#
 # Icecast refuses to run as root unless told whom to become: the config
 # says <changeowner> nobody, so its folder is made readable for nobody.
 
@@ -128,4 +134,17 @@ time.sleep(600)' "$f" &
 	at_exit "kill $! 2>/dev/null"
 	wait_for 10 test -s "$f"
 	SILENT_PORT=$(cat "$f")
+}
+
+relay_logs() {
+	play_lines "$1" >"$T/plays"
+	airlog "$1" | jq -c 'select(.type == "switch")' >"$T/switches"
+	diag "$(cat "$T/plays" "$T/switches")"
+}
+
+pl() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/plays"; }
+sw() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/switches"; }
+
+since() {
+	awk -v a="$1" -v b="$(date -d "$(jq -r .time <<<"$2")" +%s.%N)" 'BEGIN { print b - a }'
 }

@@ -5,11 +5,13 @@
 #                       Appendix A) into $NGINX_DAV/logs/; sets NGINX_PORT,
 #                       NGINX_URL, NGINX_ACCESS_LOG; stopped at exit
 # nginx_stop            stop it now
+# nginx_again           start it again on the same port, same configuration
 # nginx_requests        number of requests logged so far
 #
 # A publication tree built by hand (for manifests the real publishing tool
 # would never write), signed with the real minisign:
 # province_init DIR            empty tree DIR, key pair DIR.pub / DIR.sec
+# province_up DIR              province_init DIR, and nginx_start serving it
 # province_pubkey DIR          the public key's base64 line
 # province_programme DIR ID FILE [STATIONS_JSON]
 #                              copy FILE into DIR/programmes/<sha256>.<ext>,
@@ -21,10 +23,23 @@
 # province_sign DIR [SECKEY] [TRUSTED_COMMENT]   DIR/manifest.json.minisig
 #
 # The station side:
+# province_station DIR PROVINCE [EXTRA]
+#                              station_conf DIR syncing from nginx's
+#                              manifest.json, trusting PROVINCE's key; EXTRA
+#                              goes in its province section
+# activated DIR N              ask the daemon of DIR for syncs until its
+#                              manifest version N is active (a sync that
+#                              ran on its own while the test wrote the
+#                              manifest and then its signature, and failed
+#                              for that, or whose timed wait libfaketime
+#                              ended early, is no verdict: up to 15 asks)
+# refused_for DIR WHAT         the same until a sync fails naming WHAT
 # sync_once DIR [OPTIONS]      one tests/helpers/sync-once on DIR/loaxad.conf:
 #                              its line in $OUT, seconds taken in $ELAPSED
 #                              (under valgrind when LOAXA_VALGRIND is set)
 # store_verified, store_has, store_lacks   what the store holds
+# stations_cfg DIR             $T/stations.cfg for loaxa-province, naming
+#                              test-station with the key in DIR/state
 
 nginx_start() {
 	local root=$1 dir=$T/nginx port user=""
@@ -88,11 +103,24 @@ nginx_stop() {
 	NGINX_PID=
 }
 
+nginx_again() {
+	local dir=$T/nginx
+	[ -f "$dir/nginx.conf" ] || bail "no nginx configuration to restart"
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>>"$dir/error.log" &
+	NGINX_PID=$!
+	wait_for 10 curl -s -o /dev/null "$NGINX_URL/"
+}
+
 nginx_requests() { wc -l <"$NGINX_ACCESS_LOG"; }
 
 province_init() {
 	mkdir -p "$1/programmes" "$1/schedules"
 	minisign -G -W -f -p "$1.pub" -s "$1.sec" </dev/null >/dev/null
+}
+
+province_up() {
+	province_init "$1"
+	nginx_start "$1" || bail "nginx did not start"
 }
 
 province_pubkey() { tail -n 1 "$1.pub"; }
@@ -158,6 +186,37 @@ store_has() {
 
 # store_lacks STATE_DIR FILE: FILE's content is not in the store
 store_lacks() { ! store_has "$@"; }
+
+province_station() {
+	station_conf "$1" "province: { manifest_url = \"$NGINX_URL/manifest.json\";
+	public_key = \"$(province_pubkey "$2")\";${3:+ $3} };"
+}
+
+activated() {
+	local i
+	for i in $(seq 1 15); do
+		loaxactl -c "$1/loaxad.conf" sync >/dev/null
+		wait_for 2 grep -q "manifest version $2 .*active" "$1/daemon.log" && return 0
+	done
+	return 1
+}
+
+refused_for() {
+	local i
+	for i in $(seq 1 15); do
+		loaxactl -c "$1/loaxad.conf" sync >/dev/null
+		wait_for 2 bash -c "grep 'sync failed: ' '$1/daemon.log' | tail -1 | grep -q -- '$2'" &&
+			return 0
+	done
+	return 1
+}
+
+stations_cfg() {
+	cat >"$T/stations.cfg" <<EOC
+stations = ( { id = "test-station"; name = "Trạm thử"; district = "Huyện thử";
+               public_key = "$(tail -n 1 "$1/state/station.pub")"; } );
+EOC
+}
 
 sync_once() {
 	local d=$1 t0 rc

@@ -52,6 +52,14 @@ web_password() {
 	printf '%s\n' "$2" | loaxactl -c "$1/loaxad.conf" passwd --stdin ${3:-} >/dev/null
 }
 
+# web_up DIR PASSWORD [NAME]: loaxad, the operator NAME (admin) with
+# PASSWORD, then loaxa-web, all on DIR/loaxad.conf; bails where one fails
+web_up() {
+	loaxad_start "$1" || bail "loaxad did not start"
+	web_password "$1" "$2" ${3:-} || bail "loaxactl passwd"
+	web_start "$1" || bail "loaxa-web did not start"
+}
+
 # --- curl as a browser --------------------------------------------------------
 # A cookie jar per test; web_get/web_post print the body, and the status code
 # goes to $T/http.code and the headers to $T/http.headers.
@@ -71,6 +79,11 @@ web_login() {
 	local name=$1 password=$2
 	shift 2
 	web_post /login --data-urlencode "name=$name" --data-urlencode "password=$password" "$@" >/dev/null
+}
+# web_login_or_bail NAME PASSWORD: web_login, and bail unless it succeeded
+web_login_or_bail() {
+	web_login "$1" "$2"
+	[ "$(web_code)" = 303 ] || bail "cannot log in"
 }
 # web_csrf: the form token of the last page fetched
 web_csrf() { grep -o 'name="csrf" value="[0-9a-f]*"' "$T/http.body" | head -1 | sed 's/.*value="\([0-9a-f]*\)"/\1/'; }

@@ -43,9 +43,7 @@ diag "stream back at $(date -d "@$back" +%T.%N)"
 
 check "the three items are logged" wait_plays "$T" 3 40
 check "loaxad stops cleanly" loaxad_stop "$T"
-play_lines "$T" >"$T/plays"
-airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
-diag "$(cat "$T/switches")"
+relay_logs "$T"
 relay=$(sed -n 2p "$T/plays")
 diag "$relay"
 
@@ -68,14 +66,12 @@ check "two switches logged" test "$(wc -l <"$T/switches")" = 2
 s1=$(sed -n 1p "$T/switches") s2=$(sed -n 2p "$T/switches")
 check "switch 1: to the fallback, the stream ended" \
 	jqt '.to == "fallback" and (.reason | test("stream ended")) and .slot == "Thời sự trưa"' <<<"$s1"
-t1=$(date -d "$(jq -r .time <<<"$s1")" +%s.%N)
-d1=$(awk -v a="$killed" -v b="$t1" 'BEGIN { print b - a }')
+d1=$(since "$killed" "$s1")
 check "switch 1 within stall_s + buffer of the kill ($d1 s)" \
 	awk -v d="$d1" 'BEGIN { exit !(d >= 0 && d <= 3.5) }'
 check "switch 2: back to the relay, good for the hold-off" \
 	jqt '.to == "relay" and .reason == "stream good again"' <<<"$s2"
-t2=$(date -d "$(jq -r .time <<<"$s2")" +%s.%N)
-d2=$(awk -v a="$back" -v b="$t2" 'BEGIN { print b - a }')
+d2=$(since "$back" "$s2")
 check "switch 2 no sooner than the hold-off after the stream came back ($d2 s)" \
 	awk -v d="$d2" 'BEGIN { exit !(d >= 3.0 && d <= 15) }'
 check "the switches come between the relay's start and end" \
@@ -88,9 +84,9 @@ diag "$(cat "$T/segs")"
 freqs=$(awk '{ f = $3; printf "%s ", (f > 450 && f < 550) ? 500 : (f > 900 && f < 1100) ? 1000 : (f > 270 && f < 330) ? 300 : (f > 1400 && f < 1600) ? 1500 : (f > 1900 && f < 2100) ? 2000 : f }' "$T/tones")
 check "heard: jingle, stream, fallback, stream again, end ($freqs)" \
 	test "$freqs" = "500 1000 300 1500 2000 "
-total=$(awk '$1 == "format" { print $4 / $2 }' "$T/segs")
+total=$(seg_seconds "$T/segs")
 check "the output holds exactly the session's 24 s ($total)" near "$total" 24 0.050
-longest=$(awk '$1 == "silence" && $3 - $2 > m { m = $3 - $2 } END { print m + 0 }' "$T/segs")
+longest=$(longest_silence "$T/segs")
 check "no silence longer than 0.3 s in the written samples ($longest)" \
 	awk -v m="$longest" 'BEGIN { exit !(m <= 0.3) }'
 read -r s e f < <(sed -n 2p "$T/tones")

@@ -40,11 +40,7 @@ EOF
 loaxad_start "$T"
 check "the four relays are logged" wait_plays "$T" 4 45
 check "loaxad stops cleanly" loaxad_stop "$T"
-play_lines "$T" >"$T/plays"
-airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
-diag "$(cat "$T/plays" "$T/switches")"
-sw() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/switches"; }
-pl() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/plays"; }
+relay_logs "$T"
 since_start() { seconds_between "$(pl "$1" | jq -r .start)" "$(sw "$1" | head -1 | jq -r .time)"; }
 
 # a stream of silence
@@ -89,9 +85,9 @@ check "refused: its fallback from its first second" bash -c "awk '\$3 == 400 { p
 check "mute server: its fallback from its first second" bash -c "awk '\$3 == 1600 { print \$1; exit }' $T/cls | xargs -I{} awk -v s={} 'BEGIN { exit !(s > 9.9 && s < 10.05) }'"
 check "unknown id: the station's fallback, then the chime (660, 880 Hz)" \
 	test "$(awk '$1 >= 13.9 { printf "%s ", $3 }' "$T/cls")" = "1200 660 880 1200 "
-total=$(awk '$1 == "format" { print $4 / $2 }' "$T/segs")
+total=$(seg_seconds "$T/segs")
 check "the output holds exactly the four relays' 19 s ($total)" near "$total" 19 0.050
-longest=$(awk '$1 == "silence" && $2 > 2.5 && $3 - $2 > m { m = $3 - $2 } END { print m + 0 }' "$T/segs")
+longest=$(longest_silence "$T/segs" 2.5)
 check "no silence after the silent stream was dropped ($longest)" \
 	awk -v m="$longest" 'BEGIN { exit !(m <= 0.1) }'
 check "chain intact" chain_ok "$T"

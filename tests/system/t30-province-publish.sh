@@ -5,9 +5,7 @@
 # leave the published tree exactly as it was.
 . "$(dirname "$0")/test-lib.sh"
 
-for t in sox jq minisign sha256sum; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need sox jq minisign sha256sum
 command -v loaxa-province >/dev/null || bail "loaxa-province not built in $LOAXA_BUILD"
 
 cd "$T" || bail "no temp dir"

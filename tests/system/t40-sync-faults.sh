@@ -7,9 +7,7 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 
-for tool in python3 minisign jq sox; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need python3 minisign jq sox
 
 P=$T/pub
 S=$T/station

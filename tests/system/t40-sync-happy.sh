@@ -6,9 +6,7 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 
-for tool in nginx jq sox; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx jq sox
 
 P=$T/pub
 S=$T/station

@@ -5,14 +5,11 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 
-for tool in nginx minisign jq sox; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign jq sox
 
 P=$T/pub
 S=$T/station
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 tone "$T/a.wav" 1 440
 tone "$T/b.wav" 0.5 660
 
@@ -33,8 +30,7 @@ rejected() {
 A=$(province_programme "$P" ban-tin-a "$T/a.wav")
 province_manifest "$P" 5 "[$A]" "[]"
 province_sign "$P"
-station_conf "$S" "province: { manifest_url = \"$NGINX_URL/manifest.json\";
-	public_key = \"$(province_pubkey "$P")\"; max_download_bytes = 1000000; };"
+province_station "$S" "$P" "max_download_bytes = 1000000;"
 sync_once "$S"
 check "version 5 is activated" [ "$OUT" = "activated 5" ]
 cp "$S/state/manifest.json" "$T/active.json"

@@ -107,10 +107,7 @@ check "every log line reaches the province, signed" wait_for 30 all_sent
 check "loaxad stops cleanly" loaxad_stop "$T"
 loaxactl -c "$T/loaxad.conf" log >"$T/log.out"
 check "loaxactl log shows the switch" grep -Eq "fallback +Tiếp sóng VOV1 +vov-tinh .*stream not ready" "$T/log.out"
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "test-station"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$T/state/station.pub")"; } );
-EOC
+stations_cfg "$T"
 loaxactl -c "$T/loaxad.conf" sync >/dev/null 2>&1
 loaxa-province verify --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
 rc=$?

@@ -44,23 +44,17 @@ kill -CONT "$FEED"
 resumed=$(date +%s.%N)
 check "the three relays are logged" wait_plays "$T" 3 40
 check "loaxad stops cleanly" loaxad_stop "$T"
-play_lines "$T" >"$T/plays"
-airlog "$T" | jq -c 'select(.type == "switch")' >"$T/switches"
-diag "$(cat "$T/plays" "$T/switches")"
-pl() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/plays"; }
-sw() { jq -c --arg s "$1" 'select(.slot == $s)' "$T/switches"; }
+relay_logs "$T"
 
 check "aac: relayed whole from the stream" jqt '.relayed_s == 4 and .fallback_s == 0' <<<"$(pl aac)"
 check "aac: no switch" test -z "$(sw aac)"
 check "stall: two switches, to the fallback and back" \
 	test "$(sw stall | jq -r .to | tr '\n' ' ')" = "fallback relay "
 check "stall: the first says the stream stalled" jqt '.reason == "stream stalled"' <<<"$(sw stall | head -1)"
-t1=$(date -d "$(sw stall | head -1 | jq -r .time)" +%s.%N)
-d1=$(awk -v a="$stopped" -v b="$t1" 'BEGIN { print b - a }')
+d1=$(since "$stopped" "$(sw stall | head -1)")
 check "stall: the fallback within the buffer and stall_s of the freeze ($d1 s)" \
 	awk -v d="$d1" 'BEGIN { exit !(d >= 1.5 && d <= 3.5) }'
-t2=$(date -d "$(sw stall | tail -1 | jq -r .time)" +%s.%N)
-d2=$(awk -v a="$resumed" -v b="$t2" 'BEGIN { print b - a }')
+d2=$(since "$resumed" "$(sw stall | tail -1)")
 check "stall: back no sooner than the hold-off after the stream moved again ($d2 s)" \
 	awk -v d="$d2" 'BEGIN { exit !(d >= 3.0 && d <= 8) }'
 check "stall: complete, both sources counted" \
@@ -74,9 +68,9 @@ diag "$(cat "$T/segs")"
 check "heard: AAC stream, MP3 stream, fallback, MP3 stream, fallback" \
 	test "$(tones_only "$T/segs" | awk '{ f = $3; c = (f > 650 && f < 750) ? 700 : (f > 900 && f < 1100) ? 1000 : (f > 270 && f < 330) ? 300 : f; if (c != last) printf "%s ", c; last = c }')" = \
 	"700 1000 300 1000 300 "
-total=$(awk '$1 == "format" { print $4 / $2 }' "$T/segs")
+total=$(seg_seconds "$T/segs")
 check "the output holds exactly the relays' 23 s ($total)" near "$total" 23 0.050
-longest=$(awk '$1 == "silence" && $3 - $2 > m { m = $3 - $2 } END { print m + 0 }' "$T/segs")
+longest=$(longest_silence "$T/segs")
 check "silence only while the stall is judged: stall_s and a block at most ($longest)" \
 	awk -v m="$longest" 'BEGIN { exit !(m <= 1.75) }'
 check "chain intact" chain_ok "$T"

@@ -12,8 +12,7 @@ source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-alert.sh"
 
 P=$T/pub
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 station_alert_conf "$T"
 tone "$T/audio/a.wav" 10 600
 tone "$T/audio/b.wav" 10 700

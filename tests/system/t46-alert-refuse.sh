@@ -12,9 +12,8 @@ source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-alert.sh"
 
 P=$T/pub
-province_init "$P"
+province_up "$P"
 province_init "$T/other"
-nginx_start "$P" || bail "nginx"
 station_alert_conf "$T"
 tone "$T/msg.wav" 1.0 1500 48000 1
 loaxad_start "$T" || bail "loaxad did not start"

@@ -10,10 +10,9 @@ source "$(dirname "$0")/lib-audio.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-alert.sh"
 
-command -v espeak-ng >/dev/null || skip_all "espeak-ng is not installed"
+need espeak-ng
 P=$T/pub
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 station_alert_conf "$T"
 loaxad_start "$T" || bail "loaxad did not start"
 

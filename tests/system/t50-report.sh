@@ -9,9 +9,7 @@
 # become warnings and marks, and the report is still written.
 source "$(dirname "$0")/test-lib.sh"
 
-for tool in python3; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need python3
 export TZ=Asia/Ho_Chi_Minh
 
 # Under LOAXA_VALGRIND the tool runs under valgrind; its findings fail the test.

@@ -7,17 +7,12 @@
 # the middle of rounds loses nothing, sends nothing twice, forks nothing.
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
+source "$(dirname "$0")/lib-upload.sh"
 
-for tool in nginx minisign python3 jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign python3 jq
 
 S=$T/station
-ID=test-station
-mkdir -p "$T/www"
-nginx_start "$T/www" || bail "nginx"
-SRV=$NGINX_DAV/logs/$ID
-station_conf "$S" "province: { log_url = \"$NGINX_URL/logs/\"; upload_interval_s = 10; };"
+upload_station "$S"
 
 # upload_once [OPTIONS]: one round; its output in $OUT, exit status in $RC
 upload_once() {
@@ -36,48 +31,6 @@ more_log() {
 		--seed "${RANDOM}" >/dev/null || bail "genlogs"
 }
 
-# by_seq FILE...: the lines of the files in seq order, bytes as they are
-by_seq() {
-	python3 -c '
-import sys, json
-lines = []
-for f in sys.argv[1:]:
-    with open(f, "rb") as fh:
-        lines += [l for l in fh.read().splitlines(keepends=True) if l.endswith(b"\n")]
-lines.sort(key=lambda l: json.loads(l)["seq"])
-sys.stdout.buffer.write(b"".join(lines))' "$@"
-}
-
-# The server's segments, in seq order (the names sort so).
-server_segments() { ls "$SRV"/*.jsonl 2>/dev/null | sort; }
-
-# Everything the station logged is on the server, byte for byte, once.
-server_has_log() {
-	cmp -s <(by_seq "$S"/state/airlog/*.jsonl) <(cat $(server_segments))
-}
-
-# Each server segment is the station's own copy, and minisign accepts it.
-server_signed() {
-	local f
-	for f in $(server_segments); do
-		cmp -s "$f" "$S/state/outbox/sent/${f##*/}" || { diag "differs: $f"; return 1; }
-		minisign -Vqm "$f" -p "$S/state/station.pub" >/dev/null || { diag "minisign: $f"; return 1; }
-	done
-}
-
-verify_ok() {
-	cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$S/state/station.pub")"; } );
-EOC
-	loaxa-province verify --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
-	local rc=$?
-	cat "$T/verify.out" | sed 's/^/# /' >&2
-	[ $rc = 0 ] && grep -q "^$ID: OK, " "$T/verify.out"
-}
-
-outbox_count() { ls "$S"/state/outbox/*.jsonl 2>/dev/null | wc -l; }
-
 # Each segment on the server was PUT exactly once (and its signature too).
 each_put_once() {
 	local f name n
@@ -88,14 +41,6 @@ each_put_once() {
 		n=$(grep -c "^PUT /logs/$ID/$name.minisig 20[14] " "$NGINX_ACCESS_LOG")
 		[ "$n" = 1 ] || { diag "$name.minisig PUT $n times"; return 1; }
 	done
-}
-
-# nginx again on the same port, with lib-nginx's own configuration.
-nginx_again() {
-	[ -f "$T/nginx/nginx.conf" ] || bail "no nginx configuration to restart"
-	nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" 2>>"$T/nginx/error.log" &
-	NGINX_PID=$!
-	wait_for 10 curl -s -o /dev/null "$NGINX_URL/"
 }
 
 # --- the normal case ------------------------------------------------------------
@@ -112,7 +57,7 @@ check "one segment was cut and sent" \
 check "the segment is named station-first-last" \
 	grep -q "^sent $ID-0000000001-00000000[0-9][0-9].jsonl$" <<<"$OUT"
 check "every log line is on the server, byte for byte" server_has_log
-check "the server's segments are the station's, and minisign accepts them" server_signed
+check "the server's segments are the station's, and minisign accepts them" server_signed --sent
 check "status.json arrived and says the outbox is empty" \
 	[ "$(jq -r '.outbox' "$SRV/status.json")" = 0 ]
 check "status.json names the station and the last seq cut" \
@@ -155,7 +100,7 @@ check "once the server is back, all three go in one round" \
 check "in seq order" [ "$(grep '^sent ' <<<"$OUT")" = "$(grep '^sent ' <<<"$OUT" | sort)" ]
 check "everything logged is on the server, byte for byte" server_has_log
 check "nothing was sent twice" each_put_once
-check "minisign accepts every segment" server_signed
+check "minisign accepts every segment" server_signed --sent
 check "verify passes after the outage" verify_ok
 
 # --- kill -9 in the middle of rounds -----------------------------------------------
@@ -177,7 +122,7 @@ mv "$last" "$T/"
 check "the newest segment deleted on the server: verify fails, naming the seqs" \
 	eval '! verify_ok && grep -q "^$ID: PROBLEM: seq [0-9-]*: missing at the end" "$T/verify.out"'
 mv "$T/${last##*/}" "$SRV/"
-check "minisign accepts every segment after the kills" server_signed
+check "minisign accepts every segment after the kills" server_signed --sent
 check "no temporary file is left" [ -z "$(find "$S/state/outbox" -name '*.tmp')" ]
 
 done_testing

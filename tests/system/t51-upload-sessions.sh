@@ -6,9 +6,7 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 
-for tool in nginx python3 sox jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx python3 sox jq
 
 ID=test-station
 mkdir -p "$T/www"

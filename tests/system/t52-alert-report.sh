@@ -13,8 +13,7 @@ source "$(dirname "$0")/lib-alert.sh"
 
 P=$T/pub
 ID=test-station
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 station_alert_conf "$T" "log_url = \"$NGINX_URL/logs/\"; upload_interval_s = 10;"
 tone "$T/msg.wav" 0.5 1500 48000 1
 loaxad_start "$T" || bail "loaxad did not start"
@@ -50,10 +49,7 @@ loaxad_stop "$T"
 loaxactl -c "$T/loaxad.conf" sync >/dev/null 2>&1
 # the stop line goes up with the next start's first round; the report
 # needs none of it
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$T/state/station.pub")"; } );
-EOC
+stations_cfg "$T"
 loaxa-province verify --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
 check "verify accepts the alert lines" grep -q "^$ID: OK, " "$T/verify.out"
 diag "$(cat "$T/verify.out")"

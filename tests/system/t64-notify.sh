@@ -5,7 +5,7 @@
 # no watchdog when WATCHDOG_PID names another process.
 source "$(dirname "$0")/test-lib.sh"
 
-command -v python3 >/dev/null || skip_all "python3 not installed"
+need python3
 
 S=$T/station
 station_conf "$S"

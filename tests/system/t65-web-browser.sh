@@ -8,9 +8,7 @@ source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-audio.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in chromium chromedriver python3 curl sox jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need chromium chromedriver python3 curl sox jq
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 web_conf "$T"
@@ -18,9 +16,7 @@ tone "$T/audio/long.wav" 10 300
 tone "$T/audio/e.wav" 1.5 2500
 mkdir -p "$T/phone"
 tone "$T/phone/Thông báo xã.wav" 2 1000
-loaxad_start "$T" || bail "loaxad did not start"
-web_password "$T" "mật khẩu thử 1" || bail "loaxactl passwd"
-web_start "$T" || bail "loaxa-web did not start"
+web_up "$T" "mật khẩu thử 1"
 # Under valgrind everything is slower: the session and the placed item are
 # further ahead.
 VG=${LOAXA_VALGRIND:+1}

@@ -9,9 +9,7 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in curl python3 sox jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need curl python3 sox jq
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 # --- off unless turned on ------------------------------------------------------

@@ -11,20 +11,15 @@ source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-audio.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in curl python3 sox jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need curl python3 sox jq
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 web_conf "$T"
 tone "$T/audio/a.wav" 3 440
 tone "$T/audio/b.wav" 2 660
 slot_file "$T/schedules/weekly.cfg" "Tuần" "23:00" a.wav
-loaxad_start "$T" || bail "loaxad did not start"
-web_password "$T" "mật khẩu thử 1"
-web_start "$T" || bail "loaxa-web did not start"
-web_login admin "mật khẩu thử 1"
-[ "$(web_code)" = 303 ] || bail "cannot log in"
+web_up "$T" "mật khẩu thử 1"
+web_login_or_bail admin "mật khẩu thử 1"
 d=$(today)
 
 # --- a new daily schedule starts from the week's sessions ------------------------

@@ -8,9 +8,7 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in curl openssl python3; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need curl openssl python3
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 # the command of loaxa-web(8), "HTTPS"
@@ -22,9 +20,7 @@ diag "fingerprint $fp"
 
 web_conf "$T" "" "tls_cert = \"$T/web-cert.pem\"; tls_key = \"$T/web-key.pem\";"
 WEB=https://127.0.0.1:$WEB_PORT
-loaxad_start "$T" || bail "loaxad did not start"
-web_password "$T" "mật khẩu thử 1"
-web_start "$T" || bail "loaxa-web did not start"
+web_up "$T" "mật khẩu thử 1"
 
 check "loaxa-web says it serves HTTPS" grep -q "the web page is at https://127.0.0.1:$WEB_PORT/" "$T/web.log"
 check "... and logs the certificate's fingerprint" grep -q "fingerprint $fp" "$T/web.log"

@@ -8,9 +8,7 @@ source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-web.sh"
 
-for tool in nginx minisign curl python3 sox jq; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign curl python3 sox jq
 web_build_mo || bail "cannot build the Vietnamese catalog"
 
 ID=test-station
@@ -20,11 +18,8 @@ web_conf "$T" "province: { log_url = \"$NGINX_URL/logs/\"; upload_interval_s = 3
 tone "$T/audio/a.wav" 0.5 440
 tone "$T/audio/long.wav" 20 300
 tone "$T/audio/c.wav" 0.5 880
-loaxad_start "$T" || bail "loaxad did not start"
-web_password "$T" "mật khẩu thử 1" lan
-web_start "$T" || bail "loaxa-web did not start"
-web_login lan "mật khẩu thử 1"
-[ "$(web_code)" = 303 ] || bail "cannot log in"
+web_up "$T" "mật khẩu thử 1" lan
+web_login_or_bail lan "mật khẩu thử 1"
 
 web_get /play >/dev/null
 csrf=$(web_csrf)
@@ -55,10 +50,7 @@ outbox_empty() { [ "$(ls "$T"/state/outbox/*.jsonl 2>/dev/null | wc -l)" = 0 ]; 
 check "the lines reach the province" wait_for 30 bash -c \
 	"cat '$NGINX_DAV/logs/$ID'/*.jsonl 2>/dev/null | grep -q '\"by\":\"loaxactl:'"
 check "... and leave the outbox" wait_for 30 outbox_empty
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$T/state/station.pub")"; } );
-EOC
+stations_cfg "$T"
 loaxa-province verify --all-signatures --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
 rc=$?
 sed 's/^/# /' "$T/verify.out" >&2

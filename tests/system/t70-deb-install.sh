@@ -20,9 +20,7 @@
 
 [ -n "${LOAXA_DEB_TEST:-}" ] || skip_all "the package install test runs with LOAXA_DEB_TEST=1 (make check-deb)"
 [ "$(id -u)" = 0 ] || skip_all "needs root (debootstrap, chroot)"
-for tool in debootstrap dpkg-deb unshare; do
-	command -v "$tool" >/dev/null || skip_all "$tool is not installed"
-done
+need debootstrap dpkg-deb unshare
 version=$(sed -n 's/^VERSION *:= *//p' "$LOAXA_SRC/Makefile")
 deb=${LOAXA_DEB:-$LOAXA_SRC/build/deb/loaxa_${version}_amd64.deb}
 [ -f "$deb" ] || skip_all "no package $deb (make deb)"

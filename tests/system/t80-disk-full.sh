@@ -8,9 +8,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-audio.sh"
 
-for t in python3 jq sox; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need python3 jq sox
 D=$T/station
 station_conf "$D"
 if ! mount -t tmpfs -o size=40m tmpfs "$D/state" 2>/dev/null; then

@@ -23,38 +23,12 @@
 # with nothing to wake the daemon.
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-audio.sh"
+. "$(dirname "$0")/lib-faketime.sh"
 
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f && break
-done
-[ -n "$FAKETIME_LIB" ] || skip_all "libfaketime is not installed"
-
-# faked_start DIR N: loaxad_start with the clock of DIR/faketime; waits
-# for the Nth start line of the log
-faked_start() {
-	local d=$1 n=$2
-	# (an ASan build wants its runtime first; libfaketime only wraps calls)
-	local env=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$d/faketime" FAKETIME_NO_CACHE=1
-		FAKETIME_DONT_FAKE_MONOTONIC=1
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
-	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		env "${env[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$d/valgrind.%p.log" \
-			loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	else
-		env "${env[@]}" loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	fi
-	LOAXAD_PID=$!
-	echo "$LOAXAD_PID" >"$d/daemon.pid"
-	at_exit "kill -9 $LOAXAD_PID 2>/dev/null"
-	wait_for 30 bash -c "[ \$(cat $d/state/airlog/*.jsonl 2>/dev/null | grep -c '\"type\":\"start\"') -ge $n ]"
-}
-# jqt EXPR: as test-lib's, but an empty input fails
-jqt() {
-	local in
-	in=$(cat)
-	[ -n "$in" ] && jq -e "$1" <<<"$in" >/dev/null
+# faked_start_nth DIR N: faked_loaxad, then wait for the Nth start line of the log
+faked_start_nth() {
+	faked_loaxad "$1"
+	wait_for 30 bash -c "[ \$(cat $1/state/airlog/*.jsonl 2>/dev/null | grep -c '\"type\":\"start\"') -ge $2 ]"
 }
 
 # --- behind -------------------------------------------------------------------
@@ -76,7 +50,7 @@ behind=120
 echo "-$behind" >"$D/faketime"
 due=$(date -d "@$(($(date +%s) - behind + 5))" +%H:%M:%S)
 slot_file "$D/schedules/s.cfg" "Chờ đồng hồ" "$due" held.wav
-check "behind: the daemon starts on the wrong clock" faked_start "$D" 2
+check "behind: the daemon starts on the wrong clock" faked_start_nth "$D" 2
 check "behind: the daemon says the clock is behind the log" \
 	wait_for 10 grep -q "the clock reads earlier than the newest as-run log line" "$D/daemon.log"
 start2=$(airlog "$D" | jq -c 'select(.type == "start")' | tail -1)
@@ -123,7 +97,7 @@ line() { play_lines "$D" | jq -c --arg f "$1" 'select(.file == $f)'; }
 
 station_conf "$D" "catch_up_s = 300;"
 echo "+0" >"$D/faketime"
-check "the daemon starts" faked_start "$D" 1
+check "the daemon starts" faked_start_nth "$D" 1
 tone "$D/audio/a.wav" 2.0 400
 tone "$D/audio/b.wav" 2.0 600
 tone "$D/audio/skipped.wav" 1.0 800

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib-audio.sh"
 . "$(dirname "$0")/lib-nginx.sh"
 
-for t in python3 minisign jq sox; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need python3 minisign jq sox
 N=10000 MINE=1000
 LIMIT=30 # seconds, times LOAXA_TOL_SCALE
 limit=$(awk -v l=$LIMIT -v k="${LOAXA_TOL_SCALE:-1}" 'BEGIN { print l * k }')

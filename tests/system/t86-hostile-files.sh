@@ -7,9 +7,7 @@
 # FILE:LINE); nothing hangs, and the daemon goes on playing and answering.
 source "$(dirname "$0")/test-lib.sh"
 
-for tool in jq sox minisign; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need jq sox minisign
 
 # quick SECONDS COMMAND...: the command ends within SECONDS (its status kept
 # in $RC, its output in $OUT); a command that blocks is killed

@@ -8,22 +8,18 @@ source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-audio.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 
-for tool in nginx minisign jq sox; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign jq sox
 
 P=$T/pub
 S=$T/station
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 tone "$T/a.wav" 0.6 700
 tone "$T/b.wav" 0.4 1300
 A=$(province_programme "$P" ban-tin-a "$T/a.wav")
 B=$(province_programme "$P" ban-tin-b "$T/b.wav")
 province_manifest "$P" 1 "[$A]" "[]"
 province_sign "$P"
-station_conf "$S" "province: { manifest_url = \"$NGINX_URL/manifest.json\";
-	public_key = \"$(province_pubkey "$P")\"; sync_interval_s = 3600; };"
+province_station "$S" "$P" "sync_interval_s = 3600;"
 loaxad_start "$S" || bail "loaxad did not start"
 check "version 1 is active" wait_for 30 grep -q "manifest version 1 .*active" "$S/daemon.log"
 AFILE=$S/state/store/$(jq -r .path <<<"$A" | cut -d/ -f2)
@@ -31,35 +27,13 @@ check "its programme is in the store" test -f "$AFILE"
 ino=$(stat -c %i "$AFILE")
 bytes=$(stat -c %s "$AFILE")
 
-# refused_for WHAT: ask for syncs until one fails naming WHAT. A sync may
-# run on its own (a retry after a failure) while the test writes the
-# manifest and then its signature, and fail for that: it is asked again.
-refused_for() {
-	local i
-	for i in $(seq 1 15); do
-		loaxactl -c "$S/loaxad.conf" sync >/dev/null
-		wait_for 2 bash -c "grep 'sync failed: ' '$S/daemon.log' | tail -1 | grep -q -- '$1'" &&
-			return 0
-	done
-	return 1
-}
-# activated N: ask for syncs until version N is active
-activated() {
-	local i
-	for i in $(seq 1 15); do
-		loaxactl -c "$S/loaxad.conf" sync >/dev/null
-		wait_for 2 grep -q "manifest version $1 .*active" "$S/daemon.log" && return 0
-	done
-	return 1
-}
-
 # --- a newer manifest gives the same content another size ----------------------
 
 for delta in 1000 -100; do
 	province_manifest "$P" 2 "[$(jq -c --argjson d $delta '.bytes += $d' <<<"$A")]" "[]"
 	province_sign "$P"
 	check "bytes $delta: refused, naming the file and both sizes" \
-		refused_for "manifest rejected: programmes/.*: declares $((bytes + delta)) bytes, but the verified file of that SHA-256 has $bytes"
+		refused_for "$S" "manifest rejected: programmes/.*: declares $((bytes + delta)) bytes, but the verified file of that SHA-256 has $bytes"
 	diag "$(grep "sync failed: " "$S/daemon.log" | tail -1)"
 	check "bytes $delta: the store file is kept, the same file" \
 		eval '[ -f "$AFILE" ] && [ "$(stat -c %i "$AFILE")" = "$ino" ]'
@@ -82,7 +56,7 @@ check "ban-tin-a aired complete" \
 printf 'XXXX' | dd of="$AFILE" bs=1 seek=1000 conv=notrunc 2>/dev/null
 province_manifest "$P" 3 "[$A, $B]" "[]"
 province_sign "$P"
-check "version 3 is active" activated 3
+check "version 3 is active" activated "$S" 3
 check "the damaged copy was named" grep -q "does not match its SHA-256; fetching it again" "$S/daemon.log"
 check "and fetched again, verified" eval 'store_has "$S/state" "$T/a.wav" && store_verified "$S/state"'
 check "with the new programme" store_has "$S/state" "$T/b.wav"

@@ -13,60 +13,19 @@
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 
-for tool in nginx minisign jq sox; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f && break
-done
-[ -n "$FAKETIME_LIB" ] || skip_all "libfaketime is not installed"
-
-# faked_start DIR: loaxad_start with the clock of DIR/faketime (see t82)
-faked_start() {
-	local d=$1 before
-	local env=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$d/faketime" FAKETIME_NO_CACHE=1
-		FAKETIME_DONT_FAKE_MONOTONIC=1
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
-	before=$(grep -c 'ready: control socket' "$d/daemon.log" 2>/dev/null)
-	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		env "${env[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$d/valgrind.%p.log" \
-			loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	else
-		env "${env[@]}" loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	fi
-	LOAXAD_PID=$!
-	echo "$LOAXAD_PID" >"$d/daemon.pid"
-	at_exit "kill -9 $LOAXAD_PID 2>/dev/null"
-	wait_for 60 bash -c "[ \$(grep -c 'ready: control socket' $d/daemon.log 2>/dev/null) -gt ${before:-0} ]"
-}
+need nginx minisign jq sox
+source "$(dirname "$0")/lib-faketime.sh"
 iso() { date -d "@$1" +%Y-%m-%dT%H:%M:%S%:z; }
-# activated N: ask for syncs until version N is active. A sync may run
-# on its own while the test writes the manifest and then its signature,
-# and fail for that (under libfaketime the sync thread's timed wait can
-# end early, too): it is asked again.
-activated() {
-	local i
-	for i in $(seq 1 15); do
-		loaxactl -c "$S/loaxad.conf" sync >/dev/null
-		wait_for 2 grep -q "manifest version $1 .*active" "$S/daemon.log" && return 0
-	done
-	return 1
-}
-
 P=$T/pub
 S=$T/station
-province_init "$P"
-nginx_start "$P" || bail "nginx"
+province_up "$P"
 tone "$T/a.wav" 0.5 700
 A=$(province_programme "$P" ban-tin-a "$T/a.wav")
 now=$(date +%s)
 # version 1: issued twenty days ago, good for two weeks more
 province_manifest "$P" 1 "[$A]" "[]" "$(iso $((now + 14 * 86400)))" "$(iso $((now - 20 * 86400)))"
 province_sign "$P"
-station_conf "$S" "province: { manifest_url = \"$NGINX_URL/manifest.json\";
-	public_key = \"$(province_pubkey "$P")\"; sync_interval_s = 3600; };"
+province_station "$S" "$P" "sync_interval_s = 3600;"
 tone "$S/audio/l.wav" 0.5 500
 
 # A first run on the true clock: version 1, and a session in the as-run log.
@@ -105,7 +64,7 @@ else
 	# A current manifest is accepted on the same early clock.
 	province_manifest "$P" 3 "[$A]" "[]" "$(iso $((now + 14 * 86400)))" "$(iso $((now - 3600)))"
 	province_sign "$P"
-	check "a current version 3 is accepted on the early clock" activated 3
+	check "a current version 3 is accepted on the early clock" activated "$S" 3
 	check "version 2 never was" bash -c "! grep -q 'manifest version 2 .*active' '$S/daemon.log'"
 	check "the daemon stops cleanly" loaxad_stop "$S"
 	cp "$S/state/manifest.json" "$T/active.json"

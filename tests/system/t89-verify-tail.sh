@@ -10,17 +10,12 @@
 # session airs, logged but not yet cut or delivered, are no problem.
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
+source "$(dirname "$0")/lib-upload.sh"
 
-for tool in nginx minisign jq sox; do
-	command -v $tool >/dev/null || skip_all "$tool not installed"
-done
+need nginx minisign jq sox
 
 S=$T/station
-ID=test-station
-mkdir -p "$T/www"
-nginx_start "$T/www" || bail "nginx"
-SRV=$NGINX_DAV/logs/$ID
-station_conf "$S" "province: { log_url = \"$NGINX_URL/logs/\"; upload_interval_s = 10; };"
+upload_station "$S"
 tone "$S/audio/a.wav" 0.5 440
 tone "$S/audio/b.wav" 0.5 660
 tone "$S/audio/long.wav" 25 550
@@ -34,7 +29,6 @@ verify_out() {
 	sed 's/^/#   /' <<<"$OUT" >&2
 }
 verified_ok() { verify_out "$@"; [ "$RC" = 0 ] && grep -q "^$ID: OK, " <<<"$OUT"; }
-server_segments() { ls "$SRV"/*.jsonl 2>/dev/null | sort -t- -k3; }
 newest_segment() { ls "$SRV"/*.jsonl | sort | tail -1; }
 last_logged() { airlog "$S" | tail -1 | jq .seq; }
 status_says() { jq -r "$1" "$SRV/status.json" 2>/dev/null; }
@@ -43,17 +37,10 @@ delivered_all() {
 	[ "$(status_says .log_delivered_seq)" = "$(last_logged)" ] &&
 		[ "$(server_segments | tail -1 | sed 's/.*-0*\([0-9][0-9]*\)\.jsonl$/\1/')" = "$(last_logged)" ]
 }
-session() {
-	slot_file "$S/schedules/s$1.cfg" "Phiên $1" "$(hhmmss_in 3)" "${@:2}"
-	kill -HUP "$LOAXAD_PID"
-}
 
 loaxad_start "$S" || bail "loaxad did not start"
 wait_for 10 test -s "$S/state/station.pub" || bail "no station key"
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$S/state/station.pub")"; } );
-EOC
+stations_cfg "$S"
 session 1 a.wav
 wait_plays "$S" 1 30 || bail "session 1 did not play"
 check "session 1 reaches the server" wait_for 40 delivered_all

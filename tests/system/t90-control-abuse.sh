@@ -9,9 +9,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-audio.sh"
 
-for t in python3 jq sox; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need python3 jq sox
 ABUSE="python3 $LOAXA_SRC/tests/helpers/control-abuse.py"
 station_conf "$T"
 S=$T/control.sock

@@ -12,11 +12,11 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-audio.sh"
 . "$(dirname "$0")/lib-nginx.sh"
+. "$(dirname "$0")/lib-upload.sh"
 
-for t in nginx minisign python3 jq sox; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need nginx minisign python3 jq sox
 D=$T/station
+UP=$D
 ID=test-station
 station_conf "$D"
 if ! mount -t tmpfs -o size=40m tmpfs "$D/state" 2>/dev/null; then
@@ -55,24 +55,6 @@ slots = (
 );
 EOC
 
-by_seq() {
-	python3 -c '
-import sys, json
-lines = []
-for f in sys.argv[1:]:
-    with open(f, "rb") as fh:
-        lines += [l for l in fh.read().splitlines(keepends=True) if l.endswith(b"\n")]
-lines.sort(key=lambda l: json.loads(l)["seq"])
-sys.stdout.buffer.write(b"".join(lines))' "$@"
-}
-server_segments() { ls "$SRV"/*.jsonl 2>/dev/null | sort; }
-server_has_log() { cmp -s <(by_seq "$D"/state/airlog/*.jsonl) <(cat $(server_segments) /dev/null); }
-# segments_tile: the server's segments follow each other, seq after seq,
-# none overlapping another
-segments_tile() {
-	ls "$SRV" | sed -n "s/^$ID-\([0-9]*\)-\([0-9]*\)\.jsonl\$/\1 \2/p" | sort -n |
-		awk 'NR == 1 && $1 != 1 { exit 1 } NR > 1 && $1 != last + 1 { exit 1 } { last = $2 }'
-}
 # fill N: take every free block of the disk
 fill() { dd if=/dev/zero of="$D/state/fill$1" bs=64k 2>/dev/null; dd if=/dev/zero of="$D/state/fill$1b" bs=4k 2>/dev/null; }
 avail() { df -k --output=avail "$D/state" | tail -1 | tr -d ' '; }
@@ -133,10 +115,7 @@ check "the server has every line, byte for byte, once" wait_for 20 server_has_lo
 check "its segments tile the log: no seq twice" segments_tile
 check "the province's status.json no longer has a disk problem" \
 	wait_for 20 bash -c "jq -e '.disk_problem == \"\"' $SRV/status.json >/dev/null"
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$D/state/station.pub")"; } );
-EOC
+stations_cfg "$D"
 loaxa-province verify --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
 check "loaxa-province verify passes" grep -q "^$ID: OK, " "$T/verify.out"
 sed 's/^/# /' "$T/verify.out" >&2

@@ -10,16 +10,11 @@
 # never noticed.
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-nginx.sh"
+. "$(dirname "$0")/lib-upload.sh"
 
-for t in nginx minisign python3 jq sox; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need nginx minisign python3 jq sox
 D=$T/station
-ID=test-station
-mkdir -p "$T/www"
-nginx_start "$T/www" || bail "nginx did not start"
-SRV=$NGINX_DAV/logs/$ID
-station_conf "$D" "province: { log_url = \"$NGINX_URL/logs/\"; upload_interval_s = 10; upload_hold_s = 0; };"
+upload_station "$D" "upload_hold_s = 0;"
 tone "$D/audio/a.wav" 0.3 500
 
 # Twelve sessions of one short item, two seconds apart, from second 6.
@@ -33,22 +28,6 @@ t0=$(date +%s)
 	echo ");"
 } >"$D/schedules/s.cfg"
 
-by_seq() {
-	python3 -c '
-import sys, json
-lines = []
-for f in sys.argv[1:]:
-    with open(f, "rb") as fh:
-        lines += [l for l in fh.read().splitlines(keepends=True) if l.endswith(b"\n")]
-lines.sort(key=lambda l: json.loads(l)["seq"])
-sys.stdout.buffer.write(b"".join(lines))' "$@"
-}
-server_segments() { ls "$SRV"/*.jsonl 2>/dev/null | sort; }
-server_has_log() { cmp -s <(by_seq "$D"/state/airlog/*.jsonl) <(cat $(server_segments) /dev/null); }
-segments_tile() {
-	ls "$SRV" | sed -n "s/^$ID-\([0-9]*\)-\([0-9]*\)\.jsonl\$/\1 \2/p" | sort -n |
-		awk 'NR == 1 && $1 != 1 { exit 1 } NR > 1 && $1 != last + 1 { exit 1 } { last = $2 }'
-}
 outbox_empty() { ! ls "$D"/state/outbox/*.jsonl >/dev/null 2>&1; }
 KILL="python3 $LOAXA_SRC/tests/helpers/kill-child.py"
 SYNC="loaxactl -c $D/loaxad.conf sync"
@@ -85,10 +64,7 @@ check "the outbox empties" wait_for 60 outbox_empty
 loaxactl -c "$D/loaxad.conf" sync >/dev/null 2>&1
 check "every as-run line is on the server, byte for byte, once" wait_for 30 server_has_log
 check "the segments tile the log: no seq twice, none missing" segments_tile
-cat >"$T/stations.cfg" <<EOC
-stations = ( { id = "$ID"; name = "Trạm thử"; district = "Huyện thử";
-               public_key = "$(tail -n 1 "$D/state/station.pub")"; } );
-EOC
+stations_cfg "$D"
 loaxa-province verify --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify.out" 2>&1
 check "loaxa-province verify passes" grep -q "^$ID: OK, " "$T/verify.out"
 sed 's/^/# /' "$T/verify.out" >&2

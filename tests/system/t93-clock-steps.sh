@@ -22,39 +22,12 @@
 #       session starts on its second by the clock as set.
 . "$(dirname "$0")/test-lib.sh"
 . "$(dirname "$0")/lib-audio.sh"
+. "$(dirname "$0")/lib-faketime.sh"
 
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f && break
-done
-[ -n "$FAKETIME_LIB" ] || skip_all "libfaketime is not installed"
-
-# faked_start DIR: the daemon on the clock of DIR/faketime; its pid in DIR/daemon.pid
-faked_start() {
-	local d=$1
-	local env=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$d/faketime" FAKETIME_NO_CACHE=1
-		FAKETIME_DONT_FAKE_MONOTONIC=1
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
-	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		env "${env[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$d/valgrind.%p.log" \
-			loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	else
-		env "${env[@]}" loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
-	fi
-	echo $! >"$d/daemon.pid"
-	at_exit "kill -9 $! 2>/dev/null"
-}
 # line DIR FILE: the play line(s) of FILE
 line() { play_lines "$1" | jq -c --arg f "$2" 'select(.file == $f)'; }
 # lateness DIR FILE: start - scheduled of FILE's line, in seconds
 lateness() { seconds_between "$(line "$1" "$2" | jq -r .scheduled)" "$(line "$1" "$2" | jq -r .start)"; }
-# jqt EXPR: as test-lib's, but an empty input fails
-jqt() {
-	local in
-	in=$(cat)
-	[ -n "$in" ] && jq -e "$1" <<<"$in" >/dev/null
-}
 # slots DIR "NAME SECOND FILE"...: a schedule, SECOND after t0 on the true clock
 slots() {
 	local d=$1 s n sec f
@@ -90,7 +63,7 @@ slots "$PF" "Đang-phát 8 p1.wav" "Bị-nhảy-qua 60 p2.wav" "Trong-hạn 200 
 tone "$PB/audio/q1.wav" 8.0 400
 tone "$PB/audio/q2.wav" 1.0 800
 slots "$PB" "Đang-phát 8 q1.wav" "Kế-tiếp 20 q2.wav"
-for d in $IF $IB $PF $PB; do faked_start "$d"; done
+for d in $IF $IB $PF $PB; do faked_loaxad "$d"; done
 for d in $IF $IB $PF $PB; do
 	check "${d##*/}: the daemon is up" wait_for 30 grep -q 'ready: control socket' "$d/daemon.log"
 done

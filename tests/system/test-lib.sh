@@ -56,6 +56,11 @@ done_testing() {
 	[ "$_tap_fail" = 0 ]
 }
 bail() { echo "Bail out! $*"; exit 1; }
+# need TOOL...: skip the whole test unless every TOOL is installed
+need() {
+	local t
+	for t in "$@"; do command -v "$t" >/dev/null || skip_all "$t not installed"; done
+}
 
 # wait_for SECONDS COMMAND...: poll (0.05 s) until the command succeeds
 wait_for() {
@@ -76,12 +81,13 @@ tone() {
 	sox -n -r "${4:-48000}" -c "${5:-2}" -b 16 "$1" synth "$2" sine "${3:-440}" vol 0.5 2>/dev/null
 }
 
-# station_conf DIR [EXTRA]: a minimal config writing audio to DIR/out.wav
+# station_conf DIR [EXTRA] [STATION_EXTRA]: a minimal config writing audio
+# to DIR/out.wav; EXTRA at its end, STATION_EXTRA in its station section
 station_conf() {
 	local d=$1 extra=${2:-}
 	mkdir -p "$d/state" "$d/schedules" "$d/audio"
 	cat >"$d/loaxad.conf" <<EOC
-station: { id = "test-station"; name = "Trạm thử"; };
+station: { id = "test-station"; name = "Trạm thử";${3:+ $3} };
 state_dir = "$d/state";
 schedule_dir = "$d/schedules";
 audio_dir = "$d/audio";

@@ -23,33 +23,13 @@
 
 #include "airlog.h"
 #include "util.h"
+#include "testlib.h"
 
 static char tmpdir[] = "/tmp/loaxa-test-airlog.XXXXXX";
 static char *logdir;
 
 #define HASH_A "9f2c1e0a7b3d5f4e6a8c9b0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9ee2"
 #define PREV_A "4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a"
-
-static void rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *p;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (unlink(p) < 0)
-			rm_rf(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static int group_setup(void **state)
 {
@@ -62,7 +42,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	rm_rf(tmpdir);
+	testlib_rm_rf(tmpdir);
 	return 0;
 }
 

@@ -36,6 +36,7 @@
 /* The fixture generator, compiled in (its main() left out). */
 #define GENLOGS_NO_MAIN
 #include "../helpers/genlogs.c"
+#include "testlib.h"
 
 #define SEED 7
 
@@ -45,27 +46,6 @@ static char *stations_cfg;
 static int case_no;
 
 /* --- helpers ----------------------------------------------------------------- */
-
-static void rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *p;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (unlink(p) < 0)
-			rm_rf(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static void copy_tree(const char *src, const char *dst)
 {
@@ -359,7 +339,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	rm_rf(tmpdir);
+	testlib_rm_rf(tmpdir);
 	free(pristine);
 	free(stations_cfg);
 	return 0;

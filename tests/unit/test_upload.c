@@ -29,6 +29,7 @@
 #include "stationkey.h"
 #include "upload.h"
 #include "util.h"
+#include "testlib.h"
 
 #define STATION "tan-quang"
 
@@ -37,27 +38,6 @@ static char *state; /* this test's state_dir */
 static int case_no;
 
 /* --- helpers ----------------------------------------------------------------- */
-
-static void rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *p;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (unlink(p) < 0)
-			rm_rf(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -306,7 +286,7 @@ static int group_setup(void **st)
 static int group_teardown(void **st)
 {
 	(void)st;
-	rm_rf(tmpdir);
+	testlib_rm_rf(tmpdir);
 	return 0;
 }
 
