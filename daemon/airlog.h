@@ -27,28 +27,28 @@ enum airlog_type { AIRLOG_START, AIRLOG_STOP, AIRLOG_PLAY, AIRLOG_SWITCH, AIRLOG
  * written as null. */
 struct airlog_entry {
 	enum airlog_type type;
-	uint64_t seq;          /* filled by airlog_append / airlog_parse_line */
-	char prev[65];         /* likewise */
+	uint64_t seq;  /* filled by airlog_append / airlog_parse_line */
+	char prev[65]; /* likewise */
 	const char *station;
 	const char *programme; /* play: catalog id, or NULL for a file item */
 	const char *file;      /* play: the file as written in the schedule */
 	const char *sha256;
 	const char *slot;
-	const char *priority;  /* "normal" | "priority" | "emergency" */
+	const char *priority; /* "normal" | "priority" | "emergency" */
 	struct timespec scheduled;
 	struct timespec start;
 	struct timespec end;
 	double played_s;
 	double duration_s;
-	const char *status;    /* complete|interrupted|failed|skipped|missed */
+	const char *status; /* complete|interrupted|failed|skipped|missed */
 	const char *reason;
-	const char *by;        /* play: who asked for it on air or off it (an operator's
-	                          play, emergency or stop), NULL for the schedule's own */
-	double peak_dbfs;      /* -inf written as null */
+	const char *by;   /* play: who asked for it on air or off it (an operator's
+	                     play, emergency or stop), NULL for the schedule's own */
+	double peak_dbfs; /* -inf written as null */
 	double rms_dbfs;
 	bool clock_synced;
-	const char *version;   /* start/stop: daemon version */
-	struct timespec time;  /* start/stop/switch: when */
+	const char *version;  /* start/stop: daemon version */
+	struct timespec time; /* start/stop/switch: when */
 	/* play of a relay item (relay set): the relay as written in the
 	 * schedule, seconds of the stream and of the fallback written;
 	 * switch: the relay, and to "fallback" or "relay" */
@@ -64,8 +64,8 @@ struct airlog_entry {
 	const char *sent;
 	const char *msg_type;
 	const char *severity;
-	int level;             /* LOAXA_RISK_LEVEL 1..5 */
-	int repeat;            /* this repetition, 1..repeats */
+	int level;  /* LOAXA_RISK_LEVEL 1..5 */
+	int repeat; /* this repetition, 1..repeats */
 	int repeats;
 };
 
@@ -118,7 +118,7 @@ const char *airlog_last_prev(const struct airlog *a);
 struct airlog_record {
 	struct airlog_entry e;
 	char *owned[20];
-	char *line;   /* the raw line without '\n' */
+	char *line; /* the raw line without '\n' */
 };
 /* Pure: parse one line; 0 or -1. */
 int airlog_parse_line(const char *line, size_t len, struct airlog_record *r);
@@ -133,14 +133,14 @@ int airlog_day_files(const char *dir, char ***names, size_t *n);
  * are passed with rec == NULL). Returns 0, or -1 if the file can't be read
  * (errno ENOENT when there is no log for that day). */
 int airlog_read_day(const char *dir, const char *date,
-		    void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
-		    void *ctx);
+                    void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
+                    void *ctx);
 
 /* The lines waiting in memory, oldest first, as airlog_read_day passes a
  * day's lines. */
 int airlog_read_pending(const struct airlog *a,
-			void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
-			void *ctx);
+                        void (*fn)(const struct airlog_record *rec, const char *line, void *ctx),
+                        void *ctx);
 
 /* The newest time (end or time) among the lines of the newest-named day
  * file in dir that has any, read without the lock (the daemon may hold it):

@@ -157,10 +157,10 @@ void amp_reap(struct amp *a)
 		log_warnx("amplifier %s: the command could not be started", a->child_what);
 	else if (WIFEXITED(status))
 		log_warnx("amplifier %s: the command failed (exit status %d)", a->child_what,
-			  WEXITSTATUS(status));
+		          WEXITSTATUS(status));
 	else
 		log_warnx("amplifier %s: the command was killed (signal %d)", a->child_what,
-			  WTERMSIG(status));
+		          WTERMSIG(status));
 	a->child = 0;
 }
 
@@ -173,8 +173,7 @@ static struct timespec earlier(struct timespec x, struct timespec y)
 	return util_ts_diff(x, y) < 0 ? x : y;
 }
 
-struct timespec amp_step(struct amp *a, struct timespec now, bool busy,
-			 struct timespec next_start)
+struct timespec amp_step(struct amp *a, struct timespec now, bool busy, struct timespec next_start)
 {
 	struct timespec wake = {0, 0};
 	double to_next = next_start.tv_sec ? util_ts_diff(next_start, now) : -1;
@@ -187,7 +186,7 @@ struct timespec amp_step(struct amp *a, struct timespec now, bool busy,
 
 		if (util_ts_diff(mono, a->child_deadline) >= 0) {
 			log_warnx("amplifier %s: no answer after %d s; killing the command",
-				  a->child_what, AMP_TIMEOUT_S);
+			          a->child_what, AMP_TIMEOUT_S);
 			kill(a->child, SIGKILL);
 		} else {
 			wake = now;

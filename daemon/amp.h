@@ -24,8 +24,7 @@ void amp_free(struct amp *a);
 /* Decide at wall time now. busy: something is on air or queued;
  * next_start: the next scheduled session ({0,0}: none). Returns when it
  * wants to be asked again ({0,0}: only on events). */
-struct timespec amp_step(struct amp *a, struct timespec now, bool busy,
-			 struct timespec next_start);
+struct timespec amp_step(struct amp *a, struct timespec now, bool busy, struct timespec next_start);
 /* Reap finished commands (call on SIGCHLD). */
 void amp_reap(struct amp *a);
 bool amp_is_on(const struct amp *a);

@@ -12,8 +12,8 @@
 struct catalog_programme {
 	char *id;
 	char *title;
-	char *klass;       /* "normal" | "priority" | "emergency" */
-	char *path;        /* absolute path in the store */
+	char *klass; /* "normal" | "priority" | "emergency" */
+	char *path;  /* absolute path in the store */
 	char sha256[65];
 	int64_t bytes;
 	double duration_s;
@@ -30,11 +30,11 @@ struct catalog_relay {
 };
 
 struct catalog {
-	uint64_t version;  /* 0 = no manifest */
+	uint64_t version; /* 0 = no manifest */
 	char *province;
 	struct catalog_programme *programmes;
 	size_t nprogrammes;
-	char **schedules;  /* absolute paths of province schedule files for this station */
+	char **schedules; /* absolute paths of province schedule files for this station */
 	size_t nschedules;
 	struct catalog_relay *relays; /* for this station */
 	size_t nrelays;

@@ -468,7 +468,7 @@ static long long fix_int_literal(const struct conf_ctx *x, const config_setting_
 		if (errno == ERANGE || mag > (unsigned long long)LLONG_MAX)
 			result = neg ? LLONG_MIN : LLONG_MAX;
 		else if ((int)(uint32_t)(neg ? 0 - mag : mag) == (int)kept ||
-			 mag > (unsigned long long)INT_MAX)
+		         mag > (unsigned long long)INT_MAX)
 			/* libconfig wrapped the literal to 32 bits (64-bit builds) or
 			 * saturated it at INT_MAX (32-bit builds): the text is right */
 			result = neg ? -(long long)mag : (long long)mag;
@@ -550,7 +550,8 @@ static void walk_codes(struct conf_ctx *x, const config_setting_t *g, const char
 			free(sub);
 			continue;
 		}
-		c->geocodes = xreallocarray(c->geocodes, (size_t)c->ngeocodes + 1, sizeof *c->geocodes);
+		c->geocodes =
+		    xreallocarray(c->geocodes, (size_t)c->ngeocodes + 1, sizeof *c->geocodes);
 		c->geocodes[c->ngeocodes++] = xstrdup(v);
 	}
 }
@@ -753,10 +754,9 @@ static void check_whole(struct conf_ctx *x, const config_t *cfg)
 		const char *slash = strrchr(c->province.manifest_url, '/');
 
 		if (slash && slash - c->province.manifest_url > 8)
-			c->province.alert_url =
-			    xasprintf("%.*salerts.json",
-			              (int)(slash - c->province.manifest_url + 1),
-			              c->province.manifest_url);
+			c->province.alert_url = xasprintf(
+			    "%.*salerts.json", (int)(slash - c->province.manifest_url + 1),
+			    c->province.manifest_url);
 	}
 	s = config_lookup(cfg, "province.alert_url");
 	if (c->province.alert_url && !c->province.public_key && s &&

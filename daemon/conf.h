@@ -23,38 +23,38 @@ struct conf_option {
 };
 
 struct conf {
-	char *path;          /* the file read */
-	char *station_id;    /* [a-z0-9][a-z0-9-]{0,63} */
-	char *station_name;  /* default: station_id */
-	char **geocodes;     /* station.geocodes: administrative unit codes (alerts) */
+	char *path;         /* the file read */
+	char *station_id;   /* [a-z0-9][a-z0-9-]{0,63} */
+	char *station_name; /* default: station_id */
+	char **geocodes;    /* station.geocodes: administrative unit codes (alerts) */
 	int ngeocodes;
-	char *state_dir;     /* default /var/lib/loaxa */
-	char *schedule_dir;  /* default /etc/loaxa/schedules */
-	char *audio_dir;     /* default /var/lib/loaxa/local */
-	char *control_socket;/* default /run/loaxa/control.sock */
-	char *timezone;      /* NULL: the system's */
-	int quiet_start;     /* seconds after local midnight; -1 = no quiet hours */
-	int quiet_end;       /* quiet when t in [start, end) modulo a day */
-	int catch_up_s;      /* default 300, 0..86400 */
+	char *state_dir;      /* default /var/lib/loaxa */
+	char *schedule_dir;   /* default /etc/loaxa/schedules */
+	char *audio_dir;      /* default /var/lib/loaxa/local */
+	char *control_socket; /* default /run/loaxa/control.sock */
+	char *timezone;       /* NULL: the system's */
+	int quiet_start;      /* seconds after local midnight; -1 = no quiet hours */
+	int quiet_end;        /* quiet when t in [start, end) modulo a day */
+	int catch_up_s;       /* default 300, 0..86400 */
 
 	struct {
 		char *driver;                /* default "alsa" */
 		struct conf_option *options; /* passed to ao_append_option */
 		int noptions;
-		int rate;                    /* default 48000, 8000..192000 */
-		int channels;                /* default 2, 1..8 */
-		char *file;                  /* "" default; required for wav/au/raw */
-		double gain_db;              /* default 0, -60..+20 */
-		double target_lufs;          /* default -16, -70..0 */
+		int rate;           /* default 48000, 8000..192000 */
+		int channels;       /* default 2, 1..8 */
+		char *file;         /* "" default; required for wav/au/raw */
+		double gain_db;     /* default 0, -60..+20 */
+		double target_lufs; /* default -16, -70..0 */
 	} audio;
 
 	struct {
-		char *manifest_url;  /* NULL/"" = no sync */
-		char *public_key;    /* minisign public key, base64 line */
-		char *log_url;       /* NULL/"" = no upload */
-		int sync_interval_s;  /* default 300 */
-		int upload_interval_s;/* default 300 */
-		int upload_hold_s;    /* default 3600; 0: cut every interval */
+		char *manifest_url;    /* NULL/"" = no sync */
+		char *public_key;      /* minisign public key, base64 line */
+		char *log_url;         /* NULL/"" = no upload */
+		int sync_interval_s;   /* default 300 */
+		int upload_interval_s; /* default 300 */
+		int upload_hold_s;     /* default 3600; 0: cut every interval */
 		char *ca_file;
 		char *pinned_public_key;
 		int64_t max_download_bytes; /* default 268435456 */
@@ -74,7 +74,7 @@ struct conf {
 		char *listen;   /* "ADDR:PORT" or "[ADDR6]:PORT"; NULL = off */
 		char *tls_cert; /* PEM file; NULL = plain HTTP (both or neither) */
 		char *tls_key;
-		int session_s;  /* default 3600: a login lasts this long idle */
+		int session_s;            /* default 3600: a login lasts this long idle */
 		int64_t max_upload_bytes; /* default 104857600 */
 	} web;
 

@@ -147,7 +147,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!path || optind != argc ||
-	    (strcmp(what, "sync") != 0 && strcmp(what, "upload") != 0 && strcmp(what, "alerts") != 0))
+	    (strcmp(what, "sync") != 0 && strcmp(what, "upload") != 0 &&
+	     strcmp(what, "alerts") != 0))
 		usage();
 	msg_init("loaxad-net", true, MSG_INFO);
 	if (conf_load_report(&c, path) < 0)

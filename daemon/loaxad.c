@@ -41,17 +41,18 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("Usage: loaxad [-c CONF] [--check] [--version] [--help]\n"
-		       "\n"
-		       "The loaxa station daemon: plays the station's schedule through the\n"
-		       "loudspeakers and keeps the as-run log. Stays in the foreground.\n"
-		       "\n"
-		       "  -c, --config CONF  configuration file (default %s)\n"
-		       "      --check        check the configuration and every schedule, then exit\n"
-		       "  -v, --verbose      log debugging detail\n"
-		       "      --version      print the version and exit\n"
-		       "  -h, --help         print this help and exit\n"),
-		CONF_DEFAULT_PATH);
+	fprintf(out,
+	        _("Usage: loaxad [-c CONF] [--check] [--version] [--help]\n"
+	          "\n"
+	          "The loaxa station daemon: plays the station's schedule through the\n"
+	          "loudspeakers and keeps the as-run log. Stays in the foreground.\n"
+	          "\n"
+	          "  -c, --config CONF  configuration file (default %s)\n"
+	          "      --check        check the configuration and every schedule, then exit\n"
+	          "  -v, --verbose      log debugging detail\n"
+	          "      --version      print the version and exit\n"
+	          "  -h, --help         print this help and exit\n"),
+	        CONF_DEFAULT_PATH);
 }
 
 /* --check: the config, the operator's schedules and the province's. */
@@ -79,7 +80,7 @@ static int check_all(const struct conf *c)
 }
 
 static void write_marker(struct airlog *log, const struct conf *c, enum airlog_type type,
-			 const char *reason)
+                         const char *reason)
 {
 	struct airlog_entry e = {0};
 	struct timespec last = airlog_last_time(log);
@@ -93,16 +94,16 @@ static void write_marker(struct airlog *log, const struct conf *c, enum airlog_t
 	e.clock_synced = util_clock_synced() && !(last.tv_sec && util_ts_diff(e.time, last) < -1.0);
 	if (airlog_append(log, &e) < 0)
 		log_errx("as-run log: could not record the daemon's %s",
-			 type == AIRLOG_START ? "start" : "stop");
+		         type == AIRLOG_START ? "start" : "stop");
 }
 
 struct daemon {
 	struct conf *conf;
 	struct station *station;
 	struct airlog *log;
-	struct sync *sync;     /* NULL without a province manifest_url */
-	struct upload *upload; /* NULL without a province log_url */
-	struct amp *amp;       /* NULL without amplifier commands */
+	struct sync *sync;         /* NULL without a province manifest_url */
+	struct upload *upload;     /* NULL without a province log_url */
+	struct amp *amp;           /* NULL without amplifier commands */
 	struct alertwatch *alerts; /* NULL when no alerts are watched */
 };
 
@@ -135,13 +136,13 @@ static void disk_problem(struct daemon *dm, double free_bytes, char *buf, size_t
 
 	if (waiting || err)
 		snprintf(buf, n,
-			 ngettext("the as-run log cannot be written (%s); %zu line waits in memory",
-				  "the as-run log cannot be written (%s); %zu lines wait in memory",
-				  (unsigned long)waiting),
-			 util_strerror(err ? err : ENOSPC), waiting);
+		         ngettext("the as-run log cannot be written (%s); %zu line waits in memory",
+		                  "the as-run log cannot be written (%s); %zu lines wait in memory",
+		                  (unsigned long)waiting),
+		         util_strerror(err ? err : ENOSPC), waiting);
 	else if (free_bytes >= 0 && free_bytes < DISK_LOW_BYTES)
 		snprintf(buf, n, _("%s is full: %.0f KiB free"), dm->conf->state_dir,
-			 free_bytes / 1024);
+		         free_bytes / 1024);
 	else
 		snprintf(buf, n, "%s", "");
 }
@@ -158,15 +159,15 @@ static json_t *status_json(struct daemon *dm)
 	if (n.next.tv_sec)
 		util_format_time(next, sizeof next, n.next, false);
 	a = json_pack("{s:b,s:s,s:s,s:s,s:s,s:s}", "ok", 1, "station", dm->conf->station_id,
-		      "version", LOAXA_VERSION, "next_session", next, "next_slot", n.next_slot,
-		      "clock",
-		      n.clock_held ? "held: earlier than the as-run log"
-				   : (util_clock_synced() ? "synced" : "unsynced"));
+	              "version", LOAXA_VERSION, "next_session", next, "next_slot", n.next_slot,
+	              "clock",
+	              n.clock_held ? "held: earlier than the as-run log"
+	                           : (util_clock_synced() ? "synced" : "unsynced"));
 	if (n.playing)
 		json_object_set_new(a, "now_playing",
-				    json_pack("{s:s,s:s,s:f,s:f}", "programme", n.what, "slot",
-					      n.slot, "elapsed_s", n.elapsed_s, "duration_s",
-					      n.duration_s));
+		                    json_pack("{s:s,s:s,s:f,s:f}", "programme", n.what, "slot",
+		                              n.slot, "elapsed_s", n.elapsed_s, "duration_s",
+		                              n.duration_s));
 	else
 		json_object_set_new(a, "now_playing", json_null());
 	if (statvfs(dm->conf->state_dir, &vfs) == 0) {
@@ -178,7 +179,9 @@ static json_t *status_json(struct daemon *dm)
 	json_object_set_new(a, "last_seq", json_integer((json_int_t)airlog_last_seq(dm->log)));
 	json_object_set_new(a, "outbox", json_integer(dm->upload ? upload_outbox(dm->upload) : 0));
 	json_object_set_new(a, "amplifier",
-			    json_string(!dm->amp ? "none" : amp_is_on(dm->amp) ? "on" : "off"));
+	                    json_string(!dm->amp             ? "none"
+	                                : amp_is_on(dm->amp) ? "on"
+	                                                     : "off"));
 	if (dm->upload) {
 		char err[512];
 
@@ -192,11 +195,11 @@ static json_t *status_json(struct daemon *dm)
 		sync_get_status(dm->sync, &st);
 		if (st.last_success)
 			util_format_time(when, sizeof when, (struct timespec){st.last_success, 0},
-					 false);
+			                 false);
 		json_object_set_new(a, "last_sync", json_string(when));
 		json_object_set_new(a, "sync_error", json_string(st.last_error));
 		json_object_set_new(a, "manifest_version",
-				    json_integer((json_int_t)st.active_version));
+		                    json_integer((json_int_t)st.active_version));
 		json_object_set_new(a, "sync", sync_status_json(&st));
 	} else {
 		json_object_set_new(a, "last_sync", json_string("no province configured"));
@@ -239,7 +242,7 @@ static json_t *load_schedule(struct daemon *dm, json_t *req)
 			size_t tl = strlen(tmp);
 			bool ours = strncmp(d.msgs[i], tmp, tl) == 0 && d.msgs[i][tl] == ':';
 			char *next = xasprintf("%s\n%s%s", all, ours ? arg : "",
-					       d.msgs[i] + (ours ? tl : 0));
+			                       d.msgs[i] + (ours ? tl : 0));
 
 			free(all);
 			all = next;
@@ -283,15 +286,16 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 		bool emergency = cmd[0] == 'e';
 
 		if (station_play_now(dm->station, arg, emergency ? SCHED_EMERGENCY : SCHED_PRIORITY,
-				     by, err, sizeof err) < 0) {
+		                     by, err, sizeof err) < 0) {
 			log_notice("operator: %s %s refused (by %s): %s", cmd, arg ? arg : "",
-				   by ? by : "?", err);
+			           by ? by : "?", err);
 			return answer(false, "%s", err);
 		}
 		log_notice("operator: %s %s (by %s)", cmd, arg, by ? by : "?");
-		return answer(true, emergency ? _("emergency: %s is going on air now")
-					      : _("%s will play now"),
-			      arg);
+		return answer(true,
+		              emergency ? _("emergency: %s is going on air now")
+		                        : _("%s will play now"),
+		              arg);
 	}
 	if (strcmp(cmd, "stop") == 0) {
 		log_notice("operator: stop (by %s)", by ? by : "?");
@@ -300,7 +304,7 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 	}
 	if (strcmp(cmd, "reload") == 0 || strcmp(cmd, "load") == 0 || strcmp(cmd, "sync") == 0)
 		log_notice("operator: %s%s%s (by %s)", cmd, arg ? " " : "", arg ? arg : "",
-			   by ? by : "?");
+		           by ? by : "?");
 	if (strcmp(cmd, "reload") == 0) {
 		struct diag d = {0};
 		int rc = station_reload(dm->station, &d);
@@ -309,7 +313,8 @@ static json_t *handle_control(const char *cmd, json_t *req, void *ctx)
 		if (rc == 0) {
 			a = answer(true, "%s", _("schedules reloaded"));
 		} else {
-			char *all = xstrdup(_("problems (the previous plan stays where a file is broken):"));
+			char *all = xstrdup(
+			    _("problems (the previous plan stays where a file is broken):"));
 
 			for (size_t i = 0; i < d.n; i++) {
 				char *next = xasprintf("%s\n%s", all, d.msgs[i]);
@@ -372,9 +377,9 @@ static void arm_timer(int tfd, struct timespec at)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'C'},
-		{"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'C'},
+	    {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	const char *path = CONF_DEFAULT_PATH;
 	bool check = false, verbose = false, running = true;
 	struct conf conf;
@@ -451,11 +456,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	pc = (struct player_config){.driver = conf.audio.driver,
-				    .options = conf.audio.options,
-				    .noptions = conf.audio.noptions,
-				    .file = conf.audio.file,
-				    .rate = conf.audio.rate,
-				    .channels = conf.audio.channels};
+	                            .options = conf.audio.options,
+	                            .noptions = conf.audio.noptions,
+	                            .file = conf.audio.file,
+	                            .rate = conf.audio.rate,
+	                            .channels = conf.audio.channels};
 	station_relay_player_config(&conf, &pc, &announcement);
 	player = player_start(&pc);
 	free(announcement);
@@ -475,8 +480,13 @@ int main(int argc, char **argv)
 	station_reload(station, &d);
 	diag_free(&d);
 	amp = amp_new(&conf);
-	dm = (struct daemon){&conf, station, log, sync_start(&conf), upload_start(&conf), amp,
-			     alertwatch_start(&conf, 0)};
+	dm = (struct daemon){&conf,
+	                     station,
+	                     log,
+	                     sync_start(&conf),
+	                     upload_start(&conf),
+	                     amp,
+	                     alertwatch_start(&conf, 0)};
 	control = control_open(conf.control_socket, handle_control, &dm);
 	if (!control)
 		log_errx("the control socket is not available; loaxactl cannot reach the daemon");
@@ -501,13 +511,14 @@ int main(int argc, char **argv)
 	clock_offset = util_ts_diff(util_now_real(), util_now_mono());
 	last_pass = util_now_mono();
 	while (running) {
-		struct pollfd pfd[7] = {{.fd = sfd, .events = POLLIN},
-					{.fd = tfd, .events = POLLIN},
-					{.fd = player_fd(player), .events = POLLIN},
-					{.fd = control ? control_fd(control) : -1, .events = POLLIN},
-					{.fd = dm.sync ? sync_fd(dm.sync) : -1, .events = POLLIN},
-					{.fd = wfd, .events = POLLIN},
-					{.fd = dm.alerts ? alertwatch_fd(dm.alerts) : -1, .events = POLLIN}};
+		struct pollfd pfd[7] = {
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = tfd, .events = POLLIN},
+		    {.fd = player_fd(player), .events = POLLIN},
+		    {.fd = control ? control_fd(control) : -1, .events = POLLIN},
+		    {.fd = dm.sync ? sync_fd(dm.sync) : -1, .events = POLLIN},
+		    {.fd = wfd, .events = POLLIN},
+		    {.fd = dm.alerts ? alertwatch_fd(dm.alerts) : -1, .events = POLLIN}};
 		struct player_event ev;
 		struct sync_event sev;
 		struct alertmsg am;
@@ -525,7 +536,7 @@ int main(int argc, char **argv)
 			 * moment since the last pass. */
 			if (offset - clock_offset > 1.0 || offset - clock_offset < -1.0) {
 				log_notice("the wall clock moved by %.1f s: planning again",
-					   offset - clock_offset);
+				           offset - clock_offset);
 				station_clock_changed(station, util_ts_diff(mono, last_pass));
 			}
 			clock_offset = offset;
@@ -595,7 +606,7 @@ int main(int argc, char **argv)
 		while (dm.sync && sync_read(dm.sync, &sev) == 1) {
 			if (sev.outcome == SYNC_ACTIVATED) {
 				log_notice("province manifest version %llu is active: reloading",
-					   (unsigned long long)sev.version);
+				           (unsigned long long)sev.version);
 				station_reload(station, &d);
 				diag_free(&d);
 				/* parsing a large manifest leaves freed heap behind */

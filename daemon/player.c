@@ -1206,9 +1206,9 @@ static bool player_relay_preroll(struct player *p, const struct player_qitem *it
 		if (left <= 0.03)
 			return player_should_go_on(p);
 		/* on the monotonic clock, as player_sleep_until_wall() */
-		if (!player_sleep_until(p, CLOCK_MONOTONIC,
-		                        ts_add_ns(util_now_mono(),
-		                                  left > 0.05 ? 20000000 : (int64_t)(left * 1e9))))
+		if (!player_sleep_until(
+		        p, CLOCK_MONOTONIC,
+		        ts_add_ns(util_now_mono(), left > 0.05 ? 20000000 : (int64_t)(left * 1e9))))
 			return false;
 	}
 }

@@ -49,11 +49,11 @@ struct player_config {
 };
 
 struct player_item {
-	uint64_t tag;      /* the caller's id, echoed in events */
-	const char *path;  /* audio file (copied) */
-	double gain_db;    /* total gain for this item */
-	struct timespec at;/* wall-clock start; {0,0}: right after the previous item */
-	const char *sha256;/* known hash of the file, or NULL to compute it */
+	uint64_t tag;       /* the caller's id, echoed in events */
+	const char *path;   /* audio file (copied) */
+	double gain_db;     /* total gain for this item */
+	struct timespec at; /* wall-clock start; {0,0}: right after the previous item */
+	const char *sha256; /* known hash of the file, or NULL to compute it */
 	/* A relay item (relay true; path unused): the stream at relay_url for
 	 * relay_s seconds from its first sample, the fallback items (path and
 	 * gain_db of each) standing in while it fails. relay_url NULL: there is

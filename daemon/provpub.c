@@ -273,9 +273,8 @@ void provpub_meta_free(struct provpub_meta *m)
 	memset(m, 0, sizeof *m);
 }
 
-int provpub_measure(const char *path, double *duration_s, double *loudness_lufs,
-                    double *peak_dbfs, char *err,
-                    size_t errlen)
+int provpub_measure(const char *path, double *duration_s, double *loudness_lufs, double *peak_dbfs,
+                    char *err, size_t errlen)
 {
 	SF_INFO info = {0};
 	ebur128_state *st = NULL;

@@ -92,9 +92,8 @@ void provpub_meta_free(struct provpub_meta *m);
 /* Decode path with libsndfile: duration (frames / rate, to the ms) and
  * integrated loudness (EBU R128, to 0.1 LU; NAN for silence). 0, or -1
  * with the reason in err. */
-int provpub_measure(const char *path, double *duration_s, double *loudness_lufs,
-                    double *peak_dbfs, char *err,
-                    size_t errlen);
+int provpub_measure(const char *path, double *duration_s, double *loudness_lufs, double *peak_dbfs,
+                    char *err, size_t errlen);
 
 /* Version and province of a previous manifest.json. 0, or -1 with a
  * static English reason in *why. */

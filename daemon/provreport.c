@@ -1427,15 +1427,16 @@ static void write_alerts_html(const struct report *r, FILE *f)
 	fprintf(f,
 	        "<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	        "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
-	        _("Station"), _("Alert"), _("Sender"), _("Type"), _("Severity (level)"),
-	        _("Aired"), _("Not aired"), _("Refused"), _("First aired"), _("Note"));
+	        _("Station"), _("Alert"), _("Sender"), _("Type"), _("Severity (level)"), _("Aired"),
+	        _("Not aired"), _("Refused"), _("First aired"), _("Note"));
 	for (size_t i = 0; i < r->nstations; i++) {
 		const struct rstation *rs = &r->stations[i];
 
 		for (size_t k = 0; k < rs->nalerts; k++) {
 			const struct alert_seen *a = &rs->alerts[k];
 
-			fprintf(f, "<tr%s><td>", a->refused || a->not_aired ? " class=\"bad\"" : "");
+			fprintf(f, "<tr%s><td>",
+			        a->refused || a->not_aired ? " class=\"bad\"" : "");
 			html(f, rs->st->name);
 			fprintf(f, " (%s)</td><td>", rs->st->id);
 			html(f, a->identifier ? a->identifier : "–");

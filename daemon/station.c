@@ -60,10 +60,10 @@ struct entry {
 	enum sched_prio prio;
 	char *programme;
 	char *file;
-	char *relay;  /* a relay item: the relay as written */
-	char *status; /* records */
-	char *reason; /* records */
-	char *by;     /* the operator who put it on air, or stopped it */
+	char *relay;    /* a relay item: the relay as written */
+	char *status;   /* records */
+	char *reason;   /* records */
+	char *by;       /* the operator who put it on air, or stopped it */
 	double planned; /* civil seconds */
 	double duration_s;
 	bool started;
@@ -155,7 +155,7 @@ static double probe_duration(int fd)
 }
 
 void station_resolve_item(const struct conf *c, const struct catalog *cat,
-			  const struct sched_item *it, int64_t day, struct station_item *r)
+                          const struct sched_item *it, int64_t day, struct station_item *r)
 {
 	int fd;
 
@@ -182,8 +182,8 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 
 		if (!p) {
 			snprintf(r->reason, sizeof r->reason,
-				 _("not in the province catalog (manifest version %llu)"),
-				 (unsigned long long)cat->version);
+			         _("not in the province catalog (manifest version %llu)"),
+			         (unsigned long long)cat->version);
 			return;
 		}
 		r->programme = p;
@@ -191,8 +191,8 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			int y, m, d;
 
 			sched_civil_from_days(p->valid_until, &y, &m, &d);
-			snprintf(r->reason, sizeof r->reason, _("expired: valid until %04d-%02d-%02d"),
-				 y, m, d);
+			snprintf(r->reason, sizeof r->reason,
+			         _("expired: valid until %04d-%02d-%02d"), y, m, d);
 			return;
 		}
 		r->path = p->path;
@@ -203,7 +203,8 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			 * (1 dB below full scale), and not at all when its peak is
 			 * unknown: normalisation must never clip. */
 			double norm = c->audio.target_lufs - p->loudness_lufs;
-			double room = isnan(p->peak_dbfs) ? 0 : -1.0 - p->peak_dbfs - c->audio.gain_db;
+			double room =
+			    isnan(p->peak_dbfs) ? 0 : -1.0 - p->peak_dbfs - c->audio.gain_db;
 
 			if (norm > room)
 				norm = room > 0 ? room : (norm > 0 ? 0 : norm);
@@ -225,7 +226,7 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 			snprintf(r->reason, sizeof r->reason, _("not a regular file: %s"), r->path);
 		else
 			snprintf(r->reason, sizeof r->reason, _("cannot read %s: %s"), r->path,
-				 util_strerror(errno));
+			         util_strerror(errno));
 		r->path = NULL;
 		return;
 	}
@@ -234,7 +235,7 @@ void station_resolve_item(const struct conf *c, const struct catalog *cat,
 }
 
 static void resolve_item(const struct station *s, const struct sched_item *it, int64_t day,
-			 struct station_item *r)
+                         struct station_item *r)
 {
 	station_resolve_item(s->conf, &s->cat, it, day, r);
 	/* a missing file is the player's to report: it may appear meanwhile */
@@ -477,7 +478,7 @@ static void collect_logged(const struct airlog_record *rec, const char *line, vo
 
 /* How many items of r the log already holds (any status). */
 static size_t logged_items(const struct station *s, const struct logged_set *set,
-			   const struct run *r)
+                           const struct run *r)
 {
 	double end = planned_start(s, r, r->slot->nitems) + 0.5;
 	size_t n = 0;
@@ -498,7 +499,7 @@ static char *run_key(const struct sched_occ *o)
 	if (o->slot->file && strcmp(o->slot->file, "operator") == 0)
 		return xasprintf("operator:%d:%lld", o->slot->line, (long long)o->start);
 	return xasprintf("%s:%s:%s:%lld", o->slot->province ? "province" : "local",
-			 sched_prio_name(o->slot->prio), o->slot->name, (long long)o->start);
+	                 sched_prio_name(o->slot->prio), o->slot->name, (long long)o->start);
 }
 
 static void runs_free(struct run *runs, size_t n)
@@ -739,8 +740,8 @@ static void start_run(struct station *s, struct run *r, double civ, double at)
 	bool first = true;
 
 	log_info("session \"%s\" (%s) on air from item %zu%s", r->slot->name,
-		 sched_prio_name(r->slot->prio), r->next + 1,
-		 civ - (double)r->start > 1 ? ", late" : "");
+	         sched_prio_name(r->slot->prio), r->next + 1,
+	         civ - (double)r->start > 1 ? ", late" : "");
 	r->on_air = true;
 	for (size_t i = r->next; i < r->slot->nitems; i++) {
 		struct entry *e = entry_new(r, i, planned);
@@ -943,7 +944,8 @@ static double alerts_step(struct station *s, double civ)
 		if (wall >= a->m.expires) {
 			char when[48], *why;
 
-			util_format_time(when, sizeof when, (struct timespec){a->m.expires, 0}, false);
+			util_format_time(when, sizeof when, (struct timespec){a->m.expires, 0},
+			                 false);
 			why = xasprintf("expired at %s", when);
 			alert_end(s, a, a->next, why);
 			free(why);
@@ -1041,8 +1043,9 @@ void station_alert(struct station *s, const struct alertmsg *m)
 		return;
 	case ALERTMSG_CANCEL: {
 		size_t n = alerts_end_referenced(s, m, "cancelled");
-		char *why = xasprintf(n ? "cancels %s%s" : "cancels %s%s (not on this station's air)",
-		                      m->refs[0].identifier, m->nrefs > 1 ? " and more" : "");
+		char *why =
+		    xasprintf(n ? "cancels %s%s" : "cancels %s%s (not on this station's air)",
+		              m->refs[0].identifier, m->nrefs > 1 ? " and more" : "");
 
 		log_alert(s, m, 0, 0, NULL, "accepted", why);
 		free(why);
@@ -1171,7 +1174,7 @@ int station_reload(struct station *s, struct diag *d)
 	s->have_plan = true;
 	s->window_day = INT64_MIN;
 	log_info("plan loaded: %zu slots from %zu files, catalog version %llu", plan.nslots,
-		 plan.nfiles, (unsigned long long)cat.version);
+	         plan.nfiles, (unsigned long long)cat.version);
 	rebuild_runs(s, util_now_real());
 	return rc;
 }
@@ -1203,7 +1206,7 @@ struct timespec station_step(struct station *s, struct timespec now)
 	if (last.tv_sec && util_ts_diff(now, last) < -1.0) {
 		if (!s->clock_held)
 			log_warnx("the clock reads earlier than the newest as-run log line: "
-				  "holding scheduled sessions until it is set");
+			          "holding scheduled sessions until it is set");
 		s->clock_held = true;
 		return isfinite(wake) && wake < to_civil(last) ? from_civil(wake) : last;
 	}
@@ -1225,7 +1228,7 @@ struct timespec station_step(struct station *s, struct timespec now)
 		char reason[200];
 
 		snprintf(reason, sizeof reason, "interrupted by %s \"%s\"",
-			 sched_prio_name(cand->slot->prio), cand->slot->name);
+		         sched_prio_name(cand->slot->prio), cand->slot->name);
 		s->preempting = true;
 		player_flush(s->player, reason);
 	} else if (!s->head) {
@@ -1289,7 +1292,7 @@ void station_player_event(struct station *s, const struct player_event *ev)
 	}
 	if (!e) {
 		log_warnx("player event for an unknown item (tag %llu)",
-			  (unsigned long long)ev->tag);
+		          (unsigned long long)ev->tag);
 		return;
 	}
 	if (ev->kind == PLAYER_SWITCH) {
@@ -1383,7 +1386,7 @@ void station_shutdown(struct station *s, const char *reason, int timeout_ms)
 }
 
 int station_play_now(struct station *s, const char *what, int prio, const char *by, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct sched_slot *slot;
 	struct timespec now = util_now_real();

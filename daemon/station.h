@@ -27,13 +27,13 @@ struct alertmsg;
 
 /* An item of a schedule, resolved against the config and the catalog. */
 struct station_item {
-	const char *path;   /* what to play; NULL when it cannot play */
-	char *owned_path;   /* free() this */
-	const char *sha256; /* known hash, or NULL */
+	const char *path;                          /* what to play; NULL when it cannot play */
+	char *owned_path;                          /* free() this */
+	const char *sha256;                        /* known hash, or NULL */
 	const struct catalog_programme *programme; /* catalog entry, if any */
 	double duration_s;
 	double gain_db;
-	char reason[256];   /* why it cannot play */
+	char reason[256]; /* why it cannot play */
 	/* a relay: path stays NULL; relay_url is the stream, or NULL when it
 	 * cannot be had (reason says why: its fallback plays instead) */
 	bool relay;
@@ -43,7 +43,7 @@ struct station_item {
 
 /* day: civil day number on which it would play (for valid_until). */
 void station_resolve_item(const struct conf *c, const struct catalog *cat,
-			  const struct sched_item *it, int64_t day, struct station_item *r);
+                          const struct sched_item *it, int64_t day, struct station_item *r);
 
 /* The relay settings of the player's config from loaxad.conf; *announcement
  * (free it after player_start) is relay.announcement under audio_dir. */
@@ -73,7 +73,7 @@ void station_shutdown(struct station *s, const char *reason, int timeout_ms);
 /* Play a file or catalog id now, at priority (operator commands). by: who
  * asked (NULL: not said), written into the item's as-run line. */
 int station_play_now(struct station *s, const char *what, int prio, const char *by, char *err,
-		     size_t errlen);
+                     size_t errlen);
 /* Stop what is on air (logged interrupted, reason; the rest of the session
  * skipped). by as above, on each of those lines. An alert on air ends:
  * its repetitions still to come are logged skipped. */
@@ -94,8 +94,8 @@ struct station_now {
 	char what[256];
 	char slot[128];
 	double elapsed_s, duration_s;
-	bool clock_held;        /* waiting for a plausible clock */
-	struct timespec next;   /* next scheduled start, {0,0} none */
+	bool clock_held;      /* waiting for a plausible clock */
+	struct timespec next; /* next scheduled start, {0,0} none */
 	char next_slot[128];
 };
 void station_status(const struct station *s, struct station_now *n);

@@ -196,11 +196,11 @@ static CURL *easy_new(struct run *run, const char *url, char *errbuf, struct net
 {
 	const struct target *t = run->t;
 	struct net_opts no = {.protocols = "http,https,file",
-			      .ca_file = t->ca_file,
-			      .pinned_public_key = t->pinned_public_key,
-			      .connect_timeout = run->o.connect_timeout,
-			      .low_speed_limit = run->o.low_speed_limit,
-			      .low_speed_time = run->o.low_speed_time};
+	                      .ca_file = t->ca_file,
+	                      .pinned_public_key = t->pinned_public_key,
+	                      .connect_timeout = run->o.connect_timeout,
+	                      .low_speed_limit = run->o.low_speed_limit,
+	                      .low_speed_time = run->o.low_speed_time};
 	CURL *c = net_easy(url, &no, errbuf);
 
 	if (!c)
@@ -825,8 +825,8 @@ static int run_sync(struct run *run)
 		fail(run, _("manifest.json: 304 Not Modified to an unconditional request"));
 		goto out;
 	}
-	if (code == 304 || (a.parsed && a.len > 0 && man.len == a.len &&
-	                    memcmp(man.data, a.buf, a.len) == 0)) {
+	if (code == 304 ||
+	    (a.parsed && a.len > 0 && man.len == a.len && memcmp(man.data, a.buf, a.len) == 0)) {
 		/* The active manifest is current; make sure its files still are. */
 		if (fetch_files(run, &a.m, false) < 0)
 			goto out;

@@ -510,7 +510,6 @@ static int cut(struct round *rd, bool hold)
 
 /* --- delivery ------------------------------------------------------------------- */
 
-
 static size_t discard_cb(char *p, size_t size, size_t n, void *arg)
 {
 	(void)p;
@@ -527,11 +526,11 @@ static int put(struct round *rd, const char *url, FILE *body, curl_off_t size, c
 	struct curl_slist *hdrs = NULL;
 	const struct target *t = rd->t;
 	struct net_opts no = {.protocols = "http,https",
-			      .ca_file = t->ca_file,
-			      .pinned_public_key = t->pinned_public_key,
-			      .connect_timeout = rd->o.connect_timeout,
-			      .low_speed_limit = rd->o.low_speed_limit,
-			      .low_speed_time = rd->o.low_speed_time};
+	                      .ca_file = t->ca_file,
+	                      .pinned_public_key = t->pinned_public_key,
+	                      .connect_timeout = rd->o.connect_timeout,
+	                      .low_speed_limit = rd->o.low_speed_limit,
+	                      .low_speed_time = rd->o.low_speed_time};
 	long code = 0;
 	CURLcode rc;
 	CURL *c = net_easy(url, &no, errbuf);
@@ -729,9 +728,9 @@ static int send_outbox(struct round *rd)
 		char *url = url_for(rd->t, l.v[i]), *sigurl = xasprintf("%s.minisig", url);
 
 		if (ensure_signature(rd, l.v[i]) < 0 ||
-		           put_path(rd, url, path, "application/x-ndjson", l.v[i]) < 0 ||
-		           put_path(rd, sigurl, sigpath, "text/plain", l.v[i]) < 0 ||
-		           move_sent(rd, l.v[i]) < 0) {
+		    put_path(rd, url, path, "application/x-ndjson", l.v[i]) < 0 ||
+		    put_path(rd, sigurl, sigpath, "text/plain", l.v[i]) < 0 ||
+		    move_sent(rd, l.v[i]) < 0) {
 			ret = -1;
 		} else {
 			rd->r->sent++;

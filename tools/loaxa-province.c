@@ -56,17 +56,18 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "%s",
-	        _("Usage: loaxa-province COMMAND [OPTIONS]\n"
-	          "\n"
-	          "  keygen    make the province's signing key pair (minisign format)\n"
-	          "  publish   build and sign the publication tree the stations fetch\n"
-	          "  alert     publish a disaster warning (CAP 1.2) for the stations to play at once\n"
-	          "  verify    check the stations' uploaded as-run logs\n"
-	          "  report    airtime per station and day from the logs (CSV or HTML)\n"
-	          "\n"
-	          "'loaxa-province COMMAND --help' describes a command's options.\n"
-	          "Exit status: 0 done, 1 failed, 2 wrong usage.\n"));
+	fprintf(
+	    out, "%s",
+	    _("Usage: loaxa-province COMMAND [OPTIONS]\n"
+	      "\n"
+	      "  keygen    make the province's signing key pair (minisign format)\n"
+	      "  publish   build and sign the publication tree the stations fetch\n"
+	      "  alert     publish a disaster warning (CAP 1.2) for the stations to play at once\n"
+	      "  verify    check the stations' uploaded as-run logs\n"
+	      "  report    airtime per station and day from the logs (CSV or HTML)\n"
+	      "\n"
+	      "'loaxa-province COMMAND --help' describes a command's options.\n"
+	      "Exit status: 0 done, 1 failed, 2 wrong usage.\n"));
 }
 
 static void usage_keygen(FILE *out)
@@ -1381,7 +1382,8 @@ static int check_message(const struct cap_alert *a, const struct cap_alert *kept
 		}
 	}
 	if (strcmp(a->status, "Actual") != 0)
-		log_warnx(_("warning: <status> is %s: the stations will not broadcast it"), a->status);
+		log_warnx(_("warning: <status> is %s: the stations will not broadcast it"),
+		          a->status);
 	for (size_t r = 0; r < a->nrefs; r++) {
 		bool found = false;
 
@@ -1401,7 +1403,8 @@ static int check_message(const struct cap_alert *a, const struct cap_alert *kept
 
 			if (strcasecmp(g->name, CAP_GEOCODE_STATION) == 0 && !st.id)
 				st.id = strcmp(g->value, "*") == 0 ? "any" : g->value;
-			else if (strcasecmp(g->name, CAP_GEOCODE_DVHC) == 0 && st.ngeocodes < CAP_MAX_GEOCODES)
+			else if (strcasecmp(g->name, CAP_GEOCODE_DVHC) == 0 &&
+			         st.ngeocodes < CAP_MAX_GEOCODES)
 				codes[st.ngeocodes++] = g->value;
 		}
 	}
@@ -1485,8 +1488,8 @@ static int install_index(const char *pubdir, const char *index, const char *sig,
 	return ret;
 }
 
-static void add_file(struct provalert_file *files, size_t *n, const char *path,
-                     const char *sha256, int64_t bytes)
+static void add_file(struct provalert_file *files, size_t *n, const char *path, const char *sha256,
+                     int64_t bytes)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp(files[i].path, path) == 0)
@@ -1699,15 +1702,16 @@ static int alert(const struct alert_opts *o)
 			cap_audio(&kept[nkept], audio);
 			for (size_t k = 0; k < nprev && audio[0]; k++)
 				if (strcmp(prev[k].path, audio) == 0)
-					add_file(files, &nfiles, audio, prev[k].sha256, prev[k].bytes);
+					add_file(files, &nfiles, audio, prev[k].sha256,
+					         prev[k].bytes);
 			nkept++;
 		}
 		free(cbuf);
 		free(path);
 	}
 	if (o->message) {
-		if (take_message(o, kept, nkept, &cap, &cap_len, files, &nfiles, &audio_src, audio_sha,
-		                 &msg) < 0) {
+		if (take_message(o, kept, nkept, &cap, &cap_len, files, &nfiles, &audio_src,
+		                 audio_sha, &msg) < 0) {
 			log_warnx(_("nothing was published; %s is unchanged"), o->out);
 			goto out;
 		}

@@ -33,28 +33,28 @@ static const char *conf_path = CONF_DEFAULT_PATH;
 static void usage(FILE *out)
 {
 	fprintf(out, "%s",
-		_("Usage: loaxactl [-c CONF] COMMAND [ARGS]\n"
-		  "\n"
-		  "Offline (files only):\n"
-		  "  check [FILE...]      check the configuration and schedules (or the FILEs)\n"
-		  "  today [--date D]     what will play today (or on date D, YYYY-MM-DD)\n"
-		  "  log [--date D]       what was aired today (or on date D)\n"
-		  "  pubkey               print the station's public key\n"
-		  "  passwd [--stdin] [--remove] [NAME]\n"
-		  "                       set (or remove) the web page password of operator NAME\n"
-		  "                       (default admin); --stdin reads it from a line of input\n"
-		  "\n"
-		  "Through the running daemon:\n"
-		  "  status               what is on air, next session, sync, outbox, clock\n"
-		  "  play ID|FILE         play a programme or file now\n"
-		  "  emergency ID|FILE    interrupt whatever plays and play this now\n"
-		  "  stop                 stop what is on air\n"
-		  "  reload               read the schedules again\n"
-		  "  sync                 fetch from the province now\n"
-		  "  load FILE            check, then install a daily schedule\n"
-		  "\n"
-		  "  -c, --config CONF    configuration file (default /etc/loaxa/loaxad.conf)\n"
-		  "  -h, --help           this help\n"));
+	        _("Usage: loaxactl [-c CONF] COMMAND [ARGS]\n"
+	          "\n"
+	          "Offline (files only):\n"
+	          "  check [FILE...]      check the configuration and schedules (or the FILEs)\n"
+	          "  today [--date D]     what will play today (or on date D, YYYY-MM-DD)\n"
+	          "  log [--date D]       what was aired today (or on date D)\n"
+	          "  pubkey               print the station's public key\n"
+	          "  passwd [--stdin] [--remove] [NAME]\n"
+	          "                       set (or remove) the web page password of operator NAME\n"
+	          "                       (default admin); --stdin reads it from a line of input\n"
+	          "\n"
+	          "Through the running daemon:\n"
+	          "  status               what is on air, next session, sync, outbox, clock\n"
+	          "  play ID|FILE         play a programme or file now\n"
+	          "  emergency ID|FILE    interrupt whatever plays and play this now\n"
+	          "  stop                 stop what is on air\n"
+	          "  reload               read the schedules again\n"
+	          "  sync                 fetch from the province now\n"
+	          "  load FILE            check, then install a daily schedule\n"
+	          "\n"
+	          "  -c, --config CONF    configuration file (default /etc/loaxa/loaxad.conf)\n"
+	          "  -h, --help           this help\n"));
 }
 
 static int load_conf(struct conf *c)
@@ -68,7 +68,7 @@ static int load_conf(struct conf *c)
 static int parse_date_opt(int argc, char **argv, int64_t *day)
 {
 	static const struct option opts[] = {{"date", required_argument, NULL, 'd'},
-					     {NULL, 0, NULL, 0}};
+	                                     {NULL, 0, NULL, 0}};
 	time_t now = time(NULL);
 	struct tm tm;
 	int o;
@@ -361,7 +361,7 @@ static void print_log_line(const struct daylog_line *l, size_t lineno)
 		else
 			snprintf(what, sizeof what, "%s",
 			         e->msg_type && !strcmp(e->msg_type, "Cancel") ? _("alert: Cancel")
-			                                                         : _("alert"));
+			                                                       : _("alert"));
 		if (e->level)
 			snprintf(level, sizeof level, " %d", e->level);
 		printf("%s  %-11s  ", when, e->status ? e->status : "?");
@@ -375,7 +375,7 @@ static void print_log_line(const struct daylog_line *l, size_t lineno)
 	if (e->type != AIRLOG_PLAY) {
 		printf("%s  %s\n", when,
 		       e->type == AIRLOG_START ? _("--- loaxad started ---")
-					       : _("--- loaxad stopped ---"));
+		                               : _("--- loaxad stopped ---"));
 		return;
 	}
 	fmt_duration(e->played_s, len, sizeof len);
@@ -401,12 +401,14 @@ static int cmd_log(int argc, char **argv)
 		return 2;
 	sched_format_date(day, date, sizeof date);
 	dir = xasprintf("%s/airlog", c.state_dir);
-	printf(_("As-run log for %s — %s\n\n"), date, c.station_name ? c.station_name : c.station_id);
+	printf(_("As-run log for %s — %s\n\n"), date,
+	       c.station_name ? c.station_name : c.station_id);
 	if (daylog_read(dir, date, &dl) < 0) {
 		if (errno == ENOENT)
 			printf("%s\n", _("Nothing was logged on that day."));
 		else
-			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"), util_strerror(errno));
+			fprintf(stderr, _("loaxactl: cannot read the log: %s\n"),
+			        util_strerror(errno));
 	} else {
 		for (size_t i = 0; i < dl.n; i++)
 			print_log_line(&dl.lines[i], i + 1);
@@ -463,8 +465,8 @@ static int read_secret(FILE *f, const char *prompt, char *buf, size_t n)
 static int cmd_passwd(int argc, char **argv)
 {
 	static const struct option opts[] = {{"stdin", no_argument, NULL, 's'},
-					     {"remove", no_argument, NULL, 'r'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"remove", no_argument, NULL, 'r'},
+	                                     {NULL, 0, NULL, 0}};
 	char pw[WEBAUTH_PASSWORD_MAX + 2], again[WEBAUTH_PASSWORD_MAX + 2];
 	char hash[WEBAUTH_HASH_MAX], *text, *next, *path;
 	const char *name = "admin", *why;
@@ -489,9 +491,9 @@ static int cmd_passwd(int argc, char **argv)
 	}
 	if (!webauth_valid_name(name)) {
 		fprintf(stderr,
-			_("loaxactl: \"%s\" is not an operator name (a-z, 0-9, '.', '_', '-'; "
-			  "at most 32)\n"),
-			name);
+		        _("loaxactl: \"%s\" is not an operator name (a-z, 0-9, '.', '_', '-'; "
+		          "at most 32)\n"),
+		        name);
 		return 2;
 	}
 	if (load_conf(&c) < 0)
@@ -516,13 +518,15 @@ static int cmd_passwd(int argc, char **argv)
 			tty = fopen("/dev/tty", "r+e");
 			if (!tty) {
 				fprintf(stderr, "%s\n",
-					_("loaxactl: no terminal to ask for the password on; use --stdin"));
+				        _("loaxactl: no terminal to ask for the password on; use "
+				          "--stdin"));
 				goto out;
 			}
 			in = tty;
 		}
 		if (read_secret(in, from_stdin ? NULL : _("New password: "), pw, sizeof pw) < 0 ||
-		    (!from_stdin && read_secret(in, _("The same again: "), again, sizeof again) < 0)) {
+		    (!from_stdin &&
+		     read_secret(in, _("The same again: "), again, sizeof again) < 0)) {
 			fprintf(stderr, "%s\n", _("loaxactl: no password given; nothing changed"));
 			if (tty)
 				fclose(tty);
@@ -531,7 +535,8 @@ static int cmd_passwd(int argc, char **argv)
 		if (tty)
 			fclose(tty);
 		if (!from_stdin && strcmp(pw, again) != 0) {
-			fprintf(stderr, "%s\n", _("loaxactl: the two passwords differ; nothing changed"));
+			fprintf(stderr, "%s\n",
+			        _("loaxactl: the two passwords differ; nothing changed"));
 			goto out;
 		}
 		if ((why = webauth_password_problem(name, pw))) {
@@ -539,7 +544,8 @@ static int cmd_passwd(int argc, char **argv)
 			goto out;
 		}
 		if (webauth_hash(pw, hash) < 0) {
-			fprintf(stderr, "%s\n", _("loaxactl: not enough memory to hash the password"));
+			fprintf(stderr, "%s\n",
+			        _("loaxactl: not enough memory to hash the password"));
 			goto out;
 		}
 		next = webauth_file_set(text, name, hash, &had);
@@ -550,8 +556,9 @@ static int cmd_passwd(int argc, char **argv)
 		if (remove)
 			printf(_("Operator \"%s\" can no longer log in to the web page.\n"), name);
 		else
-			printf(_("Operator \"%s\" can log in to the web page with this password.\n"),
-			       name);
+			printf(
+			    _("Operator \"%s\" can log in to the web page with this password.\n"),
+			    name);
 		rc = 0;
 	}
 	free(next);
@@ -577,8 +584,10 @@ static int cmd_pubkey(void)
 		return 2;
 	path = xasprintf("%s/station.pub", c.state_dir);
 	if (util_read_file(path, 4096, &buf, &len) < 0) {
-		fprintf(stderr, _("loaxactl: no station key yet (%s: %s); loaxad creates it at its first start\n"),
-			path, util_strerror(errno));
+		fprintf(stderr,
+		        _("loaxactl: no station key yet (%s: %s); loaxad creates it at its first "
+		          "start\n"),
+		        path, util_strerror(errno));
 		rc = 1;
 	} else {
 		fputs(buf, stdout);
@@ -592,8 +601,8 @@ static int cmd_pubkey(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *cmd;
 	int o;
 

@@ -117,10 +117,12 @@ int main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "n:t:o:")) != -1) {
 		switch (ch) {
 		case 'n':
-			entries = (long)util_option_number("bench-manifest", "-n", optarg, 1, MANIFEST_MAX_ENTRIES);
+			entries = (long)util_option_number("bench-manifest", "-n", optarg, 1,
+			                                   MANIFEST_MAX_ENTRIES);
 			break;
 		case 't':
-			seconds = (double)util_option_number("bench-manifest", "-t", optarg, 1, 3600);
+			seconds =
+			    (double)util_option_number("bench-manifest", "-t", optarg, 1, 3600);
 			break;
 		case 'o':
 			outdir = optarg;

@@ -636,7 +636,8 @@ int main(int argc, char **argv)
 			o.out = optarg;
 			break;
 		case 'n':
-			o.nstations = (int)util_option_number("genlogs", "--stations", optarg, 0, 999);
+			o.nstations =
+			    (int)util_option_number("genlogs", "--stations", optarg, 0, 999);
 			break;
 		case 'd':
 			o.days = (int)util_option_number("genlogs", "--days", optarg, 0, 3660);
@@ -648,7 +649,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 's':
-			o.seed = (uint64_t)util_option_number("genlogs", "--seed", optarg, 0, 1L << 30);
+			o.seed =
+			    (uint64_t)util_option_number("genlogs", "--seed", optarg, 0, 1L << 30);
 			break;
 		case 'c':
 			if (strcmp(optarg, "day") == 0) {
@@ -657,10 +659,12 @@ int main(int argc, char **argv)
 				o.cut = GENLOGS_CUT_SESSION;
 			} else if (strncmp(optarg, "interval:", 9) == 0) {
 				o.cut = GENLOGS_CUT_INTERVAL;
-				o.cut_arg = (long)util_option_number("genlogs", "--cut", optarg + 9, 0, 86400 * 366);
+				o.cut_arg = (long)util_option_number("genlogs", "--cut", optarg + 9,
+				                                     0, 86400 * 366);
 			} else if (strncmp(optarg, "lines:", 6) == 0) {
 				o.cut = GENLOGS_CUT_LINES;
-				o.cut_arg = (long)util_option_number("genlogs", "--cut", optarg + 6, 0, 1000000000);
+				o.cut_arg = (long)util_option_number("genlogs", "--cut", optarg + 6,
+				                                     0, 1000000000);
 			} else {
 				genlogs_usage(stderr);
 				return 2;

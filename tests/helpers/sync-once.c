@@ -137,22 +137,28 @@ int main(int argc, char **argv)
 			o.clock_trusted = -1;
 			break;
 		case 't':
-			o.low_speed_time = (int)util_option_number("sync-once", "--low-speed-time", optarg, 0, INT32_MAX);
+			o.low_speed_time = (int)util_option_number("sync-once", "--low-speed-time",
+			                                           optarg, 0, INT32_MAX);
 			break;
 		case 'l':
-			o.low_speed_limit = (int)util_option_number("sync-once", "--low-speed-limit", optarg, 0, INT32_MAX);
+			o.low_speed_limit = (int)util_option_number(
+			    "sync-once", "--low-speed-limit", optarg, 0, INT32_MAX);
 			break;
 		case 'T':
-			o.connect_timeout = (int)util_option_number("sync-once", "--connect-timeout", optarg, 0, INT32_MAX);
+			o.connect_timeout = (int)util_option_number(
+			    "sync-once", "--connect-timeout", optarg, 0, INT32_MAX);
 			break;
 		case 'r':
-			o.reserve_bytes = util_option_number("sync-once", "--reserve-bytes", optarg, 0, INT64_MAX);
+			o.reserve_bytes = util_option_number("sync-once", "--reserve-bytes", optarg,
+			                                     0, INT64_MAX);
 			break;
 		case 'S':
-			stop_ms = (int)util_option_number("sync-once", "--stop-after", optarg, 0, 600000);
+			stop_ms =
+			    (int)util_option_number("sync-once", "--stop-after", optarg, 0, 600000);
 			break;
 		case 'n':
-			threaded = (int)util_option_number("sync-once", "--thread", optarg, 0, 1000);
+			threaded =
+			    (int)util_option_number("sync-once", "--thread", optarg, 0, 1000);
 			break;
 		default:
 			fprintf(stderr, "usage: sync-once -c CONF [options]\n");

@@ -61,10 +61,12 @@ int main(int argc, char **argv)
 			status = optarg;
 			break;
 		case 'T':
-			o.connect_timeout = (int)util_option_number("upload-once", "--connect-timeout", optarg, 1, 3600);
+			o.connect_timeout = (int)util_option_number(
+			    "upload-once", "--connect-timeout", optarg, 1, 3600);
 			break;
 		case 't':
-			o.low_speed_time = (int)util_option_number("upload-once", "--low-speed-time", optarg, 1, 3600);
+			o.low_speed_time = (int)util_option_number(
+			    "upload-once", "--low-speed-time", optarg, 1, 3600);
 			break;
 		default:
 			fprintf(stderr, "usage: upload-once -c CONF [--cut-only] [--status JSON] "

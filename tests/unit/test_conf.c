@@ -675,8 +675,8 @@ static void test_web(void **state)
 	expect_error(STATION "web: {\n  max_upload_bytes = 5000000000L; };\n", 3,
 	             "web.max_upload_bytes", "out of range");
 	expect_error(STATION "web: {\n  colour = 1; };\n", 3, "web.colour", "unknown");
-	expect_error(STATION "web: {\n  tls_cert = \"/etc/loaxa/web.pem\"; };\n", 3,
-	             "web.tls_key", "both");
+	expect_error(STATION "web: {\n  tls_cert = \"/etc/loaxa/web.pem\"; };\n", 3, "web.tls_key",
+	             "both");
 
 	assert_int_equal(conf_parse_listen("192.168.1.20:8080", &ss, &len), 0);
 	assert_int_equal(ss.ss_family, AF_INET);
@@ -727,8 +727,9 @@ static void test_alerts(void **state)
 	             "station.geocodes[1]", "digits");
 	expect_error("station: {\n  id = \"tan-quang\";\n  geocodes = \"24\";\n};\n", 3,
 	             "station.geocodes", "list");
-	expect_error(STATION "province: {\n  alert_url = \"gopher://t/a.json\";\n  public_key = \"" PUBKEY
-	                     "\";\n};\n",
+	expect_error(STATION
+	             "province: {\n  alert_url = \"gopher://t/a.json\";\n  public_key = \"" PUBKEY
+	             "\";\n};\n",
 	             3, "province.alert_url", "http://");
 	expect_error(STATION "province: {\n  alert_url = \"https://t/alerts.json\";\n};\n", 3,
 	             "province.public_key", "alert_url");
@@ -817,18 +818,27 @@ static void test_in_quiet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),       cmocka_unit_test(test_relay_group),
-	    cmocka_unit_test(test_complete),       cmocka_unit_test(test_example),
-	    cmocka_unit_test(test_large_integers), cmocka_unit_test(test_syntax_and_file),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_relay_group),
+	    cmocka_unit_test(test_complete),
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_large_integers),
+	    cmocka_unit_test(test_syntax_and_file),
 	    cmocka_unit_test(test_nesting_and_odd_files),
-	    cmocka_unit_test(test_unknown_keys),   cmocka_unit_test(test_options),
-	    cmocka_unit_test(test_types),          cmocka_unit_test(test_ranges),
-	    cmocka_unit_test(test_station_id),     cmocka_unit_test(test_quiet_hours_errors),
-	    cmocka_unit_test(test_timezone),       cmocka_unit_test(test_file_driver),
-	    cmocka_unit_test(test_province),       cmocka_unit_test(test_web),
+	    cmocka_unit_test(test_unknown_keys),
+	    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_station_id),
+	    cmocka_unit_test(test_quiet_hours_errors),
+	    cmocka_unit_test(test_timezone),
+	    cmocka_unit_test(test_file_driver),
+	    cmocka_unit_test(test_province),
+	    cmocka_unit_test(test_web),
 	    cmocka_unit_test(test_alerts),
 	    cmocka_unit_test(test_many_errors),
-	    cmocka_unit_test(test_parse_quiet),    cmocka_unit_test(test_in_quiet),
+	    cmocka_unit_test(test_parse_quiet),
+	    cmocka_unit_test(test_in_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

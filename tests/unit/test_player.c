@@ -327,7 +327,8 @@ static void test_formats_back_to_back(void **state)
 		/* a lossless file's peak is the sine's; a lossy one's is what its
 		 * decoder gives, which resampling moves by a few hundredths */
 		if (cases[which[k]].lossy)
-			assert_float_equal(end[k].peak_dbfs, decoded_peak_dbfs(paths[which[k]]), 0.3);
+			assert_float_equal(end[k].peak_dbfs, decoded_peak_dbfs(paths[which[k]]),
+			                   0.3);
 		else
 			assert_float_equal(end[k].peak_dbfs, -6.02, 0.05);
 		assert_float_equal(end[k].rms_dbfs, -9.03, 0.1);

@@ -223,7 +223,8 @@ static void test_measure(void **state)
 	assert_int_equal(provpub_measure(p, &dur, &lufs, &peak, err, sizeof err), -1);
 	assert_non_null(strstr(err, "libsndfile"));
 	free(p);
-	assert_int_equal(provpub_measure("/nonexistent/x.wav", &dur, &lufs, &peak, err, sizeof err), -1);
+	assert_int_equal(provpub_measure("/nonexistent/x.wav", &dur, &lufs, &peak, err, sizeof err),
+	                 -1);
 }
 
 static void test_previous(void **state)
