@@ -148,9 +148,12 @@ valgrind: all $(UNIT_BINS) $(HELPER_BINS)
 	LOAXA_VALGRIND=1 CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e tests/valgrind-run $(UNIT_BINS)
 	LOAXA_VALGRIND=1 LOAXA_TOL_SCALE=6 $(PROVE) -j$(PROVE_JOBS) -e bash tests/system/t[0-9]*.sh
 
+FORMAT_SRC = daemon/*.[ch] tools/*.c tests/unit/*.[ch] tests/helpers/*.c tests/fuzz/*.[ch]
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -Idaemon daemon tools tests/unit tests/helpers
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 check: deps
 	$(MAKE) all
@@ -176,7 +179,7 @@ demo-web:
 	BUILD=$(BUILD) tools/demo-web
 
 format:
-	clang-format -i daemon/*.[ch] tools/*.c tests/unit/*.[ch] tests/helpers/*.c
+	clang-format -i $(FORMAT_SRC)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
