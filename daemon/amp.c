@@ -121,6 +121,14 @@ static void run(struct amp *a, const char *cmd, const char *what)
 		log_warnx("amplifier: cannot parse the %s command: %s", what, cmd);
 		return;
 	}
+	/* A path that cannot run is said at once, with why, rather than as
+	 * the exit status 127 of a child that could not exec it. */
+	if (strchr(argv[0], '/') && access(argv[0], X_OK) < 0) {
+		log_warnx("amplifier %s: the command could not be started: %s: %s", what, argv[0],
+		          strerror(errno));
+		amp_argv_free(argv);
+		return;
+	}
 	pid = fork();
 	if (pid == 0) {
 		sigset_t all;
