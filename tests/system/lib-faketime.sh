@@ -24,8 +24,7 @@ faked_loaxad() {
 		FAKETIME_DONT_FAKE_MONOTONIC=1
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
 	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		env "${env[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$d/valgrind.%p.log" \
+		env "${env[@]}" "${VALGRIND[@]}" --log-file="$d/valgrind.%p.log" \
 			loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &
 	else
 		env "${env[@]}" loaxad -c "$d/loaxad.conf" 2>>"$d/daemon.log" &

@@ -223,8 +223,7 @@ sync_once() {
 	shift
 	t0=$(date +%s)
 	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		OUT=$(valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite --log-file="$T/valgrind.%p.log" \
+		OUT=$("${VALGRIND[@]}" --log-file="$T/valgrind.%p.log" \
 			sync-once -c "$d/loaxad.conf" "$@" 2>>"$T/sync.log")
 	else
 		OUT=$(sync-once -c "$d/loaxad.conf" "$@" 2>>"$T/sync.log")

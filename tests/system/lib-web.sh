@@ -31,8 +31,7 @@ web_start() {
 	local d=$1 before
 	before=$(grep -c 'the web page is at' "$d/web.log" 2>/dev/null)
 	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			--log-file="$d/valgrind.web.%p.log" loaxa-web -c "$d/loaxad.conf" 2>>"$d/web.log" &
+		"${VALGRIND[@]}" --log-file="$d/valgrind.web.%p.log" loaxa-web -c "$d/loaxad.conf" 2>>"$d/web.log" &
 	else
 		loaxa-web -c "$d/loaxad.conf" 2>>"$d/web.log" &
 	fi

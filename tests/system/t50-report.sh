@@ -15,8 +15,7 @@ export TZ=Asia/Ho_Chi_Minh
 # Under LOAXA_VALGRIND the tool runs under valgrind; its findings fail the test.
 loaxa_province() {
 	if [ -n "${LOAXA_VALGRIND:-}" ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			--log-file="$T/valgrind.%p.log" loaxa-province "$@"
+		"${VALGRIND[@]}" --log-file="$T/valgrind.%p.log" loaxa-province "$@"
 	else
 		command loaxa-province "$@"
 	fi

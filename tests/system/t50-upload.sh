@@ -17,8 +17,7 @@ upload_station "$S"
 # upload_once [OPTIONS]: one round; its output in $OUT, exit status in $RC
 upload_once() {
 	local pre=()
-	[ -n "${LOAXA_VALGRIND:-}" ] && pre=(valgrind -q --error-exitcode=99 --leak-check=full
-		--errors-for-leak-kinds=definite --log-file="$T/valgrind.%p.log")
+	[ -n "${LOAXA_VALGRIND:-}" ] && pre=("${VALGRIND[@]}" --log-file="$T/valgrind.%p.log")
 	OUT=$("${pre[@]}" upload-once -c "$S/loaxad.conf" --connect-timeout 3 "$@" 2>>"$T/upload.log")
 	RC=$?
 	echo "# upload-once: $(echo "$OUT" | tr '\n' ' ')" >&2
