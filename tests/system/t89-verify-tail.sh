@@ -18,7 +18,7 @@ S=$T/station
 upload_station "$S"
 tone "$S/audio/a.wav" 0.5 440
 tone "$S/audio/b.wav" 0.5 660
-tone "$S/audio/long.wav" 25 550
+tone "$S/audio/long.wav" 45 550
 
 # verify_out [OPTIONS]: loaxa-province verify of $LOGS; its output in $OUT,
 # status in $RC
@@ -99,7 +99,7 @@ SRV=$LOGS/$ID
 session 3 a.wav long.wav
 wait_plays "$S" 3 30 || bail "session 3 did not start"
 check "while long.wav airs, a round sends status.json: logged beyond delivered" \
-	wait_for 25 bash -c "[ \"\$(jq .last_seq '$SRV/status.json' 2>/dev/null)\" = $(last_logged) ] &&
+	wait_for 40 bash -c "[ \"\$(jq .last_seq '$SRV/status.json' 2>/dev/null)\" = $(last_logged) ] &&
 		[ \"\$(jq .log_delivered_seq '$SRV/status.json')\" -lt $(last_logged) ]"
 diag "status.json: $(jq -c '{last_seq, log_last_seq, log_delivered_seq}' "$SRV/status.json")"
 check "the held lines are not on the server yet" \
