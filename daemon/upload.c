@@ -839,7 +839,15 @@ static int send_status(struct round *rd, const char *status_json)
 	sig = minisig_sign(&rd->sk, body, strlen(body), untrusted, tc);
 	if (!sig)
 		fatalx("cannot sign status.json");
-	r = put_text(rd, "status.json", body, "application/json");
+	/* Two files cannot change at once: a round cut between them (kill,
+	 * power cut) would leave a status.json its signature does not match
+	 * until the next round, days away on a dark station. So the new
+	 * signature goes first beside the old pair, then the new status.json,
+	 * then the signature in its own place; the verifier accepts either
+	 * signature (provreport.c), and at every moment one of them fits. */
+	r = put_text(rd, "status.json.next.minisig", sig, "text/plain");
+	if (r == 0)
+		r = put_text(rd, "status.json", body, "application/json");
 	if (r == 0)
 		r = put_text(rd, "status.json.minisig", sig, "text/plain");
 	free(tc);

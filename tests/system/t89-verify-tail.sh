@@ -7,7 +7,8 @@
 # to a real nginx; deleting the newest segment (and its signature) makes
 # verify fail, naming the station and the missing seqs, in both signature
 # modes; so does editing status.json to hide it. Lines held back while a
-# session airs, logged but not yet cut or delivered, are no problem.
+# session airs, logged but not yet cut or delivered, are no problem; nor
+# is a round cut between the files of status.json.
 source "$(dirname "$0")/test-lib.sh"
 source "$(dirname "$0")/lib-nginx.sh"
 source "$(dirname "$0")/lib-upload.sh"
@@ -44,6 +45,13 @@ stations_cfg "$S"
 session 1 a.wav
 wait_plays "$S" 1 30 || bail "session 1 did not play"
 check "session 1 reaches the server" wait_for 40 delivered_all
+# a status.json of an earlier round, with its signature (a round may be
+# putting a new pair while they are copied: until the copies fit)
+round1() {
+	cp "$SRV/status.json" "$T/round1.json" && cp "$SRV/status.json.minisig" "$T/round1.json.minisig" &&
+		minisign -Vqm "$T/round1.json" -x "$T/round1.json.minisig" -p "$S/state/station.pub" >/dev/null
+}
+wait_for 20 round1 || bail "no status.json that verifies"
 session 2 b.wav
 wait_plays "$S" 2 30 || bail "session 2 did not play"
 check "session 2 reaches the server, in a segment of its own" wait_for 40 delivered_all
@@ -55,13 +63,28 @@ check "status.json gives the hash of the last line delivered" \
 check "verify passes on what the station sent" verified_ok
 check "and with --all-signatures" verified_ok --all-signatures
 
-# --- the newest segment deleted ----------------------------------------------------
+# --- a round cut between the files of status.json ------------------------------------
 
 # (from a copy of the server's folder, which the daemon's rounds go on
 # updating)
 cp -a "$NGINX_DAV/logs" "$T/logs"
 LOGS=$T/logs
 SRV=$LOGS/$ID
+# A round puts the new signature in status.json.next.minisig, then
+# status.json, then status.json.minisig: cut after the first or the
+# second, the province holds a pair that verifies either way.
+cp "$SRV/status.json" "$T/status-new.json"
+cp "$T/round1.json.minisig" "$SRV/status.json.minisig"
+verify_out
+check "cut after the new status.json: verify passes (its next signature fits)" \
+	eval '[ "$RC" = 0 ] && grep -q "^$ID: OK, " <<<"$OUT"'
+cp "$T/round1.json" "$SRV/status.json"
+check "cut before it: verify passes (the old pair fits)" verified_ok
+cp "$T/status-new.json" "$SRV/status.json"
+cp "$SRV/status.json.next.minisig" "$SRV/status.json.minisig"
+
+# --- the newest segment deleted ----------------------------------------------------
+
 newest=$SRV/${newest##*/}
 first=$(basename "$newest" .jsonl | cut -d- -f3)
 last=$(basename "$newest" .jsonl | cut -d- -f4)
@@ -78,7 +101,7 @@ verify_out --all-signatures
 check "deleted: the same with --all-signatures" \
 	eval '[ "$RC" = 1 ] && grep -q "^$ID: PROBLEM: $range: missing at the end" <<<"$OUT"'
 
-# status.json edited to hide it: its signature fails
+# status.json edited to hide it: neither signature fits
 cp "$SRV/status.json" "$T/status.json"
 jq -c --argjson s "$(( 10#$first - 1 ))" '.log_delivered_seq = $s | del(.log_delivered_sha256)' \
 	"$T/status.json" >"$SRV/status.json"

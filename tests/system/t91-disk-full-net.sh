@@ -120,7 +120,7 @@ loaxa-province verify --stations "$T/stations.cfg" "$NGINX_DAV/logs" >"$T/verify
 check "loaxa-province verify passes" grep -q "^$ID: OK, " "$T/verify.out"
 sed 's/^/# /' "$T/verify.out" >&2
 check "nothing on the server but segments, signatures and status.json" \
-	bash -c "! ls -A $SRV | grep -v '\.jsonl\$\|\.jsonl\.minisig\$\|^status\.json\$\|^status\.json\.minisig\$'"
+	bash -c "! ls -A $SRV | grep -v '\.jsonl\$\|\.jsonl\.minisig\$\|^status\.json\$\|^status\.json\(\.next\)\?\.minisig\$'"
 check "no temporary file in the outbox" bash -c "! ls -A $D/state/outbox | grep -q 'tmp'"
 check "the store holds only verified files" store_verified "$D/state"
 check "the daemon stops cleanly" loaxad_stop "$D"

@@ -71,7 +71,7 @@ sed 's/^/# /' "$T/verify.out" >&2
 check "every server segment's signature is minisign's" bash -c "
 	for f in $SRV/*.jsonl; do minisign -Vqm \$f -p $D/state/station.pub >/dev/null || exit 1; done"
 check "nothing on the server but segments, signatures and status.json" \
-	bash -c "! ls -A $SRV | grep -v '\.jsonl\$\|\.jsonl\.minisig\$\|^status\.json\$\|^status\.json\.minisig\$'"
+	bash -c "! ls -A $SRV | grep -v '\.jsonl\$\|\.jsonl\.minisig\$\|^status\.json\$\|^status\.json\(\.next\)\?\.minisig\$'"
 check "no temporary file in the outbox" \
 	bash -c "! (ls -A $D/state/outbox; ls -A $D/state/outbox/sent) | grep -q 'tmp'"
 check "the daemon stops cleanly" loaxad_stop "$D"
