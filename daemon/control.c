@@ -183,6 +183,24 @@ static void client_close(struct control *c, struct client *cl)
 	cl->gen++;
 }
 
+/* Let go of a client that has not had its answer, telling it why if its
+ * socket takes the line at once (a client still writing reads it when its
+ * next write fails). */
+static void client_drop(struct control *c, struct client *cl, const char *why)
+{
+	if (cl->state == CLIENT_READING) {
+		json_t *ans = json_pack("{s:b,s:s}", "ok", 0, "message", why);
+		char *text = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
+
+		/* (whether it went or not, there is nothing more to do) */
+		if (text && send(cl->fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+			(void)send(cl->fd, "\n", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		free(text);
+		json_decref(ans);
+	}
+	client_close(c, cl);
+}
+
 static uint64_t client_key(const struct control *c, const struct client *cl)
 {
 	return (uint64_t)(cl - c->clients) << 32 | cl->gen;
@@ -359,7 +377,7 @@ static void expire(struct control *c)
 			continue;
 		d = ts_add_ms(cl->since, CONTROL_DEADLINE_MS);
 		if (util_ts_diff(d, now) <= 0) {
-			client_close(c, cl);
+			client_drop(c, cl, _("timed out: the request did not come whole in time"));
 			continue;
 		}
 		earliest(&next, d);
@@ -404,7 +422,7 @@ static struct client *room(struct control *c, bool evict, long *wait_ms)
 	if (evict) {
 		warn_limited(c, WARN_FULL,
 		             _("too many clients at once: the longest silent one was let go"));
-		client_close(c, oldest);
+		client_drop(c, oldest, _("busy: too many clients at once"));
 	}
 	return oldest;
 }

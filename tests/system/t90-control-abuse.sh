@@ -77,8 +77,9 @@ check "garbage was answered, not waited on" jqt '.answered > 0' <"$T/garbage.jso
 check "most status requests of the flood were answered" jqt '.ok > 0' <"$T/flood.json"
 for b in bigline1 bigline2; do
 	check "$b: the 10 MiB line was refused before its end" jqt '.connected and (.whole | not)' <"$T/$b.json"
-	# (too large for one request, or, with other clients' bytes, for all)
-	check "$b: with a reason" jqt '.answer | test("too large|too many requests")' <"$T/$b.json"
+	# (too large for one request, or, with other clients' bytes, for all;
+	# on a slow machine, let go for a newcomer or out of time)
+	check "$b: with a reason" jqt '.answer | test("too large|too many|did not come whole")' <"$T/$b.json"
 done
 check "the sessions played" wait_plays "$T" 7 60
 hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
