@@ -5,7 +5,7 @@
 #                      (default 2) at a time; what they find is kept in
 #                      build/fuzz/corpus/, and a table of runs, exec/s and
 #                      coverage printed (tests/fuzz/run)
-#   make fuzz-smoke    each target for 10 s, then the seeds, the regressions
+#   make fuzz-smoke    each target for 5 s, then the seeds, the regressions
 #                      and what was found replayed with leak detection;
 #                      part of "make check"
 #   make fuzz-corpus   write the signed seeds again (tests/fuzz/mkseeds.c)
@@ -16,7 +16,7 @@
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build/fuzz
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 # Every daemon module, instrumented, in one archive: a target links what
