@@ -185,8 +185,12 @@ int netjob_run(const char *const args[], const char *input, int cancel_fd, json_
 				continue;
 			break;
 		}
+		/* A round is cancelled by SIGKILL: loaxad-net keeps nothing to
+		 * tidy (every file it writes is a temporary file renamed into
+		 * place, and a kill at any moment loses nothing: t92), and no
+		 * handler or library in it can put off going. */
 		if (!killed && (p[1].revents & POLLIN)) {
-			kill(pid, SIGTERM);
+			kill(pid, SIGKILL);
 			killed = true;
 		}
 		if (in[1] >= 0 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
@@ -201,7 +205,7 @@ int netjob_run(const char *const args[], const char *input, int cancel_fd, json_
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (len + 1 >= cap) {
 				if (cap >= NETJOB_OUT_MAX) {
-					kill(pid, SIGTERM);
+					kill(pid, SIGKILL);
 					killed = true;
 					break;
 				}
