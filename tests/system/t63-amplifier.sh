@@ -2,6 +2,7 @@
 # The amplifier: on lead_s before a session, off tail_s after it; two close
 # sessions share one on/off; a failing command does not stop the broadcast.
 . "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib-audio.sh"
 
 cat >"$T/amp" <<'EOS'
 #!/bin/sh
@@ -12,7 +13,6 @@ amp_conf='amplifier: { on_command = "'$T'/amp on"; off_command = "'$T'/amp off";
 
 # ts_of DIR N: wall time of the Nth "play" line's FIELD
 field() { play_lines "$1" | sed -n "$2p" | jq -r ".$3" | xargs -I{} date -d {} +%s.%N; }
-within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 # --- two sessions far apart: two on/off pairs --------------------------------
 mkdir -p "$T/a"
@@ -31,10 +31,10 @@ check "on, off, on, off" test "$(awk '{print $1}' "$T/amp.log" | tr '\n' ' ')" =
 on1=$(sed -n 1p "$T/amp.log" | cut -d' ' -f2) off1=$(sed -n 2p "$T/amp.log" | cut -d' ' -f2)
 on2=$(sed -n 3p "$T/amp.log" | cut -d' ' -f2) off2=$(sed -n 4p "$T/amp.log" | cut -d' ' -f2)
 s1=$(field "$T/a" 1 start) e1=$(field "$T/a" 1 end) s2=$(field "$T/a" 2 start) e2=$(field "$T/a" 2 end)
-check "on 2 s before the first session" within "$(awk -v a="$s1" -v b="$on1" 'BEGIN{print a-b}')" 2 0.5
-check "off 2 s after the first session" within "$(awk -v a="$off1" -v b="$e1" 'BEGIN{print a-b}')" 2 0.5
-check "on 2 s before the second session" within "$(awk -v a="$s2" -v b="$on2" 'BEGIN{print a-b}')" 2 0.5
-check "off 2 s after the second session" within "$(awk -v a="$off2" -v b="$e2" 'BEGIN{print a-b}')" 2 0.5
+check "on 2 s before the first session" near_t "$(awk -v a="$s1" -v b="$on1" 'BEGIN{print a-b}')" 2 0.5
+check "off 2 s after the first session" near_t "$(awk -v a="$off1" -v b="$e1" 'BEGIN{print a-b}')" 2 0.5
+check "on 2 s before the second session" near_t "$(awk -v a="$s2" -v b="$on2" 'BEGIN{print a-b}')" 2 0.5
+check "off 2 s after the second session" near_t "$(awk -v a="$off2" -v b="$e2" 'BEGIN{print a-b}')" 2 0.5
 rm -f "$T/amp.log"
 
 # --- two close sessions (gap < lead + tail): one on/off ------------------------
