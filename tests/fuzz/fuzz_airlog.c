@@ -48,11 +48,12 @@ static bool canonical_time(const char *s)
 	              s);
 	struct cap_alert a;
 	char why[256];
-	bool ok = !strpbrk(s, "<&") && cap_parse(&a, xml, strlen(xml), why, sizeof why) == 0 &&
-	          strcmp(a.sent_text, s) == 0;
+	bool ok = false;
 
-	if (ok)
+	if (!strpbrk(s, "<&") && cap_parse(&a, xml, strlen(xml), why, sizeof why) == 0) {
+		ok = strcmp(a.sent_text, s) == 0;
 		cap_free(&a);
+	}
 	free(xml);
 	return ok;
 }
