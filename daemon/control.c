@@ -183,18 +183,26 @@ static void client_close(struct control *c, struct client *cl)
 	cl->gen++;
 }
 
+/* The answer that refuses a request, saying why. */
+static json_t *refusal(const char *why)
+{
+	return json_pack("{s:b,s:s}", "ok", 0, "message", why);
+}
+
 /* Let go of a client that has not had its answer, telling it why if its
  * socket takes the line at once (a client still writing reads it when its
  * next write fails). */
 static void client_drop(struct control *c, struct client *cl, const char *why)
 {
 	if (cl->state == CLIENT_READING) {
-		json_t *ans = json_pack("{s:b,s:s}", "ok", 0, "message", why);
+		json_t *ans = refusal(why);
 		char *text = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
+		char *line = text ? xasprintf("%s\n", text) : NULL;
 
 		/* (whether it went or not, there is nothing more to do) */
-		if (text && send(cl->fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-			(void)send(cl->fd, "\n", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (line)
+			(void)send(cl->fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+		free(line);
 		free(text);
 		json_decref(ans);
 	}
@@ -253,7 +261,7 @@ static void client_answer(struct control *c, struct client *cl, json_t *ans)
 
 static void client_refuse(struct control *c, struct client *cl, const char *msg)
 {
-	json_t *ans = json_pack("{s:b,s:s}", "ok", 0, "message", msg);
+	json_t *ans = refusal(msg);
 
 	client_answer(c, cl, ans);
 	json_decref(ans);
@@ -269,7 +277,7 @@ static void client_run(struct control *c, struct client *cl, size_t len)
 	       *ans;
 
 	if (!req || !json_is_object(req) || !json_is_string(json_object_get(req, "cmd")))
-		ans = json_pack("{s:b,s:s}", "ok", 0, "message", "bad request");
+		ans = refusal("bad request");
 	else
 		ans = c->fn(json_string_value(json_object_get(req, "cmd")), req, c->ctx);
 	json_decref(req);
